@@ -1,0 +1,29 @@
+"""geozones: exact geodesic buffer zones around ceasefire and contact lines.
+
+Examples
+--------
+>>> import geozones as gz
+>>> gz.read_lines(gz.datasets.load("alpha_line"))["name"].str.startswith("A-Line").all()
+np.True_
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from geozones import datasets, errors
+from geozones.errors import GeozonesError, GeozonesWarning, InputError
+from geozones.io import read_lines
+
+try:
+    __version__ = version("geozones")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "GeozonesError",
+    "GeozonesWarning",
+    "InputError",
+    "__version__",
+    "datasets",
+    "errors",
+    "read_lines",
+]

@@ -1,0 +1,230 @@
+"""Reading a user's lines from files or GeoDataFrames, and validating them.
+
+Everything read here comes back in EPSG:4326 (x = longitude), with one row per usable
+feature. Problems are reported as :class:`~geozones.errors.InputError` naming the file and
+the feature (features are numbered from 1, in file order, as GIS software shows them).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import shapely
+
+from geozones.errors import GeometryError, GeozonesWarning, InputError
+
+__all__ = ["LINE_SUFFIXES", "read_lines"]
+
+#: File types :func:`read_lines` reads, by suffix.
+LINE_SUFFIXES = (".geojson", ".json", ".gpkg", ".kml", ".kmz", ".shp", ".zip", ".fgb", ".gml")
+
+_LINE_TYPES = ("LineString", "MultiLineString", "LinearRing")
+_POLYGON_TYPES = ("Polygon", "MultiPolygon")
+_NAME_COLUMNS = ("name", "Name", "NAME", "name_en", "NAME_EN", "title", "label")
+
+
+def read_lines(
+    source: str | os.PathLike | gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    layer: str | int | None = None,
+) -> gpd.GeoDataFrame:
+    """Read and validate lines from a file or a GeoDataFrame.
+
+    Parameters
+    ----------
+    source
+        A GeoJSON, GeoPackage, KML/KMZ, Shapefile (or zipped Shapefile) path, or a
+        GeoDataFrame / GeoSeries.
+    layer
+        The layer to read from a multi-layer file. By default a file's only layer is read;
+        the layers (folders) of a KML file are read together.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature, in source order, in EPSG:4326, with 2-D LineString or
+        MultiLineString geometry and a ``name`` column (``"line 1"``, ... when the source
+        has no names). The other attributes are kept.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, holds no features, has points, empty or invalid
+        geometries or coordinates that are not longitude/latitude. The message names the
+        file and the feature.
+
+    Warns
+    -----
+    GeozonesWarning
+        When a polygon is taken as its boundary, or when data with no CRS is assumed to
+        be EPSG:4326.
+
+    Examples
+    --------
+    >>> from shapely import LineString
+    >>> lines = read_lines(gpd.GeoDataFrame(geometry=[LineString([(35.8, 33.1), (35.8, 32.9)])],
+    ...                                     crs=4326))
+    >>> lines["name"].tolist(), lines.crs.to_epsg()
+    (['line 1'], 4326)
+    """
+    if isinstance(source, gpd.GeoSeries):
+        source = gpd.GeoDataFrame(geometry=source)
+    if isinstance(source, gpd.GeoDataFrame):
+        label = "the GeoDataFrame"
+        gdf = source.copy()
+    elif isinstance(source, str | os.PathLike):
+        label = str(source)
+        gdf = _read_path(Path(source), layer=layer)
+    else:
+        msg = f"read_lines takes a file path or a GeoDataFrame, not {type(source).__name__}"
+        raise InputError(msg)
+    return _validate_lines(gdf, label=label)
+
+
+def _read_path(path: Path, *, layer: str | int | None) -> gpd.GeoDataFrame:
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    try:
+        names = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio raises DataSourceError and kin
+        msg = f"{path}: cannot be read as a vector file ({_first_line(exc)})"
+        raise InputError(msg) from None
+    if not names:
+        msg = f"{path}: holds no layers"
+        raise InputError(msg)
+    if layer is not None:
+        chosen = [layer]
+    elif len(names) == 1 or path.suffix.lower() in (".kml", ".kmz"):
+        chosen = names
+    else:
+        msg = f"{path}: holds {len(names)} layers ({', '.join(names)}); choose one with layer="
+        raise InputError(msg)
+    frames = []
+    for name in chosen:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # GDAL chatter
+                frame = gpd.read_file(path, layer=name, engine="pyogrio")
+        except Exception as exc:
+            msg = f"{path}: layer {name!r} cannot be read ({_first_line(exc)})"
+            raise InputError(msg) from None
+        if len(chosen) > 1 and len(frame):
+            frame["source_layer"] = name
+        frames.append(frame)
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if len(frames) == 1:
+        return frames[0]
+    crs = frames[0].crs
+    frames = [f.to_crs(crs) if f.crs != crs and crs is not None else f for f in frames]
+    return gpd.GeoDataFrame(gpd.pd.concat(frames, ignore_index=True), geometry="geometry", crs=crs)
+
+
+def _validate_lines(gdf: gpd.GeoDataFrame, *, label: str) -> gpd.GeoDataFrame:
+    if len(gdf) == 0:
+        msg = f"{label}: holds no features; at least one line is needed"
+        raise InputError(msg)
+    gdf = gdf.reset_index(drop=True)
+    names = _feature_names(gdf)
+    gdf = _to_wgs84(gdf, label=label)
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    out = np.empty(len(geoms), dtype=object)
+    polygons = []
+    for i, geom in enumerate(geoms):
+        where = f"{label}: feature {i + 1}" + (f" ({names[i]!r})" if names[i] else "")
+        out[i] = _as_line(geom, where=where)
+        if geom is not None and geom.geom_type in _POLYGON_TYPES:
+            polygons.append(i + 1)
+    if polygons:
+        shown = ", ".join(map(str, polygons[:10])) + (" ..." if len(polygons) > 10 else "")
+        msg = f"{label}: feature(s) {shown} are polygons; their boundaries are used as lines"
+        warnings.warn(msg, GeozonesWarning, stacklevel=3)
+    result = gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=4326))
+    result["name"] = [name or f"line {i + 1}" for i, name in enumerate(names)]
+    return result
+
+
+def _to_wgs84(gdf: gpd.GeoDataFrame, *, label: str) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        bounds = shapely.bounds(np.asarray(gdf.geometry.array, dtype=object))
+        finite = bounds[np.isfinite(bounds).all(axis=1)]
+        lonlat = (
+            len(finite) > 0
+            and (np.abs(finite[:, [0, 2]]) <= 180).all()
+            and (np.abs(finite[:, [1, 3]]) <= 90).all()
+        )
+        if not lonlat:
+            msg = (
+                f"{label}: has no CRS and its coordinates are not longitude/latitude "
+                f"(x within ±180, y within ±90); set the CRS, e.g. gdf.set_crs(32636)"
+            )
+            raise InputError(msg)
+        msg = f"{label}: has no CRS; its coordinates look like lon/lat, assuming EPSG:4326"
+        warnings.warn(msg, GeozonesWarning, stacklevel=4)
+        return gdf.set_crs(4326)
+    if gdf.crs.equals(gpd.GeoSeries(crs=4326).crs) or gdf.crs.to_epsg() == 4326:
+        return gdf.set_crs(4326, allow_override=True)
+    try:
+        return gdf.to_crs(4326)
+    except Exception as exc:
+        msg = f"{label}: cannot be transformed from {gdf.crs.name} to EPSG:4326 ({exc})"
+        raise InputError(msg) from None
+
+
+def _as_line(geom, *, where: str):
+    if geom is None or geom.is_empty:
+        msg = f"{where}: has an empty geometry; a line is needed"
+        raise GeometryError(msg)
+    kind = geom.geom_type
+    if kind in ("Point", "MultiPoint"):
+        msg = f"{where}: is a {kind}; a line (LineString) or a polygon is needed"
+        raise GeometryError(msg)
+    if kind in _POLYGON_TYPES:
+        geom = geom.boundary
+    elif kind == "GeometryCollection":
+        parts = [g.boundary if g.geom_type in _POLYGON_TYPES else g for g in geom.geoms]
+        parts = [g for g in parts if g.geom_type in _LINE_TYPES]
+        if not parts:
+            msg = f"{where}: is a GeometryCollection with no line or polygon in it"
+            raise GeometryError(msg)
+        geom = shapely.line_merge(shapely.union_all(parts))
+    elif kind not in _LINE_TYPES:
+        msg = f"{where}: is a {kind}; a line is needed"
+        raise GeometryError(msg)
+    geom = shapely.force_2d(geom)
+    if geom.geom_type == "LinearRing":
+        geom = shapely.LineString(geom.coords)
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        msg = f"{where}: has a coordinate that is NaN or infinite"
+        raise GeometryError(msg)
+    if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+        bad = coords[(np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)][0]
+        msg = (
+            f"{where}: has a vertex at ({bad[0]:g}, {bad[1]:g}), outside longitude ±180 / "
+            "latitude ±90"
+        )
+        raise GeometryError(msg)
+    parts = geom.geoms if geom.geom_type == "MultiLineString" else [geom]
+    if all(len(np.unique(shapely.get_coordinates(p), axis=0)) < 2 for p in parts):
+        msg = f"{where}: has fewer than 2 distinct vertices; a line needs at least 2"
+        raise GeometryError(msg)
+    return geom
+
+
+def _feature_names(gdf: gpd.GeoDataFrame) -> list[str | None]:
+    """Each feature's name from the first name-like column, or None."""
+    column = next((c for c in _NAME_COLUMNS if c in gdf.columns), None)
+    if column is None:
+        return [None] * len(gdf)
+    values = gdf[column].astype(object).where(gdf[column].notna(), None)
+    return [str(v).strip() or None if v is not None else None for v in values]
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
