@@ -11,6 +11,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from geozones import datasets, errors
 from geozones.errors import GeozonesError, GeozonesWarning, InputError
+from geozones.geodesy import (
+    LineLocation,
+    distance_to_line,
+    geodesic_distance,
+    locate_on_line,
+    side_of_line,
+)
 from geozones.io import read_lines
 
 try:
@@ -22,8 +29,13 @@ __all__ = [
     "GeozonesError",
     "GeozonesWarning",
     "InputError",
+    "LineLocation",
     "__version__",
     "datasets",
+    "distance_to_line",
     "errors",
+    "geodesic_distance",
+    "locate_on_line",
     "read_lines",
+    "side_of_line",
 ]
