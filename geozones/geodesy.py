@@ -43,9 +43,13 @@ from geozones.errors import InputError
 __all__ = [
     "WGS84",
     "LineLocation",
+    "destination",
     "distance_to_line",
+    "geodesic_area_m2",
     "geodesic_distance",
+    "inverse",
     "locate_on_line",
+    "segment_distance",
     "side_of_line",
 ]
 
@@ -189,6 +193,87 @@ def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: A
         *(np.asarray(a, float) for a in (lon1, lat1, lon2, lat2))
     )
     return WGS84.inv(lon1, lat1, lon2, lat2)[2]
+
+
+def segment_distance(
+    lon: ArrayLike,
+    lat: ArrayLike,
+    lon0: ArrayLike,
+    lat0: ArrayLike,
+    lon1: ArrayLike,
+    lat1: ArrayLike,
+) -> NDArray:
+    """Return the exact distance from each point to its own geodesic segment, in metres.
+
+    Point ``i`` is measured to the segment from ``(lon0[i], lat0[i])`` to
+    ``(lon1[i], lat1[i])``; all arguments broadcast together.
+
+    Examples
+    --------
+    >>> round(float(segment_distance(35.9, 33.1, 35.8, 33.0, 35.8, 33.2)), 3)
+    9334.764
+    """
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, float) for a in (lon, lat, lon0, lat0, lon1, lat1))
+    )
+    shape = arrays[0].shape
+    lon, lat, lon0, lat0, lon1, lat1 = (a.ravel() for a in arrays)
+    seg = _Segments.between(lon0, lat0, lon1, lat1)
+    dist, _ = _refine(lon, lat, seg, seg.length_m / 2.0)
+    return dist.reshape(shape)
+
+
+def destination(
+    lon: ArrayLike, lat: ArrayLike, azimuth_deg: ArrayLike, distance_m: ArrayLike
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Walk the geodesic from each point; return lon, lat and travel azimuth at its end.
+
+    Examples
+    --------
+    >>> lon, lat, az = destination(35.8, 33.0, 0.0, 11090.535)
+    >>> round(float(lon), 6), round(float(lat), 6), round(float(az), 6)
+    (35.8, 33.1, 0.0)
+    """
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, float) for a in (lon, lat, azimuth_deg, distance_m))
+    )
+    shape = arrays[0].shape
+    lon2, lat2, back = WGS84.fwd(*(a.ravel() for a in arrays))
+    heading = (back + 360.0) % 360.0 - 180.0
+    return lon2.reshape(shape), lat2.reshape(shape), heading.reshape(shape)
+
+
+def inverse(
+    lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Return the azimuth at the start, the travel azimuth at the end and the distance (m).
+
+    Examples
+    --------
+    >>> az1, az2, d = inverse(35.8, 33.0, 35.8, 33.1)
+    >>> float(az1), float(az2), round(float(d), 3)
+    (0.0, 0.0, 11090.535)
+    """
+    arrays = np.broadcast_arrays(*(np.asarray(a, float) for a in (lon1, lat1, lon2, lat2)))
+    shape = arrays[0].shape
+    az1, back2, dist = WGS84.inv(*(a.ravel() for a in arrays))
+    az2 = (back2 + 360.0) % 360.0 - 180.0
+    return az1.reshape(shape), az2.reshape(shape), dist.reshape(shape)
+
+
+def geodesic_area_m2(geometry: shapely.Geometry) -> float:
+    """Return the area of a lon/lat (Multi)Polygon on the WGS84 ellipsoid, in m².
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> round(geodesic_area_m2(box(35.0, 33.0, 35.1, 33.1)) / 1e6, 3)
+    103.586
+    """
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    area, _ = WGS84.geometry_area_perimeter(geometry)
+    return abs(float(area))
 
 
 # --------------------------------------------------------------------------------------
@@ -537,20 +622,102 @@ def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -
     p = _ecef(lon, lat) - pieces.origin
     pt, pc, t = _candidates(p, pieces)
     plon, plat = lon[pt], lat[pt]
-    length = pieces.length_m[pc]
-    chord = pieces.chord_m[pc]
-    s = np.divide(t, chord, out=np.zeros_like(t), where=chord > 0) * length
+    seg = _Segments.take(pieces, pc)
+    s0 = np.divide(t, pieces.chord_m[pc], out=np.zeros_like(t), where=pieces.chord_m[pc] > 0)
+    s0 *= seg.length_m
 
-    dist = np.empty(len(pt))
+    def first_measure(xlon, xlat, s):  # pieces meeting at a vertex share one measurement
+        return _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
+
+    dist, foot_s = _refine(plon, plat, seg, s0, first_measure=first_measure)
+
+    best = np.full(len(lon), np.inf)
+    np.minimum.at(best, pt, dist)
+    out = {"distance_m": best}
+    if not locate:
+        return out
+    # the pair that gave each point's minimum (the first, where pieces tie at a vertex)
+    is_best = np.flatnonzero(dist == best[pt])
+    _, first = np.unique(pt[is_best], return_index=True)
+    win = is_best[first]
+    j = pc[win]
+    fs = foot_s[win]
+    flon, flat, heading = _point_on_piece(_Segments.take(pieces, j), fs)
+    flon = (flon + 180.0) % 360.0 - 180.0
+    # side: from the angle at the foot; at a vertex, relative to the mean direction there
+    az_f, _, _ = WGS84.inv(flon, flat, plon[win], plat[win])
+    at_start = fs <= 0.0
+    at_end = fs >= pieces.length_m[j]
+    heading = np.where(at_start, _mean_azimuth(pieces.start_az_in[j], pieces.az0[j]), heading)
+    heading = np.where(at_end, _mean_azimuth(pieces.az1[j], pieces.end_az_out[j]), heading)
+    sin_theta = np.sin((az_f - heading) * _RAD)
+    side = np.where(sin_theta > 0, -1, 1).astype(np.int8)
+    side[(best < 1e-6) | ~np.isfinite(heading)] = 0
+    out |= {
+        "nearest_lon": flon,
+        "nearest_lat": flat,
+        "along_m": pieces.along0_m[j] + fs,
+        "side": side,
+        "part": pieces.part[j].astype(np.int64),
+    }
+    return out
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """Geodesic segments, one per (point, segment) pair being refined."""
+
+    lon0: NDArray
+    lat0: NDArray
+    az0: NDArray  # forward azimuth at the start (NaN for a point-like segment)
+    lon1: NDArray
+    lat1: NDArray
+    az1: NDArray  # travel azimuth at the end
+    length_m: NDArray
+
+    @classmethod
+    def take(cls, pieces: _Pieces, j: NDArray) -> _Segments:
+        return cls(
+            pieces.lon0[j],
+            pieces.lat0[j],
+            pieces.az0[j],
+            pieces.lon1[j],
+            pieces.lat1[j],
+            pieces.az1[j],
+            pieces.length_m[j],
+        )
+
+    def subset(self, i: NDArray) -> _Segments:
+        return _Segments(*(getattr(self, f)[i] for f in self.__dataclass_fields__))
+
+    @classmethod
+    def between(cls, lon0, lat0, lon1, lat1) -> _Segments:
+        lon0, lat0, lon1, lat1 = (np.asarray(a, float) for a in (lon0, lat0, lon1, lat1))
+        az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
+        point_like = length == 0
+        az0 = np.where(point_like, np.nan, az0)
+        az1 = np.where(point_like, np.nan, back1 + 180.0)
+        return cls(lon0, lat0, az0, lon1, lat1, az1, length)
+
+
+def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
+    """Exact distance from each point to its geodesic segment, and the foot's position.
+
+    Starts from the trial positions `s` (metres along each segment) and repeats the
+    right-angle step until it no longer changes the distance.
+    """
+    s = np.clip(s, 0.0, seg.length_m)
+    dist = np.empty(len(s))
     foot_s = s.copy()
-    active = np.arange(len(pt))
+    active = np.arange(len(s))
+    length = seg.length_m
     for step_no in range(_MAX_STEPS):
         if active.size == 0:
             break
-        j = pc[active]
-        xlon, xlat, heading = _point_on_piece(pieces, j, s[active])
-        if step_no == 0:  # pieces meeting at a vertex share one measurement from it
-            az_x, d = _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
+        sub = seg if step_no == 0 else seg.subset(active)
+        xlon, xlat, heading = _point_on_piece(sub, s[active])
+        if step_no == 0 and first_measure is not None:
+            az_x, d = first_measure(xlon, xlat, s)
         else:
             az_x, _, d = WGS84.inv(xlon, xlat, plon[active], plat[active])
         theta = (az_x - heading) * _RAD
@@ -561,7 +728,7 @@ def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -
         at_start = new_s <= 0.0
         at_end = new_s >= length[active]
         inside = ~(at_start | at_end)
-        # a foot inside the piece: the cross-track distance is final once the step is tiny
+        # a foot inside the segment: the cross-track distance is final once the step is tiny
         gap = np.abs(d - np.abs(cross))
         done_inside = inside & (gap <= _DONE_M)
         # a foot clamped at an end that the trial point already sits on: d is exact
@@ -576,38 +743,7 @@ def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -
     if active.size:  # pragma: no cover - a guard; never observed
         msg = f"geodesic foot point did not converge for {active.size} point(s)"
         raise RuntimeError(msg)
-
-    best = np.full(len(lon), np.inf)
-    np.minimum.at(best, pt, dist)
-    out = {"distance_m": best}
-    if not locate:
-        return out
-    # the pair that gave each point's minimum (the first, where pieces tie at a vertex)
-    is_best = np.flatnonzero(dist == best[pt])
-    win = is_best[np.r_[True, pt[is_best][1:] != pt[is_best][:-1]]]
-    win = win[np.argsort(pt[win], kind="stable")]
-    j = pc[win]
-    fs = foot_s[win]
-    flon, flat, fback = WGS84.fwd(pieces.lon0[j], pieces.lat0[j], np.nan_to_num(pieces.az0[j]), fs)
-    flon = (flon + 180.0) % 360.0 - 180.0
-    # side: from the angle at the foot; at a vertex, relative to the mean direction there
-    az_f, _, _ = WGS84.inv(flon, flat, plon[win], plat[win])
-    heading = np.where(pieces.length_m[j] > 0, fback + 180.0, np.nan)
-    at_start = fs <= 0.0
-    at_end = fs >= pieces.length_m[j]
-    heading = np.where(at_start, _mean_azimuth(pieces.start_az_in[j], pieces.az0[j]), heading)
-    heading = np.where(at_end, _mean_azimuth(pieces.az1[j], pieces.end_az_out[j]), heading)
-    sin_theta = np.sin((az_f - heading) * _RAD)
-    side = np.where(sin_theta > 0, -1, 1).astype(np.int8)
-    side[(out["distance_m"] < 1e-6) | ~np.isfinite(heading)] = 0
-    out |= {
-        "nearest_lon": flon,
-        "nearest_lat": flat,
-        "along_m": pieces.along0_m[j] + fs,
-        "side": side,
-        "part": pieces.part[j].astype(np.int64),
-    }
-    return out
+    return dist, foot_s
 
 
 def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
@@ -633,20 +769,21 @@ def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
     return az_x, d
 
 
-def _point_on_piece(pieces: _Pieces, j: NDArray, s: NDArray):
-    """Lon, lat and travel azimuth (degrees) at `s` metres along pieces `j`.
+def _point_on_piece(seg: _Segments, s: NDArray):
+    """Lon, lat and travel azimuth (degrees) at `s` metres along each segment.
 
-    Trial points at a piece's ends are its vertices; only those inside need ``Geod.fwd``.
+    Trial points at a segment's ends are its vertices; only those inside need ``Geod.fwd``.
     """
     at_start = s <= 0.0
-    at_end = s >= pieces.length_m[j]
-    lon = np.where(at_end, pieces.lon1[j], pieces.lon0[j])
-    lat = np.where(at_end, pieces.lat1[j], pieces.lat0[j])
-    heading = np.where(at_end, pieces.az1[j], pieces.az0[j])
+    at_end = s >= seg.length_m
+    lon = np.where(at_end, seg.lon1, seg.lon0)
+    lat = np.where(at_end, seg.lat1, seg.lat0)
+    heading = np.where(at_end, seg.az1, seg.az0)
     inside = np.flatnonzero(~(at_start | at_end))
     if inside.size:
-        k = j[inside]
-        flon, flat, fback = WGS84.fwd(pieces.lon0[k], pieces.lat0[k], pieces.az0[k], s[inside])
+        flon, flat, fback = WGS84.fwd(
+            seg.lon0[inside], seg.lat0[inside], seg.az0[inside], s[inside]
+        )
         lon[inside], lat[inside], heading[inside] = flon, flat, fback + 180.0
     return lon, lat, heading
 
