@@ -368,18 +368,19 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
                 plon = np.array([lon0[i], lon1[i]])
                 plat = np.array([lat0[i], lat1[i]])
             else:
+                # n + 1 points on the geodesic, both ends included (pyproj's *_idx=0)
                 r = WGS84.inv_intermediate(
                     lon0[i],
                     lat0[i],
                     lon1[i],
                     lat1[i],
-                    npts=int(n_pieces[i]) - 1,
+                    npts=int(n_pieces[i]) + 1,
                     initial_idx=0,
-                    return_back_azimuth=True,
                     terminus_idx=0,
+                    return_back_azimuth=True,
                 )
-                plon = np.concatenate([[lon0[i]], r.lons, [lon1[i]]])
-                plat = np.concatenate([[lat0[i]], r.lats, [lat1[i]]])
+                plon, plat = np.array(r.lons), np.array(r.lats)
+                plon[[0, -1]], plat[[0, -1]] = (lon0[i], lon1[i]), (lat0[i], lat1[i])
             cols["lon0"].append(plon[:-1])
             cols["lat0"].append(plat[:-1])
             cols["lon1"].append(plon[1:])
