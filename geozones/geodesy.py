@@ -48,6 +48,7 @@ __all__ = [
     "geodesic_area_m2",
     "geodesic_distance",
     "inverse",
+    "line_parts",
     "locate_on_line",
     "segment_distance",
     "side_of_line",
@@ -321,7 +322,15 @@ def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
     return out
 
 
-def _line_parts(line: shapely.Geometry) -> list[NDArray]:
+def line_parts(line: shapely.Geometry) -> list[NDArray]:
+    """Return the validated vertices (n, 2) of each part of `line`, repeated ones dropped.
+
+    Examples
+    --------
+    >>> from shapely import LineString
+    >>> line_parts(LineString([(35.8, 33.0), (35.8, 33.0), (35.8, 33.2)]))[0].tolist()
+    [[35.8, 33.0], [35.8, 33.2]]
+    """
     if not isinstance(line, shapely.Geometry):
         msg = f"line must be a shapely LineString or MultiLineString, not {type(line).__name__}"
         raise InputError(msg)
@@ -355,7 +364,7 @@ def _line_parts(line: shapely.Geometry) -> list[NDArray]:
 
 
 def _prepare(line: shapely.Geometry) -> _Pieces:
-    parts = _line_parts(line)
+    parts = line_parts(line)
     cols: dict[str, list] = {k: [] for k in ("lon0", "lat0", "lon1", "lat1", "part")}
     for p, xy in enumerate(parts):
         if len(xy) == 1:  # a point-like part: a zero-length piece

@@ -1,0 +1,607 @@
+"""Tests of geozones.geodesy: exact geodesic distance, location and side relative to a line.
+
+Expected values come from three independent places:
+
+* ``tests/_reference.py``: a slow, brute-force minimisation with geographiclib (not pyproj);
+* exact constructions with ``pyproj.Geod.fwd``: walk to the middle of a long geodesic, turn
+  through a right angle and walk out ``d`` metres. The geodesic that leaves the foot at a right
+  angle is the shortest way back to the segment, so the distance is exactly ``d``, the nearest
+  point is the foot and the distance along is the foot's distance from the start;
+* a published geodesic distance (JFK to LHR, from GeographicLib's documentation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyproj
+import pytest
+from _reference import reference_distance, reference_locate
+from geographiclib.geodesic import Geodesic
+from shapely import LineString, MultiLineString, Point
+
+import geozones as gz
+from geozones.errors import InputError
+
+GEOD = pyproj.Geod(ellps="WGS84")
+TOL_M = 1e-3  # what "exact" means here: one millimetre
+TOL_DEG = 1e-6  # nearest points: about 0.1 m
+OFFSETS_M = (1.0, 1e3, 5e3, 20e3, 60e3, 80e3)
+
+# Long single geodesic segments for the right-angle constructions, as (start, end) in lon/lat.
+BASE_SEGMENTS = {
+    "levant_530km": ((35.0, 31.0), (37.5, 35.5)),
+    "antimeridian": ((178.0, -20.0), (-176.0, -5.0)),
+    "arctic_84_85": ((-30.0, 84.0), (60.0, 85.0)),
+    "antarctic_84_85": ((100.0, -85.0), (-170.0, -84.0)),
+    # ~7,700 km; DESIGN.md: great-circle and geodesic Seattle-London segments differ by 2.3 km
+    "seattle_london": ((-122.3, 47.45), (-0.46, 51.47)),
+}
+
+
+# --------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------
+
+
+def _wrap(dlon):
+    return (np.asarray(dlon) + 180.0) % 360.0 - 180.0
+
+
+def _worst(err, lon, lat, got, want) -> str:
+    i = int(np.nanargmax(err))
+    return (
+        f"max error {err[i]:.3e} at index {i} (lon={lon[i]!r}, lat={lat[i]!r}): "
+        f"got {got[i]!r}, expected {want[i]!r}"
+    )
+
+
+def _assert_distance_matches_reference(lon, lat, line, tol=TOL_M):
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    got = gz.distance_to_line(lon, lat, line)
+    want = reference_distance(lon, lat, line)
+    assert got.dtype == np.float64
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    err = np.abs(got - want)
+    assert np.nanmax(err) <= tol, _worst(err, lon, lat, got, want)
+    return got, want
+
+
+def _assert_location_matches_reference(lon, lat, line, *, check_side=True):
+    """Distance, nearest point, along, part (and side away from the line) vs the reference."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    loc = gz.locate_on_line(lon, lat, line)
+    ref = reference_locate(lon, lat, line)
+    err = np.abs(loc.distance_m - ref.distance_m)
+    assert err.max() <= TOL_M, "distance: " + _worst(err, lon, lat, loc.distance_m, ref.distance_m)
+    err = np.abs(loc.along_m - ref.along_m)
+    assert err.max() <= TOL_M, "along_m: " + _worst(err, lon, lat, loc.along_m, ref.along_m)
+    err = np.hypot(_wrap(loc.nearest_lon - ref.nearest_lon), loc.nearest_lat - ref.nearest_lat)
+    assert err.max() <= TOL_DEG, "nearest point: " + _worst(
+        err,
+        lon,
+        lat,
+        np.c_[loc.nearest_lon, loc.nearest_lat].tolist(),
+        np.c_[ref.nearest_lon, ref.nearest_lat].tolist(),
+    )
+    np.testing.assert_array_equal(loc.part, ref.part)
+    if check_side:
+        away = ref.distance_m > 1.0
+        np.testing.assert_array_equal(loc.side[away], ref.side[away])
+    return loc, ref
+
+
+def _offset_points(start, end, frac=0.5):
+    """Points d metres to the left and right of the geodesic start-end at fraction `frac`.
+
+    Returns lon, lat, d, side (+1 left, -1 right), the foot (lon, lat) and its distance along.
+    """
+    (x1, y1), (x2, y2) = start, end
+    az12, _, length = GEOD.inv(x1, y1, x2, y2)
+    foot_lon, foot_lat, back_az = GEOD.fwd(x1, y1, az12, length * frac)
+    az_foot = back_az + 180.0  # the segment's direction at the foot
+    n = len(OFFSETS_M)
+    d = np.array(OFFSETS_M * 2)
+    side = np.array([1] * n + [-1] * n, dtype=np.int8)
+    lon, lat, _ = GEOD.fwd(
+        np.full(2 * n, foot_lon), np.full(2 * n, foot_lat), az_foot - 90.0 * side, d
+    )
+    return lon, lat, d, side, (foot_lon, foot_lat), length * frac
+
+
+def _fan(lon0, lat0, azimuths, distances):
+    """Points at every (azimuth, distance) from one point."""
+    az, dist = np.meshgrid(np.asarray(azimuths, float), np.asarray(distances, float))
+    lon, lat, _ = GEOD.fwd(np.full(az.size, lon0), np.full(az.size, lat0), az.ravel(), dist.ravel())
+    return lon, lat
+
+
+def _points_on_segments(line, fractions=(0.0, 0.25, 0.5, 0.77)):
+    """Points exactly on each geodesic segment (geographiclib Position), vertices included."""
+    lons, lats = [], []
+    coords = list(line.coords)
+    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:], strict=True):
+        gl = Geodesic.WGS84.InverseLine(y1, x1, y2, x2)
+        for f in fractions:
+            p = gl.Position(gl.s13 * f)
+            lons.append(p["lon2"])
+            lats.append(p["lat2"])
+    lons.append(coords[-1][0])
+    lats.append(coords[-1][1])
+    return np.array(lons), np.array(lats)
+
+
+# --------------------------------------------------------------------------------------
+# fixtures
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def alpha_line():
+    return gz.datasets.load("alpha_line").geometry.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def alpha_points(alpha_line):
+    """200 seeded random points within ~80 km of the Alpha line, and the reference for them."""
+    rng = np.random.default_rng(20171111)
+    lon = rng.uniform(35.0, 36.6, 200)
+    lat = rng.uniform(32.3, 33.8, 200)
+    return lon, lat, reference_locate(lon, lat, alpha_line)
+
+
+@pytest.fixture(params=["scalar", "array", "list"])
+def golan_points(request):
+    """The same numeric check on a scalar, an array and a list input (as pyproj's tests do)."""
+    if request.param == "scalar":
+        return 35.9, 33.0
+    if request.param == "array":
+        return np.array([35.9, 35.62, 36.3, 35.81]), np.array([33.0, 33.21, 32.95, 32.7])
+    return [35.9, 35.62], [33.0, 33.21]
+
+
+# --------------------------------------------------------------------------------------
+# the reference itself (needs no implementation)
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", sorted(BASE_SEGMENTS))
+def test_reference_reproduces_exact_right_angle_constructions(base):
+    start, end = BASE_SEGMENTS[base]
+    for frac in (0.5, 0.3):
+        lon, lat, d, side, (flon, flat), along = _offset_points(start, end, frac)
+        ref = reference_locate(lon, lat, LineString([start, end]))
+        assert np.abs(ref.distance_m - d).max() < 1e-6
+        assert np.abs(ref.along_m - along).max() < 1e-6
+        assert np.abs(_wrap(ref.nearest_lon - flon)).max() < 1e-9
+        assert np.abs(ref.nearest_lat - flat).max() < 1e-9
+        np.testing.assert_array_equal(ref.side, side)
+
+
+# --------------------------------------------------------------------------------------
+# exact right-angle constructions
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", sorted(BASE_SEGMENTS))
+def test_right_angle_offset_from_a_segment_is_exactly_the_distance_walked(base):
+    start, end = BASE_SEGMENTS[base]
+    lon, lat, d, _, _, _ = _offset_points(start, end)
+    got = gz.distance_to_line(lon, lat, LineString([start, end]))
+    err = np.abs(got - d)
+    assert err.max() <= TOL_M, _worst(err, lon, lat, got, d)
+
+
+@pytest.mark.parametrize("base", sorted(BASE_SEGMENTS))
+def test_right_angle_offset_is_on_the_side_it_was_walked_to(base):
+    start, end = BASE_SEGMENTS[base]
+    lon, lat, _, side, _, _ = _offset_points(start, end)
+    line = LineString([start, end])
+    np.testing.assert_array_equal(gz.locate_on_line(lon, lat, line).side, side)
+    np.testing.assert_array_equal(gz.side_of_line(lon, lat, line), side)
+    # reversing the line swaps left and right
+    np.testing.assert_array_equal(gz.side_of_line(lon, lat, LineString([end, start])), -side)
+
+
+@pytest.mark.parametrize("base", sorted(BASE_SEGMENTS))
+def test_right_angle_offset_has_the_constructed_foot_as_nearest_point(base):
+    start, end = BASE_SEGMENTS[base]
+    lon, lat, _, _, (flon, flat), _ = _offset_points(start, end)
+    loc = gz.locate_on_line(lon, lat, LineString([start, end]))
+    err = np.hypot(_wrap(loc.nearest_lon - flon), loc.nearest_lat - flat)
+    assert err.max() <= TOL_DEG, (
+        f"foot ({flon!r}, {flat!r}); worst got "
+        f"({loc.nearest_lon[err.argmax()]!r}, {loc.nearest_lat[err.argmax()]!r})"
+    )
+    assert np.all(np.abs(loc.nearest_lon) <= 180.0)
+
+
+@pytest.mark.parametrize("base", sorted(BASE_SEGMENTS))
+def test_right_angle_offset_is_along_the_line_where_the_foot_is(base):
+    start, end = BASE_SEGMENTS[base]
+    lon, lat, _, _, _, along = _offset_points(start, end)
+    loc = gz.locate_on_line(lon, lat, LineString([start, end]))
+    err = np.abs(loc.along_m - along)
+    assert err.max() <= TOL_M, _worst(err, lon, lat, loc.along_m, np.full(len(lon), along))
+    np.testing.assert_array_equal(loc.part, 0)
+
+
+# --------------------------------------------------------------------------------------
+# a published value
+# --------------------------------------------------------------------------------------
+
+
+def test_published_jfk_to_heathrow_distance_is_reproduced_when_the_nearest_point_is_a_vertex():
+    # Published: GeographicLib's C++ example example-Geodesic-small.cpp ("Distance from JFK
+    # to LHR", JFK = 40.6 N 73.8 W, LHR = 51.6 N 0.5 W, WGS84) prints 5551.76 km. Its full
+    # value, s12 = 5551759.400319 m, is what GeographicLib itself returns (C++ GeodSolve and
+    # geographiclib 2.x for Python agree; asserted below). The line leaves LHR towards
+    # Frankfurt (azimuth 101.7 deg, within 7 deg of the 107.8 deg at which the geodesic from
+    # JFK arrives), so the line's nearest point to JFK is its first vertex, LHR.
+    jfk = (-73.8, 40.6)
+    line = LineString([(-0.5, 51.6), (8.57, 50.033)])
+    assert Geodesic.WGS84.Inverse(40.6, -73.8, 51.6, -0.5)["s12"] == pytest.approx(
+        5551759.400319, abs=1e-6
+    )
+    assert round(5551759.400319 / 1e3, 2) == 5551.76
+    d = gz.distance_to_line(*jfk, line)
+    assert float(d) == pytest.approx(5551759.400319, abs=TOL_M)
+    loc = gz.locate_on_line(*jfk, line)
+    assert float(loc.along_m) == pytest.approx(0.0, abs=TOL_M)
+    assert (float(loc.nearest_lon), float(loc.nearest_lat)) == pytest.approx((-0.5, 51.6), abs=1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# against the reference
+# --------------------------------------------------------------------------------------
+
+
+def test_points_beyond_the_ends_are_measured_to_the_end_vertices():
+    coords = [(35.5, 33.0), (35.7, 33.1), (35.9, 33.05)]
+    line = LineString(coords)
+    az_start = GEOD.inv(*coords[0], *coords[1])[0] + 180.0  # pointing back out of the start
+    az_end = GEOD.inv(*coords[1], *coords[2])[1] + 180.0  # pointing on out of the end
+    turns = (-89.0, -60.0, -30.0, 0.0, 30.0, 60.0, 89.0)
+    dists = (10.0, 1e3, 30e3)
+    lon0, lat0 = _fan(*coords[0], az_start + np.array(turns), dists)
+    lon1, lat1 = _fan(*coords[-1], az_end + np.array(turns), dists)
+    lon, lat = np.r_[lon0, lon1], np.r_[lat0, lat1]
+    # straight on from an end (turn 0) a point is neither left nor right: side checked below
+    loc, ref = _assert_location_matches_reference(lon, lat, line, check_side=False)
+    length = sum(GEOD.inv(*a, *b)[2] for a, b in zip(coords[:-1], coords[1:], strict=True))
+    n = len(lon0)
+    assert loc.along_m[:n] == pytest.approx(0.0, abs=TOL_M)
+    assert loc.along_m[n:] == pytest.approx(np.full(n, length), abs=TOL_M)
+    assert loc.distance_m == pytest.approx(np.tile(np.repeat(dists, len(turns)), 2), abs=TOL_M)
+    # beyond an end, the side is the side of the end segment's direction: turning clockwise
+    # from the direction of travel is right (-1); out of the start we face against it
+    turn = np.tile(turns, 2 * len(dists))
+    want = np.sign(turn).astype(np.int8) * np.r_[np.ones(n), -np.ones(n)].astype(np.int8)
+    np.testing.assert_array_equal(loc.side[turn != 0], want[turn != 0])
+    np.testing.assert_array_equal(ref.side[turn != 0], want[turn != 0])
+
+
+def _sharp_v():
+    # travel east-south-east to the vertex, then turn back west-south-west (a 15 deg V)
+    return [(35.3, 33.05), (35.8, 33.0), (35.3, 32.93)]
+
+
+def _v_points():
+    apex = _sharp_v()[1]
+    convex = _fan(*apex, np.arange(20.0, 170.0, 15.0), (100.0, 5e3, 40e3))
+    concave = _fan(*apex, (264.0, 266.0, 268.0, 269.5, 271.0, 273.0, 275.0), (1e3, 10e3, 30e3))
+    return convex, concave
+
+
+def test_points_on_the_convex_and_concave_sides_of_a_sharp_vertex_match_reference():
+    line = LineString(_sharp_v())
+    (clon, clat), (vlon, vlat) = _v_points()
+    _assert_distance_matches_reference(clon, clat, line)
+    _assert_distance_matches_reference(vlon, vlat, line)
+    # on the convex side the nearest point is the apex itself
+    loc = gz.locate_on_line(clon, clat, line)
+    apex = _sharp_v()[1]
+    assert loc.nearest_lon == pytest.approx(np.full(len(clon), apex[0]), abs=TOL_DEG)
+    assert loc.nearest_lat == pytest.approx(np.full(len(clon), apex[1]), abs=TOL_DEG)
+
+
+def test_side_of_a_sharp_vertex_is_inside_right_and_outside_left():
+    # inside the V is right of the line's direction; around the apex, outside, is left
+    line = LineString(_sharp_v())
+    (clon, clat), (vlon, vlat) = _v_points()
+    assert reference_locate(clon, clat, line).side.tolist() == [1] * len(clon)
+    assert reference_locate(vlon, vlat, line).side.tolist() == [-1] * len(vlon)
+    np.testing.assert_array_equal(gz.side_of_line(clon, clat, line), 1)
+    np.testing.assert_array_equal(gz.side_of_line(vlon, vlat, line), -1)
+
+
+ON_LINE_CASES = {
+    "sharp_v": LineString(_sharp_v()),
+    "thousand_km": LineString([(20.0, 40.0), (31.43, 41.9), (30.0, 45.0)]),
+    "antimeridian": LineString([(179.0, 9.5), (179.8, 10.2), (-179.6, 10.0), (-179.0, 10.4)]),
+    "arctic": LineString([(-20.0, 84.0), (40.0, 85.0), (100.0, 84.5)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ON_LINE_CASES))
+def test_points_on_the_line_at_vertices_and_mid_segment_are_at_zero_distance(case):
+    line = ON_LINE_CASES[case]
+    lon, lat = _points_on_segments(line)
+    got = gz.distance_to_line(lon, lat, line)
+    assert got.max() < TOL_M, f"on-line points: distances {got.tolist()}"
+    assert reference_distance(lon, lat, line).max() < 1e-6
+    vx, vy = np.array(line.coords).T
+    assert gz.distance_to_line(vx, vy, line).max() < 1e-6
+
+
+@pytest.mark.parametrize("case", sorted(ON_LINE_CASES))
+def test_points_on_the_line_have_side_zero(case):
+    line = ON_LINE_CASES[case]
+    lon, lat = _points_on_segments(line)
+    loc = gz.locate_on_line(lon, lat, line)
+    assert loc.side.tolist() == [0] * len(lon), f"distances {loc.distance_m.tolist()}"
+
+
+def test_repeated_vertices_and_zero_length_segments_are_ignored():
+    clean = LineString([(35.5, 33.0), (35.7, 33.1), (35.9, 33.05)])
+    repeated = LineString(
+        [(35.5, 33.0), (35.5, 33.0), (35.7, 33.1), (35.7, 33.1), (35.7, 33.1), (35.9, 33.05)]
+        + [(35.9, 33.05)]
+    )
+    rng = np.random.default_rng(7)
+    lon = np.r_[rng.uniform(35.3, 36.1, 30), 35.7, 35.5, 35.9]
+    lat = np.r_[rng.uniform(32.8, 33.3, 30), 33.1, 33.0, 33.05]
+    _assert_location_matches_reference(lon, lat, repeated)
+    a = gz.locate_on_line(lon, lat, repeated)
+    b = gz.locate_on_line(lon, lat, clean)
+    np.testing.assert_allclose(a.distance_m, b.distance_m, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.along_m, b.along_m, rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(a.side, b.side)
+
+
+def test_multilinestring_distance_is_the_nearest_part_and_matches_reference():
+    line = MultiLineString(
+        [
+            [(35.6, 33.2), (35.8, 33.25), (35.9, 33.4)],
+            [(35.7, 32.8), (35.85, 32.82), (36.0, 32.9)],
+        ]
+    )
+    rng = np.random.default_rng(11)
+    lon = rng.uniform(35.4, 36.2, 40)
+    lat = rng.uniform(32.6, 33.6, 40)
+    loc, ref = _assert_location_matches_reference(lon, lat, line)
+    assert set(ref.part.tolist()) == {0, 1}
+    per_part = np.minimum(*(gz.distance_to_line(lon, lat, g) for g in line.geoms))
+    np.testing.assert_allclose(gz.distance_to_line(lon, lat, line), per_part, rtol=0, atol=1e-6)
+
+
+def test_multilinestring_along_runs_through_the_parts_in_order_and_part_is_reported():
+    p0 = ((35.0, 33.0), (35.6, 33.3))
+    p1 = ((36.0, 32.6), (36.4, 33.2))
+    line = MultiLineString([p0, p1])
+    len0 = GEOD.inv(*p0[0], *p0[1])[2]
+    lon0, lat0, d0, side0, _, along0 = _offset_points(*p0, frac=0.3)
+    lon1, lat1, d1, side1, _, along1 = _offset_points(*p1, frac=0.5)
+    keep0, keep1 = d0 <= 5e3, d1 <= 5e3  # well clear of the other part
+    lon = np.r_[lon0[keep0], lon1[keep1]]
+    lat = np.r_[lat0[keep0], lat1[keep1]]
+    loc = gz.locate_on_line(lon, lat, line)
+    n0 = int(keep0.sum())
+    assert loc.part.tolist() == [0] * n0 + [1] * int(keep1.sum())
+    assert loc.along_m[:n0] == pytest.approx(np.full(n0, along0), abs=TOL_M)
+    assert loc.along_m[n0:] == pytest.approx(np.full(len(lon) - n0, len0 + along1), abs=TOL_M)
+    assert loc.distance_m == pytest.approx(np.r_[d0[keep0], d1[keep1]], abs=TOL_M)
+    assert loc.side.tolist() == np.r_[side0[keep0], side1[keep1]].tolist()
+
+
+def test_line_across_the_antimeridian_matches_reference():
+    line = LineString([(179.5, 10.0), (-179.5, 10.0)])
+    lons = np.array([179.9, 180.0, -180.0, -179.9, 179.2, -179.2, 178.8, -178.8])
+    lats = np.array([9.0, 9.9, 10.0, 10.3, 11.0])
+    lon, lat = (a.ravel() for a in np.meshgrid(lons, lats))
+    loc, _ = _assert_location_matches_reference(lon, lat, line)
+    # lon 180 and -180 are the same place
+    at_180 = loc.distance_m[lon == 180.0]
+    at_minus_180 = loc.distance_m[lon == -180.0]
+    np.testing.assert_allclose(at_180, at_minus_180, rtol=0, atol=1e-6)
+    # the short way across the antimeridian: nothing between lon 179.5 and -179.5 is far
+    assert loc.distance_m[(np.abs(lon) >= 179.5) & (lat == 9.9)].max() < 12e3
+
+
+def test_line_with_a_vertex_on_each_side_of_the_antimeridian_matches_reference():
+    line = ON_LINE_CASES["antimeridian"]
+    rng = np.random.default_rng(3)
+    lon = _wrap(rng.uniform(178.5, 181.5, 40))
+    lat = rng.uniform(9.0, 11.0, 40)
+    _assert_location_matches_reference(lon, lat, line)
+
+
+@pytest.mark.parametrize("hemisphere", [1.0, -1.0], ids=["north", "south"])
+def test_lines_at_latitude_84_to_85_match_reference(hemisphere):
+    line = LineString(
+        [(-20.0, 84.0 * hemisphere), (40.0, 85.0 * hemisphere), (100.0, 84.5 * hemisphere)]
+    )
+    rng = np.random.default_rng(85)
+    lon = rng.uniform(-40.0, 120.0, 40)
+    lat = rng.uniform(83.0, 86.5, 40) * hemisphere
+    _assert_location_matches_reference(lon, lat, line)
+
+
+def test_a_line_a_few_metres_long_matches_reference():
+    start = (35.8, 33.1)
+    end_lon, end_lat, _ = GEOD.fwd(*start, 37.0, 4.0)
+    line = LineString([start, (end_lon, end_lat)])
+    mid_lon, mid_lat, _ = GEOD.fwd(*start, 37.0, 2.0)
+    lon_a, lat_a = _fan(*start, np.arange(0.0, 360.0, 45.0), (0.5, 2.0, 10.0, 1e3))
+    lon_b, lat_b = _fan(mid_lon, mid_lat, (127.0, 307.0, 200.0), (0.01, 0.3, 3.0))
+    lon, lat = np.r_[lon_a, lon_b], np.r_[lat_a, lat_b]
+    _assert_location_matches_reference(lon, lat, line)
+
+
+def test_a_1000_km_line_matches_reference_for_points_up_to_300_km_away():
+    start = (20.0, 40.0)
+    end_lon, end_lat, _ = GEOD.fwd(*start, 75.0, 1_000e3)
+    line = LineString([start, (end_lon, end_lat)])
+    gl = Geodesic.WGS84.InverseLine(start[1], start[0], end_lat, end_lon)
+    rng = np.random.default_rng(1000)
+    lon, lat = [], []
+    for s, turn, d in zip(
+        rng.uniform(-200e3, 1_200e3, 40),
+        rng.uniform(30.0, 150.0, 40),
+        rng.uniform(0, 300e3, 40),
+        strict=True,
+    ):
+        p = gl.Position(s)
+        x, y, _ = GEOD.fwd(p["lon2"], p["lat2"], p["azi2"] + turn * rng.choice([-1, 1]), d)
+        lon.append(x)
+        lat.append(y)
+    _assert_location_matches_reference(lon, lat, line)
+
+
+def test_alpha_line_distances_for_200_random_points_match_reference(alpha_line, alpha_points):
+    lon, lat, ref = alpha_points
+    got = gz.distance_to_line(lon, lat, alpha_line)
+    err = np.abs(got - ref.distance_m)
+    assert err.max() <= TOL_M, _worst(err, lon, lat, got, ref.distance_m)
+
+
+def test_alpha_line_location_and_side_for_200_random_points_match_reference(
+    alpha_line, alpha_points
+):
+    lon, lat, ref = alpha_points
+    loc = gz.locate_on_line(lon, lat, alpha_line)
+    err = np.abs(loc.along_m - ref.along_m)
+    assert err.max() <= TOL_M, _worst(err, lon, lat, loc.along_m, ref.along_m)
+    err = np.hypot(_wrap(loc.nearest_lon - ref.nearest_lon), loc.nearest_lat - ref.nearest_lat)
+    assert err.max() <= TOL_DEG, _worst(err, lon, lat, loc.nearest_lon, ref.nearest_lon)
+    np.testing.assert_array_equal(loc.side, ref.side)
+    np.testing.assert_array_equal(loc.part, 0)
+
+
+def test_locate_and_side_agree_with_distance_to_line(alpha_line, alpha_points):
+    lon, lat, _ = alpha_points
+    loc = gz.locate_on_line(lon, lat, alpha_line)
+    assert isinstance(loc, gz.LineLocation)
+    np.testing.assert_allclose(
+        loc.distance_m, gz.distance_to_line(lon, lat, alpha_line), rtol=0, atol=1e-9
+    )
+    side = gz.side_of_line(lon, lat, alpha_line)
+    assert side.dtype == np.int8
+    np.testing.assert_array_equal(side, loc.side)
+
+
+# --------------------------------------------------------------------------------------
+# scalars and arrays
+# --------------------------------------------------------------------------------------
+
+
+def test_result_shape_follows_the_input_and_values_match_reference(alpha_line, golan_points):
+    lon, lat = golan_points
+    got = gz.distance_to_line(lon, lat, alpha_line)
+    assert np.shape(got) == np.shape(lon)
+    want = reference_distance(lon, lat, alpha_line)
+    assert np.asarray(got, float) == pytest.approx(want, abs=TOL_M)
+    loc = gz.locate_on_line(lon, lat, alpha_line)
+    for field in loc._fields:
+        assert np.shape(getattr(loc, field)) == np.shape(lon), field
+    assert np.asarray(loc.side).dtype == np.int8
+    assert np.shape(gz.side_of_line(lon, lat, alpha_line)) == np.shape(lon)
+
+
+# --------------------------------------------------------------------------------------
+# bad input
+# --------------------------------------------------------------------------------------
+
+
+def test_nan_lon_or_lat_gives_nan_at_that_index_only(alpha_line):
+    lon = np.array([35.9, np.nan, 35.8, 35.7, np.nan])
+    lat = np.array([33.0, 33.1, np.nan, 33.2, np.nan])
+    got = gz.distance_to_line(lon, lat, alpha_line)
+    assert np.isnan(got).tolist() == [False, True, True, False, True]
+    ok = ~np.isnan(got)
+    assert got[ok] == pytest.approx(reference_distance(lon[ok], lat[ok], alpha_line), abs=TOL_M)
+    loc = gz.locate_on_line(lon, lat, alpha_line)
+    for field in ("distance_m", "nearest_lon", "nearest_lat", "along_m"):
+        assert np.isnan(getattr(loc, field)).tolist() == [False, True, True, False, True], field
+    assert loc.side[~ok].tolist() == [0, 0, 0]
+    assert loc.part.tolist() == [0, -1, -1, 0, -1]
+    assert gz.side_of_line(lon, lat, alpha_line)[~ok].tolist() == [0, 0, 0]
+
+
+FUNCTIONS = {
+    "distance_to_line": lambda *a: gz.distance_to_line(*a),
+    "locate_on_line": lambda *a: gz.locate_on_line(*a),
+    "side_of_line": lambda *a: gz.side_of_line(*a),
+}
+
+
+@pytest.mark.parametrize("func", sorted(FUNCTIONS))
+@pytest.mark.parametrize(
+    "lon,lat",
+    [
+        ([35.9, 35.8, 35.7, 35.6], [33.0, 33.1, 95.0, 33.0]),
+        ([35.9, 35.8, 35.7, 35.6], [33.0, 33.1, -90.5, 95.0]),
+        ([35.9, 35.8, np.inf, 35.6], [33.0, 33.1, 33.2, 33.0]),
+        ([35.9, 35.8, 35.7, 35.6], [33.0, 33.1, -np.inf, 33.0]),
+        ([35.9, 35.8, -np.inf, 35.6], [33.0, 33.1, 33.0, np.inf]),
+    ],
+    ids=["lat_95", "lat_-90.5_first", "lon_inf", "lat_-inf", "lon_-inf_first"],
+)
+def test_latitude_beyond_90_or_infinite_value_raises_naming_the_first_bad_index(
+    alpha_line, func, lon, lat
+):
+    with pytest.raises(InputError, match=r"index 2\b"):
+        FUNCTIONS[func](lon, lat, alpha_line)
+
+
+def test_input_error_is_a_value_error():
+    assert issubclass(InputError, ValueError)
+
+
+@pytest.mark.parametrize("func", sorted(FUNCTIONS))
+def test_lon_and_lat_of_different_lengths_raise(alpha_line, func):
+    with pytest.raises(InputError):
+        FUNCTIONS[func]([35.9, 35.8, 35.7], [33.0, 33.1], alpha_line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        LineString(),
+        MultiLineString(),
+        LineString([(35.8, 33.0), (35.8, 33.0)]),
+        LineString([(35.8, 33.0), (35.8, 33.0), (35.8, 33.0)]),
+        Point(35.8, 33.0),
+    ],
+    ids=["empty", "empty_multi", "two_identical_vertices", "three_identical", "point"],
+)
+@pytest.mark.parametrize("func", sorted(FUNCTIONS))
+def test_unusable_line_raises(line, func):
+    with pytest.raises(InputError):
+        FUNCTIONS[func]([35.9], [33.0], line)
+
+
+# --------------------------------------------------------------------------------------
+# vectorised and bounded
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_200k_points_in_one_call_equal_two_calls_of_100k(alpha_line):
+    rng = np.random.default_rng(200_000)
+    lon = rng.uniform(35.0, 36.6, 200_000)
+    lat = rng.uniform(32.3, 33.8, 200_000)
+    whole = gz.distance_to_line(lon, lat, alpha_line)
+    halves = np.concatenate(
+        [
+            gz.distance_to_line(lon[:100_000], lat[:100_000], alpha_line),
+            gz.distance_to_line(lon[100_000:], lat[100_000:], alpha_line),
+        ]
+    )
+    assert whole.shape == (200_000,)
+    assert np.isfinite(whole).all()
+    np.testing.assert_allclose(whole, halves, rtol=1e-9, atol=0)
+    sample = rng.choice(200_000, 20, replace=False)
+    assert whole[sample] == pytest.approx(
+        reference_distance(lon[sample], lat[sample], alpha_line), abs=TOL_M
+    )
