@@ -19,6 +19,12 @@ from geozones.geodesy import (
     side_of_line,
 )
 from geozones.io import read_lines
+from geozones.zones import (
+    build_zone_set,
+    build_zones,
+    load_territory,
+    save_zones,
+)
 
 try:
     __version__ = version("geozones")
@@ -31,11 +37,15 @@ __all__ = [
     "InputError",
     "LineLocation",
     "__version__",
+    "build_zone_set",
+    "build_zones",
     "datasets",
     "distance_to_line",
     "errors",
     "geodesic_distance",
+    "load_territory",
     "locate_on_line",
     "read_lines",
+    "save_zones",
     "side_of_line",
 ]

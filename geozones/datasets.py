@@ -24,6 +24,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geozones.errors import DatasetError
 
@@ -86,6 +87,9 @@ class Layer:
         a tuple of values selects several, a leading ``"!"`` on the column excludes them.
     valid_from, valid_to
         ISO dates between which a line is in force (lines only; ``None`` if open or unknown).
+    reverse
+        Whether the file's vertex order is reversed on loading, so that every Golan line
+        runs north to south and its left is the Syrian (east) side.
     note
         What to know before using the layer.
     """
@@ -101,6 +105,7 @@ class Layer:
     select: tuple[str, object] | None = None
     valid_from: str | None = None
     valid_to: str | None = None
+    reverse: bool = False
     note: str = ""
 
 
@@ -133,10 +138,12 @@ _LAYERS: tuple[Layer, ...] = (
         attribution=ATTRIBUTION_OSM,
         accuracy_m=500,
         valid_from=_DISENGAGEMENT_1974,
+        reverse=True,
         note=(
             "No open dataset names a Bravo line; this edge stands in for it. It agrees with "
             "Natural Earth's edge to 0.21 km on average (0.64 km at most); 500 m is our "
-            "estimate for a proxy."
+            "estimate for a proxy. The file runs south to north; geozones reverses it so "
+            "that, like the Alpha line, it runs north to south (left = Syrian side)."
         ),
     ),
     Layer(
@@ -332,7 +339,8 @@ def layers() -> pd.DataFrame:
     >>> "alpha_line" in set(table["name"])
     True
     """
-    return pd.DataFrame([asdict(layer) for layer in _LAYERS]).drop(columns=["file", "select"])
+    table = pd.DataFrame([asdict(layer) for layer in _LAYERS])
+    return table.drop(columns=["file", "select", "reverse"])
 
 
 def info(name: str) -> Layer:
@@ -395,6 +403,8 @@ def load(name: str) -> gpd.GeoDataFrame:
         keep = gdf[column.lstrip("!")].isin(values)
         gdf = gdf[~keep if exclude else keep]
     gdf = gdf.reset_index(drop=True)
+    if layer.reverse:
+        gdf = gdf.set_geometry(shapely.reverse(gdf.geometry.array))
     provenance = {
         "layer": layer.name,
         "source": layer.source,

@@ -125,3 +125,14 @@ def test_public_namespace():
     assert gz.datasets is datasets
     assert callable(gz.read_lines)
     assert set(gz.__all__) <= set(dir(gz))
+
+
+@pytest.mark.parametrize("name", ["alpha_line", "bravo_line", "ceasefire_line_1974"])
+def test_golan_lines_run_north_to_south_so_left_is_the_syrian_side(name):
+    line = datasets.load(name).geometry.iloc[0]
+    y0, y1 = line.coords[0][1], line.coords[-1][1]
+    assert y0 > y1 + 0.5
+    damascus_road = (35.95, 33.1)  # Syrian-held, east of the lines
+    katzrin = (35.69, 32.99)  # Israeli-held Golan, west of the lines
+    assert gz.side_of_line(*damascus_road, line) == 1
+    assert gz.side_of_line(*katzrin, line) == -1

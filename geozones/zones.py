@@ -1,0 +1,708 @@
+"""Geodesic zones around lines: 5 / 20 / 60 km bands whose edges are right to the metre.
+
+How a zone is drawn
+-------------------
+For a distance D the set of points exactly D from a line is made of two kinds of curve:
+the *parallels* of each geodesic segment (walk to a point of the segment, turn 90° and walk
+D metres) and *arcs* of the geodesic circle of radius D around vertices on the convex side
+of a turn and at the line's ends. geozones samples these curves adaptively, adding
+vertices until the straight lon/lat edge between two samples (how GeoJSON and Leaflet draw
+it) stays within ``tolerance_m`` of the true distance, checked with the exact distance.
+
+The curves for every D (and, for one-sided zones, the line itself and its extensions
+beyond the ends) are noded together; each face of that arrangement is then classified by
+the exact distance and side of one point inside it. Bands are unions of faces, so they
+never overlap, leave no slivers and together equal the outer zone.
+
+Ends and sides
+--------------
+- Around a line's ends a zone is **round**: it holds every point within D of the line,
+  including those beyond the ends, as the distance semantics require.
+- ``side="left"`` / ``"right"`` keeps the points on that side of the line's direction, as
+  :func:`geozones.side_of_line` defines it. Beyond an end, the side is that of the line
+  continued along its end direction, so a one-sided zone keeps *half* of each round end:
+  the half on its side of that continuation.
+- ``clip=`` cuts the bands to a territory polygon, such as ``load_territory("syrian_held")``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from geozones import datasets, geodesy
+from geozones.errors import InputError
+from geozones.io import read_lines
+
+__all__ = [
+    "DEFAULT_DISTANCES_KM",
+    "MAX_DISTANCE_KM",
+    "ZONE_SETS",
+    "ZoneSet",
+    "build_zone_set",
+    "build_zones",
+    "load_territory",
+    "save_zones",
+]
+
+#: The thresholds analysts ask about: the 2017 arrangement's 5 km, the 20 km it roughly
+#: meant from the border, and Israel's 2018 demand of 60 km.
+DEFAULT_DISTANCES_KM = (5.0, 20.0, 60.0)
+#: Beyond this, geodesic parallels stop being shortest paths and zones wrap the globe.
+MAX_DISTANCE_KM = 10_000.0
+
+_SIDES = ("both", "left", "right")
+_MAX_ROUNDS = 40
+#: Share of the tolerance a chord's midpoint may use; the rest covers the chord's other
+#: points and the near-tangent crossings of parallels at gentle concave corners.
+_CHORD_SHARE = 0.5
+
+
+def build_zones(
+    line,
+    distances_km=DEFAULT_DISTANCES_KM,
+    *,
+    side: str = "both",
+    clip: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | str | None = None,
+    tolerance_m: float = 1.0,
+    name: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Build non-overlapping geodesic distance bands around a line.
+
+    Parameters
+    ----------
+    line
+        A shapely LineString / MultiLineString in lon/lat, a GeoDataFrame or GeoSeries of
+        lines (their union is used), a file :func:`geozones.read_lines` reads, or the name
+        of a bundled line layer such as ``"alpha_line"``.
+    distances_km
+        Increasing, positive band limits in kilometres: ``(5, 20, 60)`` gives the bands
+        [0, 5], (5, 20] and (20, 60].
+    side
+        ``"both"`` (default), or ``"left"`` / ``"right"`` of the line's direction.
+    clip
+        A territory to cut the bands to: a (Multi)Polygon in lon/lat, a GeoDataFrame /
+        GeoSeries of polygons (their union) or a name for :func:`load_territory`.
+    tolerance_m
+        Every point of every drawn edge lies within this many metres of its nominal
+        distance (straight edges in lon/lat, as GeoJSON and Leaflet draw them).
+    name
+        A name for the line in the output; taken from the layer or file when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per band, innermost first, in EPSG:4326, with columns ``band`` (a label),
+        ``inner_km``, ``outer_km``, ``side``, ``line``, ``area_km2`` (geodesic),
+        ``n_vertices``, ``tolerance_m``, the line's provenance (``line_source``,
+        ``licence``, ``attribution``) and ``geometry`` (a valid (Multi)Polygon, empty if
+        clipping removed the band). Zones that cross the antimeridian are split at ±180°.
+
+    Raises
+    ------
+    InputError
+        Distances that are not positive, not increasing, duplicated or above
+        ``MAX_DISTANCE_KM``; an empty or invalid line; an unknown side or territory.
+
+    Examples
+    --------
+    >>> zones = build_zones("alpha_line", (5, 20))
+    >>> zones[["band", "inner_km", "outer_km"]].to_numpy().tolist()
+    [['0–5 km', 0.0, 5.0], ['5–20 km', 5.0, 20.0]]
+    >>> bool(zones.is_valid.all()), zones.crs.to_epsg()
+    (True, 4326)
+    """
+    geom, line_name, provenance = _as_line(line)
+    limits_km = _check_distances(distances_km)
+    if side not in _SIDES:
+        msg = f"side must be one of {', '.join(_SIDES)}, not {side!r}"
+        raise InputError(msg)
+    if not (np.isfinite(tolerance_m) and tolerance_m > 0):
+        msg = f"tolerance_m must be a positive number of metres, not {tolerance_m!r}"
+        raise InputError(msg)
+    clip_geom = _as_clip(clip)
+    bands = _build_bands(geom, limits_km * 1000.0, side=side, tolerance_m=float(tolerance_m))
+    if clip_geom is not None:
+        bands = [shapely.make_valid(shapely.intersection(b, clip_geom)) for b in bands]
+        bands = [_polygonal(b) for b in bands]
+    inner = np.r_[0.0, limits_km[:-1]]
+    out = gpd.GeoDataFrame(
+        {
+            "band": [f"{_km(a)}–{_km(b)} km" for a, b in zip(inner, limits_km, strict=True)],
+            "inner_km": inner,
+            "outer_km": limits_km,
+            "side": side,
+            "line": name or line_name,
+            "area_km2": [geodesy.geodesic_area_m2(b) / 1e6 for b in bands],
+            "n_vertices": shapely.get_num_coordinates(bands),
+            "tolerance_m": float(tolerance_m),
+            **provenance,
+        },
+        geometry=bands,
+        crs=4326,
+    )
+    out.attrs["line"] = name or line_name
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------
+
+
+def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
+    """The line as one shapely geometry, its name and its provenance."""
+    if isinstance(line, str) and line in set(datasets.layers()["name"]):
+        info = datasets.info(line)
+        if info.kind != "line":
+            msg = f"bundled layer {line!r} is not a line layer"
+            raise InputError(msg)
+        layer = datasets.load(line)
+        provenance = {
+            "line_source": info.source,
+            "licence": info.licence,
+            "attribution": info.attribution,
+        }
+        return shapely.union_all(layer.geometry.array), line, provenance
+    if isinstance(line, str | os.PathLike | gpd.GeoDataFrame | gpd.GeoSeries):
+        lines = read_lines(line)
+        source = "a GeoDataFrame" if not isinstance(line, str | os.PathLike) else str(line)
+        provenance = {"line_source": source, "licence": "", "attribution": ""}
+        for column in ("licence", "attribution"):
+            if column in lines:
+                provenance[column] = "; ".join(lines[column].dropna().astype(str).unique())
+        return shapely.union_all(lines.geometry.array), " + ".join(lines["name"]), provenance
+    if isinstance(line, shapely.Geometry):
+        geodesy.line_parts(line)  # validates
+        return line, "line", {"line_source": "a shapely geometry", "licence": "", "attribution": ""}
+    msg = f"line must be a shapely line, a GeoDataFrame, a file or a layer name, not {line!r}"
+    raise InputError(msg)
+
+
+def _check_distances(distances_km) -> NDArray:
+    try:
+        km = np.atleast_1d(np.asarray(distances_km, dtype=float))
+    except (TypeError, ValueError):
+        msg = f"distances_km must be numbers of kilometres, not {distances_km!r}"
+        raise InputError(msg) from None
+    if km.ndim != 1 or km.size == 0:
+        msg = "distances_km must hold at least one distance"
+        raise InputError(msg)
+    if not np.isfinite(km).all() or (km <= 0).any():
+        msg = f"distances_km must be positive and finite; got {km.tolist()}"
+        raise InputError(msg)
+    if len(np.unique(km)) != len(km):
+        msg = f"distances_km has a duplicate; got {km.tolist()}"
+        raise InputError(msg)
+    if (np.diff(km) < 0).any():
+        msg = f"distances_km must be in increasing order; got {km.tolist()}"
+        raise InputError(msg)
+    if km.max() > MAX_DISTANCE_KM:
+        msg = (
+            f"{km.max():g} km is beyond {MAX_DISTANCE_KM:g} km: a zone that large wraps most "
+            "of the globe, and geodesic offsets stop being shortest paths; refused"
+        )
+        raise InputError(msg)
+    return km
+
+
+def _as_clip(clip) -> shapely.Geometry | None:
+    if clip is None:
+        return None
+    if isinstance(clip, str):
+        return load_territory(clip)
+    if isinstance(clip, gpd.GeoDataFrame | gpd.GeoSeries):
+        if clip.crs is not None and clip.crs.to_epsg() != 4326:
+            clip = clip.to_crs(4326)
+        clip = shapely.union_all(clip.geometry.array)
+    if not isinstance(clip, shapely.Geometry) or clip.geom_type not in (
+        "Polygon",
+        "MultiPolygon",
+    ):
+        msg = f"clip must be a polygon, a GeoDataFrame of polygons or a territory name: {clip!r}"
+        raise InputError(msg)
+    return shapely.make_valid(clip)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of a geometry (dropping lines and points left over by an overlay)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _km(value: float) -> str:
+    return f"{value:g}"
+
+
+# --------------------------------------------------------------------------------------
+# Curves at distance D
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Curves:
+    """Primitive curves at distance D: parallels of segments and arcs around vertices.
+
+    Parallel i: ``kind=0``; its segment from (lon0, lat0) with azimuth az0 and length
+    ``length``; parameter u in [0, 1] maps to s = s_from + u (s_to - s_from); the offset is
+    to the right (``sign=+1``) or left (-1). Arc i: ``kind=1``; centre (lon0, lat0);
+    azimuth a_start - u * sweep. Every vertex gets an arc: on the convex side of a turn it
+    is part of the zone's edge; on the concave side it is a short arc inside the zone that
+    joins the two parallels, which cross just before it.
+    """
+
+    kind: list
+    lon0: list
+    lat0: list
+    az0: list
+    lon1: list
+    lat1: list
+    length: list
+    s_from: list
+    s_to: list
+    sign: list
+    a_start: list
+    sweep: list
+
+    @classmethod
+    def empty(cls) -> _Curves:
+        return cls(*([] for _ in range(12)))
+
+    def add_parallel(self, seg, k: int, *, forward: bool, sign: int) -> None:
+        lon0, lat0, az0, lon1, lat1, length = (x[k] for x in seg)
+        self._add(
+            0,
+            lon0,
+            lat0,
+            az0,
+            lon1,
+            lat1,
+            length,
+            0.0 if forward else length,
+            length if forward else 0.0,
+            sign,
+            0.0,
+            0.0,
+        )
+
+    def add_arc(self, lon: float, lat: float, a_start: float, sweep: float) -> None:
+        if abs(sweep) > 1e-9:
+            self._add(1, lon, lat, 0.0, lon, lat, 0.0, 0.0, 0.0, 0, a_start, sweep)
+
+    def _add(self, *values) -> None:
+        for column, value in zip(self.__dataclass_fields__, values, strict=True):
+            getattr(self, column).append(value)
+
+    def arrays(self) -> dict[str, NDArray]:
+        return {k: np.asarray(getattr(self, k), dtype=float) for k in self.__dataclass_fields__}
+
+
+def _ring_curves(xy: NDArray) -> _Curves:
+    """The primitive curves of the closed offset ring around one part of a line."""
+    lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
+    az0, az1, length = geodesy.inverse(lon0, lat0, lon1, lat1)
+    seg = (lon0, lat0, az0, lon1, lat1, length)
+    n = len(lon0)
+    turn = (az0[1:] - az1[:-1] + 180.0) % 360.0 - 180.0  # at vertices 1..n-1; >0 = right
+    curves = _Curves.empty()
+    for k in range(n):  # right side, forwards (loops over segments, not points)
+        curves.add_parallel(seg, k, forward=True, sign=+1)
+        if k < n - 1:
+            curves.add_arc(lon1[k], lat1[k], az1[k] + 90.0, -turn[k])
+    curves.add_arc(lon1[-1], lat1[-1], az1[-1] + 90.0, 180.0)
+    for k in range(n - 1, -1, -1):  # left side, backwards
+        curves.add_parallel(seg, k, forward=False, sign=-1)
+        if k > 0:
+            curves.add_arc(lon0[k], lat0[k], az0[k] - 90.0, turn[k - 1])
+    curves.add_arc(lon0[0], lat0[0], az0[0] - 90.0, 180.0)
+    return curves
+
+
+def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray, d_m: float):
+    """Lon/lat of the primitive curves `prim` at parameters `u`, at distance `d_m`."""
+    lon = np.empty(len(u))
+    lat = np.empty(len(u))
+    par = c["kind"][prim] == 0
+    if par.any():
+        i = prim[par]
+        s = c["s_from"][i] + u[par] * (c["s_to"][i] - c["s_from"][i])
+        xlon, xlat, heading = geodesy.destination(c["lon0"][i], c["lat0"][i], c["az0"][i], s)
+        lon[par], lat[par], _ = geodesy.destination(xlon, xlat, heading + 90.0 * c["sign"][i], d_m)
+    arc = c["kind"][prim] == 1
+    if arc.any():
+        i = prim[arc]
+        az = c["a_start"][i] - u[arc] * c["sweep"][i]
+        lon[arc], lat[arc], _ = geodesy.destination(c["lon0"][i], c["lat0"][i], az, d_m)
+    return lon, lat
+
+
+def _curve_error(c, prim, lon, lat, d_m: float) -> NDArray:
+    """|distance - d_m| of points `lon`, `lat` from the generator of primitive `prim`."""
+    err = np.empty(len(prim))
+    par = c["kind"][prim] == 0
+    if par.any():
+        i = prim[par]
+        d = geodesy.segment_distance(
+            lon[par], lat[par], c["lon0"][i], c["lat0"][i], c["lon1"][i], c["lat1"][i]
+        )
+        err[par] = np.abs(d - d_m)
+    arc = c["kind"][prim] == 1
+    if arc.any():
+        i = prim[arc]
+        _, _, d = geodesy.inverse(c["lon0"][i], c["lat0"][i], lon[arc], lat[arc])
+        err[arc] = np.abs(d - d_m)
+    return err
+
+
+def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolerance_m: float):
+    """Parameters u of each primitive such that straight lon/lat chords stay in tolerance.
+
+    ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat)`` the distance error of
+    a point. Chords are split at their middle parameter until the lon/lat midpoint of every
+    chord is within half the tolerance (the other half is the margin for the rest of it).
+    """
+    prim = np.repeat(np.arange(n_prim), initial)
+    u0 = np.concatenate([np.linspace(0.0, 1.0, k + 1)[:-1] for k in initial])
+    u1 = np.concatenate([np.linspace(0.0, 1.0, k + 1)[1:] for k in initial])
+    lon0, lat0 = point_at(prim, u0)
+    lon1, lat1 = point_at(prim, u1)
+    done_prim, done_u, done_lon, done_lat = [], [], [], []
+    for _ in range(_MAX_ROUNDS):
+        lon1u = lon0 + (lon1 - lon0 + 180.0) % 360.0 - 180.0  # shortest way round in lon
+        mid_lon, mid_lat = (lon0 + lon1u) / 2.0, (lat0 + lat1) / 2.0
+        bad = error_at(prim, mid_lon, mid_lat) > tolerance_m * _CHORD_SHARE
+        ok = ~bad
+        done_prim.append(prim[ok])
+        done_u.append(u0[ok])
+        done_lon.append(lon0[ok])
+        done_lat.append(lat0[ok])
+        if not bad.any():
+            break
+        prim, u0, u1 = prim[bad], u0[bad], u1[bad]
+        lon0, lat0, lon1, lat1 = lon0[bad], lat0[bad], lon1[bad], lat1[bad]
+        um = (u0 + u1) / 2.0
+        lonm, latm = point_at(prim, um)
+        prim = np.r_[prim, prim]
+        u0, u1 = np.r_[u0, um], np.r_[um, u1]
+        lon0, lat0 = np.r_[lon0, lonm], np.r_[lat0, latm]
+        lon1, lat1 = np.r_[lonm, lon1], np.r_[latm, lat1]
+    else:  # pragma: no cover - a guard
+        msg = "zone edges did not converge to the tolerance; is the line degenerate?"
+        raise InputError(msg)
+    prim, u = np.concatenate(done_prim), np.concatenate(done_u)
+    lon, lat = np.concatenate(done_lon), np.concatenate(done_lat)
+    order = np.lexsort((u, prim))
+    return prim[order], lon[order], lat[order]
+
+
+def _ring(xy: NDArray, d_m: float, tolerance_m: float) -> NDArray:
+    """The closed offset ring at distance `d_m` around one part, as lon/lat (unwrapped)."""
+    curves = _ring_curves(xy)
+    c = curves.arrays()
+    # a first guess of how many chords each arc needs (a chord of length l on a circle of
+    # radius D strays l²/8D from it); parallels start as one chord. Refinement does the rest.
+    arc_m = np.where(c["kind"] == 1, np.abs(c["sweep"]) * np.pi / 180.0 * d_m, 0.0)
+    spacing = np.sqrt(8.0 * d_m * tolerance_m * _CHORD_SHARE)
+    initial = np.clip(np.ceil(arc_m / spacing), 1, 100_000).astype(int)
+    prim, lon, lat = _sample_adaptively(
+        lambda p, u: _curve_points(c, p, u, d_m),
+        lambda p, lo, la: _curve_error(c, p, lo, la, d_m),
+        len(c["kind"]),
+        initial,
+        tolerance_m,
+    )
+    lon = np.unwrap(lon, period=360.0)
+    return np.column_stack([np.r_[lon, lon[0]], np.r_[lat, lat[0]]])
+
+
+def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
+    """Vertices of a chain of geodesics drawn within `tolerance_m` by straight lon/lat edges."""
+    az0, _, length = geodesy.inverse(lon0, lat0, lon1, lat1)
+    point_like = length == 0
+
+    def point_at(p, u):
+        lon, lat, _ = geodesy.destination(lon0[p], lat0[p], az0[p], u * length[p])
+        # ends exactly where the vertices are, so chained pieces join in the noding
+        lon = np.where(u == 0, lon0[p], np.where(u == 1, lon1[p], lon))
+        lat = np.where(u == 0, lat0[p], np.where(u == 1, lat1[p], lat))
+        return lon, lat
+
+    def error_at(p, lo, la):
+        err = geodesy.segment_distance(lo, la, lon0[p], lat0[p], lon1[p], lat1[p])
+        return np.where(point_like[p], 0.0, err)
+
+    prim, lon, lat = _sample_adaptively(
+        point_at, error_at, len(lon0), np.ones(len(lon0), int), tolerance_m
+    )
+    lon = np.r_[lon, lon1[-1]]
+    lat = np.r_[lat, lat1[-1]]
+    return np.column_stack([np.unwrap(lon, period=360.0), lat])
+
+
+# --------------------------------------------------------------------------------------
+# Bands
+# --------------------------------------------------------------------------------------
+
+
+def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolerance_m: float):
+    parts = geodesy.line_parts(line)
+    ref_lon = parts[0][0, 0]
+    linework = []
+    for xy in parts:
+        xy = xy if len(xy) > 1 else np.vstack([xy, xy])
+        for d_m in limits_m:
+            linework.append(_shift_near(_ring(xy, d_m, tolerance_m), ref_lon))
+        if side != "both" and len(np.unique(xy, axis=0)) > 1:
+            lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
+            linework.append(
+                _shift_near(_densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m), ref_lon)
+            )
+            linework.extend(
+                _shift_near(ray, ref_lon)
+                for ray in _end_rays(xy, limits_m.max() * 1.5 + 10_000.0, tolerance_m)
+            )
+    lines = [_close_over_pole(w) for w in linework]
+    noded = shapely.union_all([shapely.LineString(w) for w in lines])
+    faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
+    faces = faces[~shapely.is_empty(faces)]
+    probe = shapely.point_on_surface(faces)
+    px, py = shapely.get_x(probe), shapely.get_y(probe)
+    where = geodesy.locate_on_line(px, py, line)
+    band = np.searchsorted(limits_m, where.distance_m, side="left")
+    wanted = {"both": None, "left": 1, "right": -1}[side]
+    keep = band < len(limits_m)
+    if wanted is not None:
+        keep &= where.side == wanted
+    bands = []
+    for i in range(len(limits_m)):
+        chosen = faces[keep & (band == i)]
+        merged = shapely.coverage_union_all(chosen) if len(chosen) else shapely.Polygon()
+        bands.append(_split_antimeridian(shapely.make_valid(merged)))
+    return [_polygonal(b) for b in bands]
+
+
+def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:
+    """Shift longitudes by a multiple of 360 so the first vertex is near `ref_lon`."""
+    shift = np.round((ref_lon - xy[0, 0]) / 360.0) * 360.0
+    return xy + np.array([shift, 0.0])
+
+
+def _close_over_pole(xy: NDArray) -> NDArray:
+    """A ring around a pole ends 360° from where it starts: close it along the pole."""
+    turns = np.round((xy[-1, 0] - xy[0, 0]) / 360.0)
+    if turns == 0:
+        return xy
+    pole = 90.0 if xy[:, 1].mean() > 0 else -90.0
+    return np.vstack([xy[:-1], [[xy[-2, 0], pole], [xy[0, 0], pole], xy[0]]])
+
+
+def _end_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list[NDArray]:
+    """The line continued beyond both ends along its end directions, as geodesics."""
+    az_first, _, _ = geodesy.inverse(xy[0, 0], xy[0, 1], xy[1, 0], xy[1, 1])
+    _, az_last, _ = geodesy.inverse(xy[-2, 0], xy[-2, 1], xy[-1, 0], xy[-1, 1])
+    rays = []
+    for (lon, lat), az in ((xy[0], float(az_first) + 180.0), (xy[-1], float(az_last))):
+        elon, elat, _ = geodesy.destination(lon, lat, az, length_m)
+        rays.append(
+            _densified_geodesics(
+                np.array([lon]),
+                np.array([lat]),
+                np.atleast_1d(elon),
+                np.atleast_1d(elat),
+                tolerance_m,
+            )
+        )
+    return rays
+
+
+def _split_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
+    """Cut a geometry drawn in unwrapped longitudes at ±180° and bring every piece home."""
+    if geom.is_empty:
+        return geom
+    minx, _, maxx, _ = geom.bounds
+    if minx >= -180.0 and maxx <= 180.0:
+        return geom
+    pieces = []
+    first, last = (int(np.floor((x + 180.0) / 360.0)) for x in (minx, maxx))
+    for k in range(first, last + 1):
+        window = shapely.box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)
+        piece = shapely.intersection(geom, window)
+        if not piece.is_empty:
+            pieces.append(shapely.transform(piece, lambda c, k=k: c - [360.0 * k, 0.0]))
+    return shapely.union_all(pieces)
+
+
+# --------------------------------------------------------------------------------------
+# Territories, bundled zone sets and export
+# --------------------------------------------------------------------------------------
+
+_TERRITORIES = {
+    "syrian_held": "Syria as Natural Earth draws it, minus the UNDOF Area of Separation and "
+    "the Israeli-held Golan (both from OpenStreetMap): the Syrian side east of the Bravo "
+    "stand-in",
+    "area_of_separation": "the UNDOF Area of Separation between the Alpha and Bravo lines "
+    "(OpenStreetMap relation 184888)",
+    "israeli_held_golan": "the Golan Heights held by Israel, west of the Alpha line "
+    "(OpenStreetMap relation 16119376)",
+    "syria": "Syria as Natural Earth draws it (de facto view: with the Area of Separation, "
+    "without the Israeli-held Golan)",
+    "israel": "Israel as Natural Earth draws it (de facto view: with the Golan)",
+}
+
+
+def load_territory(name: str) -> shapely.Geometry:
+    """Return a bundled territory polygon (lon/lat) for clipping zones.
+
+    Parameters
+    ----------
+    name
+        ``"syrian_held"`` (Syria minus the Area of Separation and the Israeli-held Golan),
+        ``"area_of_separation"``, ``"israeli_held_golan"``, ``"syria"`` or ``"israel"``.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> syrian = load_territory("syrian_held")
+    >>> syrian.contains(Point(35.8916, 33.1838)), syrian.contains(Point(35.8246, 33.126))
+    (True, False)
+    """
+    if name not in _TERRITORIES:
+        msg = f"no territory named {name!r}; the territories are: {', '.join(_TERRITORIES)}"
+        raise InputError(msg)
+    countries = datasets.load("countries").set_index("NAME").geometry
+    aos = datasets.load("area_of_separation").geometry.iloc[0]
+    golan = datasets.load("golan_heights").geometry.iloc[0]
+    if name == "syrian_held":
+        geom = shapely.difference(countries["Syria"], shapely.union(aos, golan))
+        # keep the Syrian mainland and its real parts, not slivers the two sources leave
+        parts = [p for p in shapely.get_parts(geom) if geodesy.geodesic_area_m2(p) > 1e6]
+        geom = shapely.union_all(parts)
+    elif name == "area_of_separation":
+        geom = aos
+    elif name == "israeli_held_golan":
+        geom = golan
+    else:
+        geom = countries[name.capitalize()]
+    return shapely.make_valid(geom)
+
+
+@dataclass(frozen=True)
+class ZoneSet:
+    """A documented set of zones that ships with geozones (built on demand)."""
+
+    name: str
+    title: str
+    source: str
+    parts: tuple[tuple[str, tuple[float, ...], str], ...]  # (line layer, km, side)
+
+
+ZONE_SETS: dict[str, ZoneSet] = {
+    zs.name: zs
+    for zs in (
+        ZoneSet(
+            "alpha_5_20_60",
+            "5, 20 and 60 km bands around the Alpha line, both sides",
+            "The 2017 US–Russia–Jordan arrangement kept Iranian forces and allied militias "
+            "about 5 km from the regime–rebel lines of contact, roughly 5–20 km from the "
+            "Israeli-held Golan; in 2018 Israel demanded at least 60 km from its Golan "
+            "border. The Alpha line (OSM A-Line) stands for that border.",
+            (("alpha_line", DEFAULT_DISTANCES_KM, "both"),),
+        ),
+        ZoneSet(
+            "bravo_5_20_60",
+            "5, 20 and 60 km bands around the Bravo stand-in, both sides",
+            "The same thresholds measured from the Syrian-side limit of the UNDOF Area of "
+            "Separation (the east edge of OSM relation 184888, standing in for the Bravo "
+            "line), as some reporting measured from the Syrian side.",
+            (("bravo_line", DEFAULT_DISTANCES_KM, "both"),),
+        ),
+        ZoneSet(
+            "areas_of_limitation_1974",
+            "1974 Areas of Limitation: 10, 20 and 25 km from the Alpha line on the Israeli "
+            "side and from the Bravo line on the Syrian side",
+            "The public record of the 31 May 1974 Israel–Syria Agreement on Disengagement "
+            "and its protocol sets Areas of Limitation in armament and forces at 10, 20 and "
+            "25 km from the lines of the Area of Separation: west of the Alpha line for "
+            "Israel, east of the Bravo line for Syria. Both bundled lines run north to "
+            "south, so Israel's side of Alpha is its right and Syria's side of Bravo its left.",
+            (
+                ("alpha_line", (10.0, 20.0, 25.0), "right"),
+                ("bravo_line", (10.0, 20.0, 25.0), "left"),
+            ),
+        ),
+    )
+}
+
+
+def build_zone_set(name: str, *, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
+    """Build one of the documented :data:`ZONE_SETS`, with its source in a column.
+
+    Examples
+    --------
+    >>> aol = build_zone_set("areas_of_limitation_1974")
+    >>> aol[["line", "side", "band"]].drop_duplicates().shape[0]
+    6
+    """
+    if name not in ZONE_SETS:
+        msg = f"no zone set named {name!r}; the sets are: {', '.join(ZONE_SETS)}"
+        raise InputError(msg)
+    zs = ZONE_SETS[name]
+    frames = []
+    for layer, km, side in zs.parts:
+        z = build_zones(layer, km, side=side, tolerance_m=tolerance_m)
+        z["zone_set"] = zs.name
+        z["zone_source"] = zs.source
+        frames.append(z)
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
+    out.attrs["title"] = zs.title
+    return out
+
+
+_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "LIBKML"}
+
+
+def save_zones(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
+    """Write zones to GeoPackage, GeoJSON or KML, chosen by the file's extension.
+
+    Every attribute is kept (KML as ExtendedData, which Google Earth shows). The file is
+    replaced if it exists.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "zones.geojson"
+    >>> save_zones(build_zones("alpha_line", (5,)), out)
+    >>> import geopandas; list(geopandas.read_file(out)["band"])
+    ['0–5 km']
+    """
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in _DRIVERS:
+        msg = f"{path}: unknown extension; use one of {', '.join(_DRIVERS)}"
+        raise InputError(msg)
+    if os.path.exists(path):
+        os.remove(path)
+    out = zones.copy()
+    for column in out.columns:
+        if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    if suffix == ".kml":
+        out["name"] = out.get("band", pd.Series(range(len(out)))).astype(str)
+        if "line" in out:
+            out["name"] = out["line"].astype(str) + " " + out["name"]
+        # Google Earth colours: darker for inner bands (KML colours are aabbggrr)
+        rank = out["inner_km"].rank(method="dense").astype(int) - 1 if "inner_km" in out else 0
+        palette = ["#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9"]
+        out["OGR_STYLE"] = [
+            f"BRUSH(fc:{palette[min(r, 3)]}80);PEN(c:#7f0000,w:1.5px)"
+            for r in np.broadcast_to(rank, len(out))
+        ]
+    out.to_file(path, driver=_DRIVERS[suffix], engine="pyogrio")

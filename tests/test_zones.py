@@ -1,0 +1,291 @@
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely import LineString, Point
+
+import geozones as gz
+from geozones import zones
+from geozones.errors import GeozonesError, InputError
+
+ALPHA = gz.datasets.load("alpha_line").geometry.iloc[0]
+SHARP_V = LineString([(35.3, 33.05), (35.8, 33.0), (35.3, 32.93)])
+NORTH_SOUTH = LineString([(35.8, 33.2), (35.8, 33.0)])  # runs south: left is east
+
+
+def _boundary_points(geom, spacing_deg=2e-4, max_points=40_000):
+    """Points along every ring of `geom`, as drawn (straight lon/lat edges)."""
+    rings = shapely.get_parts(shapely.get_parts(geom.boundary))
+    out = []
+    for ring in rings:
+        n = int(min(max_points, max(50, ring.length / spacing_deg)))
+        pts = shapely.line_interpolate_point(ring, np.linspace(0, 1, n), normalized=True)
+        out.append(shapely.get_coordinates(pts))
+    xy = np.concatenate(out)
+    # edges made by cutting at the antimeridian or closing over a pole are not distances
+    keep = (np.abs(np.abs(xy[:, 0]) - 180) > 1e-9) & (np.abs(np.abs(xy[:, 1]) - 90) > 1e-9)
+    return xy[keep]
+
+
+def _worst_boundary_error(bands, line, *, exclude=None):
+    """Largest |distance - nearest nominal limit| over all band boundaries, in metres."""
+    worst = 0.0
+    for _, band in bands.iterrows():
+        xy = _boundary_points(band.geometry)
+        d = gz.distance_to_line(xy[:, 0], xy[:, 1], line)
+        nominal = np.array([band.inner_km, band.outer_km]) * 1000.0
+        err = np.min(np.abs(d[:, None] - nominal[None, :]), axis=1)
+        if exclude is not None:  # side cuts: the line itself and its continuation
+            err = np.minimum(err, gz.distance_to_line(xy[:, 0], xy[:, 1], exclude))
+        worst = max(worst, float(err.max()))
+    return worst
+
+
+def test_default_bands_around_the_alpha_line():
+    bands = gz.build_zones("alpha_line")
+    assert bands["band"].tolist() == ["0–5 km", "5–20 km", "20–60 km"]
+    assert bands["inner_km"].tolist() == [0, 5, 20]
+    assert bands["outer_km"].tolist() == [5, 20, 60]
+    assert bands.crs.to_epsg() == 4326
+    assert bands.is_valid.all()
+    assert set(bands.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert (bands["line"] == "alpha_line").all()
+    assert bands["licence"].iloc[0] == "ODbL 1.0"
+    assert "OpenStreetMap" in bands["attribution"].iloc[0]
+    # a 5 km zone around an 80 km line is roughly 2 x 5 x 80 + pi x 25 km^2
+    assert 800 < bands["area_km2"].iloc[0] < 950
+
+
+@pytest.mark.parametrize(
+    "line,km",
+    [
+        (ALPHA, (5, 20, 60)),
+        (gz.datasets.load("bravo_line").geometry.iloc[0], (5, 20, 60)),
+        (SHARP_V, (5, 20, 60)),
+        (LineString([(179.5, 10.0), (-179.5, 10.5), (-179.0, 11.0)]), (5, 60)),
+        (LineString([(-20.0, 84.0), (40.0, 85.0), (100.0, 84.5)]), (5, 60)),
+        (LineString([(-20.0, -84.0), (40.0, -85.0), (100.0, -84.5)]), (60,)),
+        (LineString([(20.0, 40.0), (31.43, 41.9), (30.0, 45.0)]), (60, 300)),
+        (LineString([(35.8, 33.0), (35.80003, 33.00002)]), (5,)),
+    ],
+    ids=["alpha", "bravo", "sharp_v", "antimeridian", "arctic", "antarctic", "1000km", "3m"],
+)
+def test_every_drawn_edge_is_within_a_metre_of_its_distance(line, km):
+    bands = gz.build_zones(line, km)
+    assert bands.is_valid.all()
+    assert _worst_boundary_error(bands, line) <= 1.0
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_one_sided_edges_are_within_a_metre_except_the_side_cuts(side):
+    bands = gz.build_zones(SHARP_V, (5, 20), side=side)
+    xy = shapely.get_coordinates(SHARP_V)
+    rays = zones._end_rays(xy, 40_000.0, 0.01)
+    cuts = shapely.MultiLineString([SHARP_V, *[LineString(r) for r in rays]])
+    assert _worst_boundary_error(bands, SHARP_V, exclude=cuts) <= 1.0
+
+
+def test_tolerance_sets_the_error_and_the_vertex_count():
+    fine = gz.build_zones("alpha_line", (60,), tolerance_m=0.5)
+    coarse = gz.build_zones("alpha_line", (60,), tolerance_m=20.0)
+    assert coarse["n_vertices"].iloc[0] < fine["n_vertices"].iloc[0] / 3
+    assert _worst_boundary_error(coarse, ALPHA) <= 20.0
+    assert _worst_boundary_error(fine, ALPHA) <= 0.5
+    assert (fine["tolerance_m"] == 0.5).all()
+
+
+def test_bands_do_not_overlap_and_together_make_the_outer_zone():
+    bands = gz.build_zones("alpha_line")
+    geoms = list(bands.geometry)
+    for i in range(len(geoms)):
+        for j in range(i + 1, len(geoms)):
+            overlap = shapely.intersection(geoms[i], geoms[j])
+            assert gz.geodesy.geodesic_area_m2(overlap) < 1.0  # m², i.e. shared edges only
+    outer = gz.build_zones("alpha_line", (60,)).geometry.iloc[0]
+    union = shapely.union_all(geoms)
+    assert gz.geodesy.geodesic_area_m2(shapely.symmetric_difference(union, outer)) < 1.0
+    assert bands["area_km2"].sum() == pytest.approx(gz.geodesy.geodesic_area_m2(outer) / 1e6)
+
+
+def test_points_classify_by_band_like_exact_distances():
+    bands = gz.build_zones("alpha_line")
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(35.0, 36.6, 3000), rng.uniform(32.2, 33.9, 3000)
+    d_km = gz.distance_to_line(lon, lat, ALPHA) / 1000.0
+    clear = np.all(np.abs(d_km[:, None] - np.array([5, 20, 60])) > 0.01, axis=1)
+    pts = shapely.points(lon[clear], lat[clear])
+    expected = np.searchsorted([5, 20, 60], d_km[clear], side="left")
+    got = np.full(len(pts), 3)
+    for i, geom in enumerate(bands.geometry):
+        got[shapely.contains(geom, pts)] = i
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_the_area_of_a_zone_round_a_tiny_line_is_that_of_a_disc():
+    bands = gz.build_zones(LineString([(35.8, 33.0), (35.8, 33.000001)]), (5,))
+    # a geodesic disc of radius r has area pi r^2 (1 - r^2 K / 12 ...), K ~ 1/R^2, so
+    # 5e-8 below pi r^2 here; the drawn edges run at most tolerance_m inside the circle
+    area = bands["area_km2"].iloc[0]
+    assert math.pi * (5.0 - 0.001) ** 2 < area < math.pi * 25.0
+
+
+def test_left_and_right_make_both_and_keep_their_side():
+    both = gz.build_zones(NORTH_SOUTH, (5, 20))
+    left = gz.build_zones(NORTH_SOUTH, (5, 20), side="left")
+    right = gz.build_zones(NORTH_SOUTH, (5, 20), side="right")
+    for i in range(2):
+        union = shapely.union(left.geometry.iloc[i], right.geometry.iloc[i])
+        diff = shapely.symmetric_difference(union, both.geometry.iloc[i])
+        assert gz.geodesy.geodesic_area_m2(diff) < 1.0
+    for bands, expected in ((left, 1), (right, -1)):
+        pts = bands.sample_points(300, rng=0).explode(index_parts=False)
+        assert (gz.side_of_line(pts.x.to_numpy(), pts.y.to_numpy(), NORTH_SOUTH) == expected).all()
+    # the line runs south, so left is east
+    assert left.geometry.iloc[0].contains(Point(35.83, 33.1))
+    assert right.geometry.iloc[0].contains(Point(35.77, 33.1))
+
+
+def test_round_ends_are_split_along_the_line_continued():
+    left = gz.build_zones(NORTH_SOUTH, (5,), side="left").geometry.iloc[0]
+    right = gz.build_zones(NORTH_SOUTH, (5,), side="right").geometry.iloc[0]
+    both = gz.build_zones(NORTH_SOUTH, (5,)).geometry.iloc[0]
+    beyond_east = Point(35.81, 32.97)  # 3.3 km south of the end, 0.9 km east
+    beyond_west = Point(35.79, 32.97)
+    assert both.contains(beyond_east) and both.contains(beyond_west)  # round ends
+    assert left.contains(beyond_east) and not left.contains(beyond_west)
+    assert right.contains(beyond_west) and not right.contains(beyond_east)
+    far_beyond = Point(35.8, 32.94)  # 6.6 km south of the end: outside every zone
+    assert not both.contains(far_beyond)
+
+
+def test_antimeridian_zones_are_split_at_180():
+    line = LineString([(179.5, 10.0), (-179.5, 10.5)])
+    bands = gz.build_zones(line, (5, 60))
+    for geom in bands.geometry:
+        assert geom.geom_type == "MultiPolygon"
+        minx, _, maxx, _ = geom.bounds
+        assert minx >= -180 and maxx <= 180
+        assert minx == -180 or maxx == 180
+    assert bands.is_valid.all()
+
+
+def test_clip_to_the_syrian_held_territory():
+    syrian = gz.load_territory("syrian_held")
+    bands = gz.build_zones("alpha_line", side="left", clip="syrian_held")
+    for geom in bands.geometry:
+        assert gz.geodesy.geodesic_area_m2(shapely.difference(geom, syrian)) < 1.0
+    quneitra_in_aos = Point(35.8246, 33.1260)
+    khan_arnabah = Point(35.8916, 33.1838)  # Syrian side, 4.7 km from the Alpha line
+    assert not any(g.contains(quneitra_in_aos) for g in bands.geometry)
+    assert bands.geometry.iloc[0].contains(khan_arnabah)
+    gdf_clip = gpd.GeoDataFrame(geometry=[syrian], crs=4326)
+    same = gz.build_zones("alpha_line", (5,), side="left", clip=gdf_clip)
+    assert same["area_km2"].iloc[0] == pytest.approx(bands["area_km2"].iloc[0], rel=1e-9)
+
+
+def test_territories_keep_the_area_of_separation_separate():
+    syrian = gz.load_territory("syrian_held")
+    aos = gz.load_territory("area_of_separation")
+    golan = gz.load_territory("israeli_held_golan")
+    assert gz.geodesy.geodesic_area_m2(shapely.intersection(syrian, aos)) < 1.0
+    assert gz.geodesy.geodesic_area_m2(shapely.intersection(syrian, golan)) < 1.0
+    assert golan.contains(Point(35.7716, 33.2703))  # Majdal Shams, Israeli-held
+    assert syrian.contains(Point(36.1050, 32.6250))  # Daraa
+    with pytest.raises(InputError, match="no territory named 'mars'"):
+        gz.load_territory("mars")
+
+
+def test_areas_of_limitation_run_on_each_side():
+    aol = gz.build_zone_set("areas_of_limitation_1974")
+    assert aol[["line", "side"]].drop_duplicates().values.tolist() == [
+        ["alpha_line", "right"],
+        ["bravo_line", "left"],
+    ]
+    assert aol["outer_km"].tolist() == [10, 20, 25, 10, 20, 25]
+    katzrin = Point(35.6895, 32.9925)  # Israeli-held Golan, west of Alpha
+    israeli = aol[aol["line"] == "alpha_line"]
+    syrian = aol[aol["line"] == "bravo_line"]
+    assert any(g.contains(katzrin) for g in israeli.geometry)
+    assert not any(g.contains(katzrin) for g in syrian.geometry)
+    assert aol["zone_source"].str.contains("1974").all()
+
+
+def test_zone_sets_are_documented():
+    for name, zone_set in zones.ZONE_SETS.items():
+        assert zone_set.source and zone_set.title
+        assert zone_set.name == name
+    alpha = gz.build_zone_set("alpha_5_20_60", tolerance_m=10)
+    assert alpha["zone_source"].str.contains("60 km").all()
+    with pytest.raises(InputError, match="no zone set named"):
+        gz.build_zone_set("nope")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".geojson", ".kml"])
+def test_export_keeps_attributes_and_provenance(tmp_path, suffix):
+    bands = gz.build_zones("alpha_line", (5, 20), tolerance_m=5)
+    path = tmp_path / f"zones{suffix}"
+    gz.save_zones(bands, path)
+    gz.save_zones(bands, path)  # replaces
+    back = gpd.read_file(path)
+    assert len(back) == 2
+    assert back["band"].tolist() == ["0–5 km", "5–20 km"]
+    assert back["licence"].tolist() == ["ODbL 1.0"] * 2
+    assert back["area_km2"].astype(float).tolist() == pytest.approx(bands["area_km2"].tolist())
+    assert back.geometry.is_valid.all()
+    if suffix == ".kml":
+        text = path.read_text(encoding="utf-8")
+        assert "<ExtendedData>" in text and "<PolyStyle>" in text
+        assert "<name>alpha_line 0–5 km</name>" in text
+
+
+def test_export_refuses_an_unknown_extension(tmp_path):
+    with pytest.raises(InputError, match="unknown extension"):
+        gz.save_zones(gz.build_zones("alpha_line", (5,)), tmp_path / "zones.xyz")
+
+
+def test_line_inputs(tmp_path, simple_lines):
+    path = tmp_path / "lines.geojson"
+    simple_lines.to_file(path)
+    from_file = gz.build_zones(path, (5,), tolerance_m=5)
+    from_gdf = gz.build_zones(simple_lines, (5,), tolerance_m=5)
+    from_geom = gz.build_zones(shapely.union_all(simple_lines.geometry), (5,), tolerance_m=5)
+    assert from_file["line"].iloc[0] == "north + south"
+    assert from_file["line_source"].iloc[0].endswith("lines.geojson")
+    a = from_gdf["area_km2"].iloc[0]
+    assert from_file["area_km2"].iloc[0] == pytest.approx(a)
+    assert from_geom["area_km2"].iloc[0] == pytest.approx(a)
+
+
+@pytest.mark.parametrize(
+    "distances,message",
+    [
+        ((-5, 20), "positive"),
+        ((0, 20), "positive"),
+        ((20, 5), "increasing order"),
+        ((5, 5, 20), "duplicate"),
+        ((5, 20_000), "beyond 10000 km"),
+        ((), "at least one distance"),
+        ((5, float("nan")), "positive and finite"),
+        (("five",), "numbers of kilometres"),
+    ],
+)
+def test_bad_distances_are_refused_with_the_reason(distances, message):
+    with pytest.raises(InputError, match=message):
+        gz.build_zones("alpha_line", distances)
+
+
+def test_other_bad_input():
+    with pytest.raises(InputError, match="side must be one of"):
+        gz.build_zones("alpha_line", side="east")
+    with pytest.raises(InputError, match="fewer than 2|distinct vertex"):
+        gz.build_zones(LineString([(35.8, 33.0), (35.8, 33.0)]))
+    with pytest.raises(GeozonesError, match="empty"):
+        gz.build_zones(LineString())
+    with pytest.raises(InputError, match="not a line layer"):
+        gz.build_zones("countries")
+    with pytest.raises(InputError, match="tolerance_m"):
+        gz.build_zones("alpha_line", tolerance_m=0)
+    with pytest.raises(InputError, match="clip must be a polygon"):
+        gz.build_zones("alpha_line", clip=Point(35, 33))
