@@ -39,6 +39,7 @@ __all__ = [
     "info",
     "layers",
     "load",
+    "names",
 ]
 
 ATTRIBUTION_OSM = "© OpenStreetMap contributors, ODbL 1.0"
@@ -328,6 +329,17 @@ def data_dir() -> Path:
         return checkout
     msg = f"the bundled data folder is missing (looked in {packaged} and {checkout})"
     raise DatasetError(msg)
+
+
+def names() -> tuple[str, ...]:
+    """Return the names of the bundled layers.
+
+    Examples
+    --------
+    >>> "alpha_line" in names()
+    True
+    """
+    return tuple(_BY_NAME)
 
 
 def layers() -> pd.DataFrame:

@@ -203,11 +203,14 @@ def segment_distance(
     lat0: ArrayLike,
     lon1: ArrayLike,
     lat1: ArrayLike,
+    *,
+    start_m: ArrayLike | None = None,
 ) -> NDArray:
     """Return the exact distance from each point to its own geodesic segment, in metres.
 
     Point ``i`` is measured to the segment from ``(lon0[i], lat0[i])`` to
-    ``(lon1[i], lat1[i])``; all arguments broadcast together.
+    ``(lon1[i], lat1[i])``; all arguments broadcast together. `start_m`, a guess of how
+    far along each segment the nearest point is, only saves work.
 
     Examples
     --------
@@ -220,7 +223,11 @@ def segment_distance(
     shape = arrays[0].shape
     lon, lat, lon0, lat0, lon1, lat1 = (a.ravel() for a in arrays)
     seg = _Segments.between(lon0, lat0, lon1, lat1)
-    dist, _ = _refine(lon, lat, seg, seg.length_m / 2.0)
+    if start_m is None:
+        start = seg.length_m / 2.0
+    else:
+        start = np.broadcast_to(np.asarray(start_m, float), shape).ravel().copy()
+    dist, _ = _refine(lon, lat, seg, start)
     return dist.reshape(shape)
 
 
@@ -273,8 +280,15 @@ def geodesic_area_m2(geometry: shapely.Geometry) -> float:
     """
     if geometry is None or geometry.is_empty:
         return 0.0
-    area, _ = WGS84.geometry_area_perimeter(geometry)
-    return abs(float(area))
+    total = 0.0
+    for polygon in shapely.get_parts(geometry):
+        if polygon.geom_type != "Polygon":
+            continue
+        for k, ring in enumerate(shapely.get_rings(polygon)):
+            xy = shapely.get_coordinates(ring)
+            area, _ = WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])
+            total += abs(area) if k == 0 else -abs(area)
+    return total
 
 
 # --------------------------------------------------------------------------------------

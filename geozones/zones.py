@@ -158,7 +158,7 @@ def build_zones(
 
 def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
     """The line as one shapely geometry, its name and its provenance."""
-    if isinstance(line, str) and line in set(datasets.layers()["name"]):
+    if isinstance(line, str) and line in datasets.names():
         info = datasets.info(line)
         if info.kind != "line":
             msg = f"bundled layer {line!r} is not a line layer"
@@ -247,83 +247,87 @@ def _km(value: float) -> str:
 # --------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Curves:
-    """Primitive curves at distance D: parallels of segments and arcs around vertices.
+_CURVE_FIELDS = (
+    "kind",
+    "lon0",
+    "lat0",
+    "az0",
+    "lon1",
+    "lat1",
+    "s_from",
+    "s_to",
+    "sign",
+    "a_start",
+    "sweep",
+)
 
-    Parallel i: ``kind=0``; its segment from (lon0, lat0) with azimuth az0 and length
-    ``length``; parameter u in [0, 1] maps to s = s_from + u (s_to - s_from); the offset is
-    to the right (``sign=+1``) or left (-1). Arc i: ``kind=1``; centre (lon0, lat0);
-    azimuth a_start - u * sweep. Every vertex gets an arc: on the convex side of a turn it
-    is part of the zone's edge; on the concave side it is a short arc inside the zone that
-    joins the two parallels, which cross just before it.
+
+def _ring_curves(xy: NDArray) -> dict[str, NDArray]:
+    """The primitive curves of the closed offset ring around one part of a line.
+
+    Parallel: ``kind=0``, the segment from (lon0, lat0) with azimuth az0 to (lon1, lat1);
+    parameter u in [0, 1] maps to s = s_from + u (s_to - s_from) metres along it; the
+    offset is to the right (``sign=+1``) or left (-1). Arc: ``kind=1``, centre (lon0,
+    lat0), azimuth a_start - u * sweep. The ring runs forwards along the right side, round
+    the end, backwards along the left side and round the start. Every interior vertex gets
+    an arc: on the convex side of the turn it is part of the zone's edge; on the concave
+    side it is a short arc inside the zone joining the two parallels, which cross just
+    before it.
     """
-
-    kind: list
-    lon0: list
-    lat0: list
-    az0: list
-    lon1: list
-    lat1: list
-    length: list
-    s_from: list
-    s_to: list
-    sign: list
-    a_start: list
-    sweep: list
-
-    @classmethod
-    def empty(cls) -> _Curves:
-        return cls(*([] for _ in range(12)))
-
-    def add_parallel(self, seg, k: int, *, forward: bool, sign: int) -> None:
-        lon0, lat0, az0, lon1, lat1, length = (x[k] for x in seg)
-        self._add(
-            0,
-            lon0,
-            lat0,
-            az0,
-            lon1,
-            lat1,
-            length,
-            0.0 if forward else length,
-            length if forward else 0.0,
-            sign,
-            0.0,
-            0.0,
-        )
-
-    def add_arc(self, lon: float, lat: float, a_start: float, sweep: float) -> None:
-        if abs(sweep) > 1e-9:
-            self._add(1, lon, lat, 0.0, lon, lat, 0.0, 0.0, 0.0, 0, a_start, sweep)
-
-    def _add(self, *values) -> None:
-        for column, value in zip(self.__dataclass_fields__, values, strict=True):
-            getattr(self, column).append(value)
-
-    def arrays(self) -> dict[str, NDArray]:
-        return {k: np.asarray(getattr(self, k), dtype=float) for k in self.__dataclass_fields__}
-
-
-def _ring_curves(xy: NDArray) -> _Curves:
-    """The primitive curves of the closed offset ring around one part of a line."""
     lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
     az0, az1, length = geodesy.inverse(lon0, lat0, lon1, lat1)
-    seg = (lon0, lat0, az0, lon1, lat1, length)
     n = len(lon0)
     turn = (az0[1:] - az1[:-1] + 180.0) % 360.0 - 180.0  # at vertices 1..n-1; >0 = right
-    curves = _Curves.empty()
-    for k in range(n):  # right side, forwards (loops over segments, not points)
-        curves.add_parallel(seg, k, forward=True, sign=+1)
-        if k < n - 1:
-            curves.add_arc(lon1[k], lat1[k], az1[k] + 90.0, -turn[k])
-    curves.add_arc(lon1[-1], lat1[-1], az1[-1] + 90.0, 180.0)
-    for k in range(n - 1, -1, -1):  # left side, backwards
-        curves.add_parallel(seg, k, forward=False, sign=-1)
-        if k > 0:
-            curves.add_arc(lon0[k], lat0[k], az0[k] - 90.0, turn[k - 1])
-    curves.add_arc(lon0[0], lat0[0], az0[0] - 90.0, 180.0)
-    return curves
+    zeros = np.zeros(n)
+
+    def parallels(sign, forward):
+        return {
+            "kind": zeros,
+            "lon0": lon0,
+            "lat0": lat0,
+            "az0": az0,
+            "lon1": lon1,
+            "lat1": lat1,
+            "s_from": zeros if forward else length,
+            "s_to": length if forward else zeros,
+            "sign": zeros + sign,
+            "a_start": zeros,
+            "sweep": zeros,
+        }
+
+    def arcs(lon, lat, a_start, sweep):
+        m = np.zeros(len(lon))
+        return {
+            "kind": m + 1,
+            "lon0": lon,
+            "lat0": lat,
+            "az0": m,
+            "lon1": lon,
+            "lat1": lat,
+            "s_from": m,
+            "s_to": m,
+            "sign": m,
+            "a_start": a_start,
+            "sweep": sweep,
+        }
+
+    right = parallels(+1, True)
+    right_arcs = arcs(lon1[:-1], lat1[:-1], az1[:-1] + 90.0, -turn)
+    end_cap = arcs(lon1[-1:], lat1[-1:], az1[-1:] + 90.0, np.array([180.0]))
+    left = {k: v[::-1] for k, v in parallels(-1, False).items()}
+    left_arcs = arcs(lon0[1:], lat0[1:], az0[1:] - 90.0, turn)
+    left_arcs = {k: v[::-1] for k, v in left_arcs.items()}
+    start_cap = arcs(lon0[:1], lat0[:1], az0[:1] - 90.0, np.array([180.0]))
+
+    out = {}
+    for field in _CURVE_FIELDS:
+        side_r = np.empty(2 * n - 1)
+        side_r[0::2], side_r[1::2] = right[field], right_arcs[field]
+        side_l = np.empty(2 * n - 1)
+        side_l[0::2], side_l[1::2] = left[field], left_arcs[field]
+        out[field] = np.concatenate([side_r, end_cap[field], side_l, start_cap[field]])
+    keep = (out["kind"] == 0) | (np.abs(out["sweep"]) > 1e-9)
+    return {k: v[keep] for k, v in out.items()}
 
 
 def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray, d_m: float):
@@ -344,14 +348,15 @@ def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray, d_m: float):
     return lon, lat
 
 
-def _curve_error(c, prim, lon, lat, d_m: float) -> NDArray:
-    """|distance - d_m| of points `lon`, `lat` from the generator of primitive `prim`."""
+def _curve_error(c, prim, lon, lat, u, d_m: float) -> NDArray:
+    """|distance - d_m| of points `lon`, `lat` (near parameter `u`) from their generator."""
     err = np.empty(len(prim))
     par = c["kind"][prim] == 0
     if par.any():
         i = prim[par]
+        s = c["s_from"][i] + u[par] * (c["s_to"][i] - c["s_from"][i])
         d = geodesy.segment_distance(
-            lon[par], lat[par], c["lon0"][i], c["lat0"][i], c["lon1"][i], c["lat1"][i]
+            lon[par], lat[par], c["lon0"][i], c["lat0"][i], c["lon1"][i], c["lat1"][i], start_m=s
         )
         err[par] = np.abs(d - d_m)
     arc = c["kind"][prim] == 1
@@ -365,20 +370,25 @@ def _curve_error(c, prim, lon, lat, d_m: float) -> NDArray:
 def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolerance_m: float):
     """Parameters u of each primitive such that straight lon/lat chords stay in tolerance.
 
-    ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat)`` the distance error of
-    a point. Chords are split at their middle parameter until the lon/lat midpoint of every
-    chord is within half the tolerance (the other half is the margin for the rest of it).
+    ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat, u)`` the distance error
+    of a point near parameter u. Chords are split at their middle parameter until the
+    lon/lat midpoint of every chord is within ``_CHORD_SHARE`` of the tolerance.
     """
-    prim = np.repeat(np.arange(n_prim), initial)
-    u0 = np.concatenate([np.linspace(0.0, 1.0, k + 1)[:-1] for k in initial])
-    u1 = np.concatenate([np.linspace(0.0, 1.0, k + 1)[1:] for k in initial])
-    lon0, lat0 = point_at(prim, u0)
-    lon1, lat1 = point_at(prim, u1)
+    # `initial[i]` equal chords on primitive i: compute each node once
+    nodes = initial + 1
+    node_prim = np.repeat(np.arange(n_prim), nodes)
+    k = np.arange(node_prim.size) - np.repeat(np.cumsum(nodes) - nodes, nodes)
+    node_u = k / initial[node_prim]
+    node_lon, node_lat = point_at(node_prim, node_u)
+    first = k[:-1] < initial[node_prim[:-1]]  # a node that starts a chord
+    prim, u0, u1 = node_prim[:-1][first], node_u[:-1][first], node_u[1:][first]
+    lon0, lat0 = node_lon[:-1][first], node_lat[:-1][first]
+    lon1, lat1 = node_lon[1:][first], node_lat[1:][first]
     done_prim, done_u, done_lon, done_lat = [], [], [], []
     for _ in range(_MAX_ROUNDS):
         lon1u = lon0 + (lon1 - lon0 + 180.0) % 360.0 - 180.0  # shortest way round in lon
         mid_lon, mid_lat = (lon0 + lon1u) / 2.0, (lat0 + lat1) / 2.0
-        bad = error_at(prim, mid_lon, mid_lat) > tolerance_m * _CHORD_SHARE
+        bad = error_at(prim, mid_lon, mid_lat, (u0 + u1) / 2.0) > tolerance_m * _CHORD_SHARE
         ok = ~bad
         done_prim.append(prim[ok])
         done_u.append(u0[ok])
@@ -405,8 +415,7 @@ def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolera
 
 def _ring(xy: NDArray, d_m: float, tolerance_m: float) -> NDArray:
     """The closed offset ring at distance `d_m` around one part, as lon/lat (unwrapped)."""
-    curves = _ring_curves(xy)
-    c = curves.arrays()
+    c = _ring_curves(xy)
     # a first guess of how many chords each arc needs (a chord of length l on a circle of
     # radius D strays l²/8D from it); parallels start as one chord. Refinement does the rest.
     arc_m = np.where(c["kind"] == 1, np.abs(c["sweep"]) * np.pi / 180.0 * d_m, 0.0)
@@ -414,7 +423,7 @@ def _ring(xy: NDArray, d_m: float, tolerance_m: float) -> NDArray:
     initial = np.clip(np.ceil(arc_m / spacing), 1, 100_000).astype(int)
     prim, lon, lat = _sample_adaptively(
         lambda p, u: _curve_points(c, p, u, d_m),
-        lambda p, lo, la: _curve_error(c, p, lo, la, d_m),
+        lambda p, lo, la, u: _curve_error(c, p, lo, la, u, d_m),
         len(c["kind"]),
         initial,
         tolerance_m,
@@ -435,8 +444,10 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
         lat = np.where(u == 0, lat0[p], np.where(u == 1, lat1[p], lat))
         return lon, lat
 
-    def error_at(p, lo, la):
-        err = geodesy.segment_distance(lo, la, lon0[p], lat0[p], lon1[p], lat1[p])
+    def error_at(p, lo, la, u):
+        err = geodesy.segment_distance(
+            lo, la, lon0[p], lat0[p], lon1[p], lat1[p], start_m=u * length[p]
+        )
         return np.where(point_like[p], 0.0, err)
 
     prim, lon, lat = _sample_adaptively(
