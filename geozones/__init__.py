@@ -9,7 +9,8 @@ np.True_
 
 from importlib.metadata import PackageNotFoundError, version
 
-from geozones import datasets, errors
+from geozones import datasets, errors, examples
+from geozones.checks import check_positions, summarize
 from geozones.errors import GeozonesError, GeozonesWarning, InputError
 from geozones.geodesy import (
     LineLocation,
@@ -19,6 +20,7 @@ from geozones.geodesy import (
     side_of_line,
 )
 from geozones.io import read_lines
+from geozones.positions import read_positions, save_positions
 from geozones.zones import (
     build_zone_set,
     build_zones,
@@ -39,13 +41,18 @@ __all__ = [
     "__version__",
     "build_zone_set",
     "build_zones",
+    "check_positions",
     "datasets",
     "distance_to_line",
     "errors",
+    "examples",
     "geodesic_distance",
     "load_territory",
     "locate_on_line",
     "read_lines",
+    "read_positions",
+    "save_positions",
     "save_zones",
     "side_of_line",
+    "summarize",
 ]

@@ -1,0 +1,837 @@
+"""Reading reported positions from what analysts bring, and writing results back out.
+
+:func:`read_positions` returns **one row per input record, in input order**: either a
+usable point (``error == ""``) or the reason it could not be used. It never drops a row,
+and it never silently "fixes" a suspicious coordinate.
+
+Where the coordinates come from, row by row, first that applies:
+
+1. latitude / longitude columns under their common names (``lat``, ``latitude``, ``y``…);
+2. one coordinate column (``coordinates``, ``coords``, ``latlon``…) holding a decimal
+   pair or DMS text, read by :mod:`geozones.coordinates`;
+3. an MGRS column (``mgrs``, ``grid``, ``grid_ref``…);
+4. a place name (``place``, ``location``, ``town``, UCDP's ``where_coordinates``…)
+   resolved with the bundled gazetteer (:mod:`geozones.gazetteer`), narrowed by a
+   governorate column (``admin1``, ``adm_1``, ``governorate``…) when there is one.
+
+Cells that only say "missing" (empty, ``N/A``, ``NA``, ``null``, ``-``, ``?``) pass on to the
+next source; anything else that cannot be read is an error for that row.
+
+Who, when, which source and how precise are read into the standard columns
+:data:`ACTOR`, :data:`DATE`, :data:`SOURCE`, :data:`URL` and :data:`UNCERTAINTY_M`; every
+original column is kept as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geozones import coordinates, gazetteer
+from geozones.errors import InputError
+
+__all__ = [
+    "ACLED_PRECISION_M",
+    "ACTOR",
+    "AREA_OF_INTEREST",
+    "DATE",
+    "ERROR",
+    "LAT",
+    "LOCATION_METHOD",
+    "LON",
+    "NOTE",
+    "PLACE",
+    "ROW",
+    "SOURCE",
+    "STANDARD_COLUMNS",
+    "UCDP_PRECISION_M",
+    "UNCERTAINTY_M",
+    "URL",
+    "read_positions",
+    "save_positions",
+]
+
+# Standard columns (tests and other modules import these names)
+ROW = "row"
+LON = "lon"
+LAT = "lat"
+UNCERTAINTY_M = "uncertainty_m"
+LOCATION_METHOD = "location_method"
+PLACE = "place"
+ACTOR = "actor"
+DATE = "date"
+SOURCE = "source"
+URL = "url"
+ERROR = "error"
+NOTE = "note"
+STANDARD_COLUMNS = (
+    ROW,
+    LON,
+    LAT,
+    UNCERTAINTY_M,
+    LOCATION_METHOD,
+    PLACE,
+    ACTOR,
+    DATE,
+    SOURCE,
+    URL,
+    ERROR,
+    NOTE,
+)
+
+#: West, south, east, north (degrees) of the area geozones expects positions in: Syria,
+#: Lebanon, Israel, the Palestinian territories and Jordan. Used to flag swapped pairs.
+AREA_OF_INTEREST = (33.5, 29.0, 43.0, 37.5)
+
+#: ACLED ``geo_precision`` to an uncertainty radius (metres). ACLED codes 1 when the
+#: source names the town, 2 when it names a small area near a town, 3 when it names only
+#: a larger region (the capital of which is coded). The radii are geozones' choice; pass
+#: ``precision_radii_m=`` to change them.
+ACLED_PRECISION_M = {1: 2_000.0, 2: 15_000.0, 3: 50_000.0}
+#: UCDP GED ``where_prec`` to an uncertainty radius (metres): 1 exact location, 2 within
+#: about 25 km, 3 a second-order administrative unit, 4 a first-order one (a governorate),
+#: 5 a linear or fuzzy feature, 6 the country, 7 waters or airspace.
+UCDP_PRECISION_M = {
+    1: 2_000.0,
+    2: 25_000.0,
+    3: 30_000.0,
+    4: 75_000.0,
+    5: 25_000.0,
+    6: 300_000.0,
+    7: 300_000.0,
+}
+
+_MISSING = {"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "?", "unknown", "#n/a"}
+_LAT_NAMES = (
+    "lat",
+    "latitude",
+    "y",
+    "lat_dd",
+    "latitude_dd",
+    "lat_deg",
+    "lat_wgs84",
+    "decimal_latitude",
+    "latitude_wgs84",
+)
+_LON_NAMES = (
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "lon_dd",
+    "longitude_dd",
+    "lon_deg",
+    "lon_wgs84",
+    "decimal_longitude",
+    "longitude_wgs84",
+)
+_COORD_NAMES = (
+    "coordinates",
+    "coordinate",
+    "coords",
+    "coord",
+    "latlon",
+    "lat_lon",
+    "lat/lon",
+    "latlng",
+    "lat_long",
+    "latitude_longitude",
+    "position",
+    "gps",
+    "dms",
+)
+_MGRS_NAMES = (
+    "mgrs",
+    "grid",
+    "grid_ref",
+    "grid_reference",
+    "gridref",
+    "mgrs_ref",
+    "mgrs_grid",
+    "mgrs_coordinates",
+)
+_PLACE_NAMES = (
+    "place",
+    "place_name",
+    "placename",
+    "location",
+    "location_name",
+    "town",
+    "village",
+    "locality",
+    "city",
+    "site",
+    "where",
+    "where_coordinates",
+    "settlement",
+)
+_ADMIN_NAMES = (
+    "admin1",
+    "adm_1",
+    "adm1",
+    "governorate",
+    "province",
+    "muhafazah",
+    "state",
+    "admin_1",
+)
+_ACTOR_NAMES = (
+    "actor",
+    "actors",
+    "who",
+    "force",
+    "forces",
+    "unit",
+    "group",
+    "perpetrator",
+    "armed_group",
+)
+_DATE_NAMES = (
+    "date",
+    "event_date",
+    "date_start",
+    "when",
+    "datetime",
+    "timestamp",
+    "time",
+    "begin",
+    "reported_date",
+    "report_date",
+)
+_SOURCE_NAMES = ("source", "sources", "source_office", "reported_by", "outlet", "publisher")
+_URL_NAMES = ("url", "link", "source_url", "href", "source_link", "uri")
+_RADIUS_NAMES = {
+    "uncertainty_m": 1.0,
+    "precision_m": 1.0,
+    "radius_m": 1.0,
+    "accuracy_m": 1.0,
+    "error_m": 1.0,
+    "uncertainty_km": 1000.0,
+    "radius_km": 1000.0,
+    "precision_km": 1000.0,
+}
+
+
+def read_positions(
+    source,
+    *,
+    lon_column: str | None = None,
+    lat_column: str | None = None,
+    coordinates_column: str | None = None,
+    mgrs_column: str | None = None,
+    place_column: str | None = None,
+    admin1_column: str | None = None,
+    order: str = "latlon",
+    precision_radii_m: Mapping[int, float] | None = None,
+    area: tuple[float, float, float, float] | None = AREA_OF_INTEREST,
+    layer: str | int | None = None,
+    sheet: str | int | None = 0,
+    gazetteer_: gazetteer.Gazetteer | None = None,
+) -> gpd.GeoDataFrame:
+    """Read reported positions from a file or a table, keeping every row.
+
+    Parameters
+    ----------
+    source
+        A CSV or TSV file (delimiter sniffed; UTF-8 with or without BOM, else cp1252), an
+        Excel workbook (``.xlsx``), GeoJSON, GeoPackage, KML/KMZ or Shapefile, an ACLED or
+        UCDP GED export (any of these formats), or a DataFrame / GeoDataFrame.
+    lon_column, lat_column, coordinates_column, mgrs_column, place_column, admin1_column
+        Name the columns to use when the common names are not enough. Not found → error.
+    order
+        ``"latlon"`` (default, as Google Maps shows them) or ``"lonlat"``: how to read a
+        single coordinate column holding two plain numbers.
+    precision_radii_m
+        Radii (metres) for the precision codes of ACLED (``geo_precision``) or UCDP
+        (``where_prec``); defaults :data:`ACLED_PRECISION_M` and :data:`UCDP_PRECISION_M`.
+    area
+        ``(west, south, east, north)`` where positions are expected; a pair that lies
+        outside it but inside it once swapped is an error. ``None`` turns that check off.
+    layer, sheet
+        The layer of a multi-layer vector file; the sheet of a workbook.
+    gazetteer_
+        A :class:`geozones.gazetteer.Gazetteer` for place names (the bundled one by default).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per input record, in input order, in EPSG:4326, with the standard columns
+        :data:`STANDARD_COLUMNS` (``row`` is the record's number as a spreadsheet shows it,
+        the header being row 1; for vector files the feature number) followed by the
+        original columns. Unusable rows have an empty geometry and a non-empty ``error``.
+
+    Raises
+    ------
+    InputError
+        Only for the file as a whole: missing, unreadable, empty, no way to find positions,
+        or a named column that does not exist.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"place": ["Daraa", "Atlantis"], "lat": ["", ""], "lon": ["", ""]})
+    >>> got = read_positions(table)
+    >>> got[["row", "place", "error"]].to_numpy().tolist()
+    [[2, 'Dar‘ā', ''], [3, '', "column 'place': unknown place name 'Atlantis'"]]
+    """
+    label, table, geoms = _load(source, layer=layer, sheet=sheet)
+    if order not in ("latlon", "lonlat"):
+        msg = f"order must be 'latlon' or 'lonlat', not {order!r}"
+        raise InputError(msg)
+    return _positions_from_table(
+        table,
+        geoms,
+        label=label,
+        names={
+            "lon": lon_column,
+            "lat": lat_column,
+            "coords": coordinates_column,
+            "mgrs": mgrs_column,
+            "place": place_column,
+            "admin1": admin1_column,
+        },
+        order=order,
+        precision_radii_m=precision_radii_m,
+        area=area,
+        gaz=gazetteer_,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Loading a table
+# --------------------------------------------------------------------------------------
+
+
+def _load(source, *, layer, sheet) -> tuple[str, pd.DataFrame, np.ndarray | None]:
+    """(label, table of the original columns, geometries or None)."""
+    if isinstance(source, gpd.GeoDataFrame):
+        gdf = source if source.crs is None else source.to_crs(4326)
+        table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+        return "the GeoDataFrame", table.reset_index(drop=True), np.asarray(gdf.geometry.array)
+    if isinstance(source, pd.DataFrame):
+        return "the DataFrame", source.reset_index(drop=True), None
+    if not isinstance(source, str | os.PathLike):
+        msg = f"read_positions takes a file path or a table, not {type(source).__name__}"
+        raise InputError(msg)
+    path = Path(source)
+    if not path.exists():
+        msg = f"{path}: no such file"
+        raise InputError(msg)
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt", ".tab"):
+        return str(path), _read_delimited(path), None
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            table = pd.read_excel(path, sheet_name=sheet, dtype=object)
+        except Exception as exc:
+            msg = f"{path}: cannot be read as a workbook ({_first_line(exc)})"
+            raise InputError(msg) from None
+        return str(path), table, None
+    return str(path), *_read_vector(path, layer=layer)
+
+
+def _read_delimited(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if not text.strip():
+        msg = f"{path}: is empty"
+        raise InputError(msg)
+    sample = text[:65536]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
+    header = [h.strip() for h in rows[0]]
+    if not any(header):
+        msg = f"{path}: the first row should name the columns but is empty"
+        raise InputError(msg)
+    body = rows[1:]
+    n_cols = len(header)
+    widths = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
+    problems = {}
+    ragged = np.flatnonzero(widths != n_cols)
+    for i in ragged:
+        if widths[i] == 0:
+            problems[i] = "empty line"
+        else:
+            problems[i] = (
+                f"ragged row: {widths[i]} fields where the header has {n_cols} "
+                f"(delimiter {delimiter!r}); the row was not used"
+            )
+    if ragged.size:
+        body = [r if len(r) == n_cols else [""] * n_cols for r in body]
+    names = _unique_names(header)
+    table = (
+        pd.DataFrame(body, columns=names, dtype=object)
+        if body
+        else pd.DataFrame(columns=names, dtype=object)
+    )
+    # a header repeated inside the data (files pasted together)
+    repeated = np.ones(len(table), dtype=bool)
+    for name, original in zip(names, header, strict=True):
+        repeated &= table[name].astype(str).str.strip().to_numpy() == original
+    for i in np.flatnonzero(repeated):
+        problems.setdefault(i, "the header row repeated inside the data; the row was not used")
+    table.attrs["row_errors"] = problems
+    table.attrs["renamed"] = [n for n, h in zip(names, header, strict=True) if n != h]
+    return table
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, name in enumerate(header):
+        name = name or f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _read_vector(path: Path, *, layer) -> tuple[pd.DataFrame, np.ndarray]:
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        msg = f"{path}: cannot be read ({_first_line(exc)})"
+        raise InputError(msg) from None
+    if layer is not None:
+        layers = [layer]
+    elif len(layers) > 1 and path.suffix.lower() not in (".kml", ".kmz"):
+        msg = f"{path}: holds {len(layers)} layers ({', '.join(map(str, layers))}); choose one"
+        raise InputError(msg)
+    frames = []
+    for name in layers:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                frame = gpd.read_file(path, layer=name, engine="pyogrio")
+            except Exception as exc:
+                msg = f"{path}: layer {name!r} cannot be read ({_first_line(exc)})"
+                raise InputError(msg) from None
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        if len(layers) > 1:
+            frame["source_layer"] = name
+        frames.append(frame)
+    gdf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    return table, np.asarray(gdf.geometry.array, dtype=object)
+
+
+# --------------------------------------------------------------------------------------
+# Finding positions
+# --------------------------------------------------------------------------------------
+
+
+def _find(table: pd.DataFrame, wanted: str | None, candidates, *, what: str, label: str):
+    """The column named `wanted`, else the first column whose name is a candidate."""
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    if wanted is not None:
+        if wanted in table.columns:
+            return wanted
+        if str(wanted).strip().lower() in lookup:
+            return lookup[str(wanted).strip().lower()]
+        msg = f"{label}: no column {wanted!r} for the {what}; columns: {list(table.columns)}"
+        raise InputError(msg)
+    for name in candidates:
+        if name in lookup:
+            return lookup[name]
+    return None
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped strings; missing-value tokens become ""."""
+    s = series.astype(object).where(series.notna(), "")
+    s = s.map(lambda v: v if isinstance(v, str) else _number_text(v)).str.strip()
+    return s.where(~s.str.lower().isin(_MISSING), "")
+
+
+def _number_text(value) -> str:
+    if isinstance(value, float | np.floating) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(float(value))
+    return str(value)
+
+
+def _positions_from_table(table, geoms, *, label, names, order, precision_radii_m, area, gaz):
+    n = len(table)
+    if n == 0 and geoms is None:
+        msg = f"{label}: holds no rows"
+        raise InputError(msg)
+    row_errors = dict(table.attrs.get("row_errors", {}))
+    is_vector = geoms is not None
+    rownum = np.arange(1, n + 1) if is_vector else np.arange(2, n + 2)
+
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    unc = np.full(n, np.nan)
+    method = np.full(n, "", dtype=object)
+    place = np.full(n, "", dtype=object)
+    error = np.full(n, "", dtype=object)
+    note = np.full(n, "", dtype=object)
+    todo = np.ones(n, dtype=bool)
+    for i, reason in row_errors.items():
+        error[i] = reason
+        todo[i] = False
+
+    def add_note(mask, text):
+        for i in np.flatnonzero(mask):
+            note[i] = f"{note[i]}; {text}" if note[i] else text
+
+    cols = {
+        "lat": _find(table, names["lat"], _LAT_NAMES, what="latitude", label=label),
+        "lon": _find(table, names["lon"], _LON_NAMES, what="longitude", label=label),
+        "coords": _find(table, names["coords"], _COORD_NAMES, what="coordinates", label=label),
+        "mgrs": _find(table, names["mgrs"], _MGRS_NAMES, what="MGRS", label=label),
+        "place": _find(table, names["place"], _PLACE_NAMES, what="place names", label=label),
+        "admin1": _find(table, names["admin1"], _ADMIN_NAMES, what="governorate", label=label),
+    }
+    if (cols["lat"] is None) != (cols["lon"] is None):
+        have = cols["lat"] or cols["lon"]
+        msg = f"{label}: column {have!r} has no partner: both latitude and longitude are needed"
+        raise InputError(msg)
+    if not is_vector and not any(cols[k] for k in ("lat", "coords", "mgrs", "place")):
+        msg = (
+            f"{label}: no column holds positions; name them lat/lon, coordinates, mgrs or "
+            f"place, or pass lat_column=, lon_column=, ...; columns: {list(table.columns)}"
+        )
+        raise InputError(msg)
+
+    # 0. geometry of vector files
+    if is_vector:
+        g_lon, g_lat, g_unc, g_err, g_note = _from_geometries(geoms)
+        has = todo & (g_err != "missing")
+        lon[has], lat[has], unc[has] = g_lon[has], g_lat[has], g_unc[has]
+        method[has] = "geometry"
+        bad = has & (g_err != "")
+        error[bad] = g_err[bad]
+        add_note(has & (g_note != ""), "a non-point geometry: its representative point is used")
+        todo &= ~has
+
+    # 1. latitude / longitude columns
+    if cols["lat"] is not None:
+        lat_t, lon_t = _text(table[cols["lat"]]), _text(table[cols["lon"]])
+        present = todo & ((lat_t != "").to_numpy() | (lon_t != "").to_numpy())
+        la = pd.to_numeric(lat_t.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+        lo = pd.to_numeric(lon_t.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+        la_missing = (lat_t == "").to_numpy()
+        lo_missing = (lon_t == "").to_numpy()
+        for mask, col, values in (
+            (present & la_missing, cols["lat"], None),
+            (present & lo_missing, cols["lon"], None),
+            (present & ~la_missing & np.isnan(la), cols["lat"], lat_t),
+            (present & ~lo_missing & np.isnan(lo), cols["lon"], lon_t),
+        ):
+            for i in np.flatnonzero(mask & (error == "")):
+                error[i] = (
+                    f"column {col!r} is empty"
+                    if values is None
+                    else f"column {col!r}: {values.iloc[i]!r} is not a number"
+                )
+        ok = present & ~np.isnan(la) & ~np.isnan(lo)
+        lon[ok], lat[ok] = lo[ok], la[ok]
+        method[ok] = "lat/lon columns"
+        # precision from the digits written, only where the source wrote text
+        written = table[cols["lat"]].map(lambda v: isinstance(v, str)).to_numpy()
+        numeric_text = ok & written & lat_t.str.fullmatch(r"[+-]?\d+(\.\d*)?").to_numpy()
+        numeric_text &= lon_t.str.fullmatch(r"[+-]?\d+(\.\d*)?").to_numpy()
+        if numeric_text.any():
+            idx = np.flatnonzero(numeric_text)
+            unc[idx] = coordinates.decimal_uncertainty_m(
+                lat_t.iloc[idx].to_numpy(), lon_t.iloc[idx].to_numpy()
+            )
+        todo &= ~present
+
+    # 2. one coordinate column, 3. MGRS
+    for key, parse, name in (
+        ("coords", lambda v: coordinates.parse_coordinate_text(v, order=order), "coordinates"),
+        ("mgrs", coordinates.parse_mgrs, "MGRS"),
+    ):
+        if cols[key] is None:
+            continue
+        values = _text(table[cols[key]])
+        present = todo & (values != "").to_numpy()
+        if present.any():
+            idx = np.flatnonzero(present)
+            parsed = parse(values.iloc[idx].tolist())
+            lon[idx] = parsed["lon"].to_numpy()
+            lat[idx] = parsed["lat"].to_numpy()
+            unc[idx] = parsed["uncertainty_m"].to_numpy()
+            errs = parsed["error"].to_numpy()
+            for i, e in zip(idx, errs, strict=True):
+                if e:
+                    error[i] = f"column {cols[key]!r}: {e}"
+            method[idx] = name
+        todo &= ~present
+
+    # 4. place names
+    if cols["place"] is not None:
+        values = _text(table[cols["place"]])
+        present = todo & (values != "").to_numpy()
+        if present.any():
+            idx = np.flatnonzero(present)
+            admin = _text(table[cols["admin1"]]).iloc[idx].tolist() if cols["admin1"] else None
+            found = (gaz or gazetteer.Gazetteer.bundled()).lookup(
+                values.iloc[idx].tolist(), admin1=admin
+            )
+            lon[idx] = found["lon"].to_numpy()
+            lat[idx] = found["lat"].to_numpy()
+            unc[idx] = found["uncertainty_m"].to_numpy()
+            place[idx] = found["place"].fillna("").to_numpy()
+            method[idx] = "place name"
+            for i, e, nt in zip(idx, found["error"], found["note"], strict=True):
+                if e:
+                    error[i] = f"column {cols['place']!r}: {e}"
+                if nt:
+                    note[i] = f"{note[i]}; {nt}" if note[i] else nt
+        todo &= ~present
+
+    for i in np.flatnonzero(todo & (error == "")):
+        error[i] = "no position: every location column is empty"
+
+    # precision codes and explicit radii replace what the text's digits implied
+    unc = _explicit_uncertainty(table, unc, precision_radii_m)
+
+    # suspicious coordinates: flagged, never fixed
+    _flag_coordinates(lon, lat, error, method, area=area)
+    add_note((error == "") & _outside(lon, lat, area), "outside the area of interest")
+
+    usable = error == ""
+    lon[~usable] = np.nan
+    lat[~usable] = np.nan
+    unc[~usable] = np.nan
+    geometry = np.full(n, None, dtype=object)
+    geometry[usable] = shapely.points(lon[usable], lat[usable])
+
+    out = pd.DataFrame(
+        {
+            ROW: rownum,
+            LON: lon,
+            LAT: lat,
+            UNCERTAINTY_M: unc,
+            LOCATION_METHOD: method,
+            PLACE: place,
+            ACTOR: _actor(table),
+            DATE: _dates(table, note),
+            SOURCE: _first_text(table, _SOURCE_NAMES),
+            URL: _first_text(table, _URL_NAMES),
+            ERROR: error.astype(str),
+            NOTE: note.astype(str),
+        }
+    )
+    originals = table.rename(columns={c: f"src_{c}" for c in table.columns if c in out})
+    result = gpd.GeoDataFrame(
+        pd.concat([out, originals.reset_index(drop=True)], axis=1),
+        geometry=gpd.GeoSeries(geometry, crs=4326),
+        crs=4326,
+    )
+    result.attrs["source"] = label
+    if table.attrs.get("renamed"):
+        result.attrs["renamed_columns"] = table.attrs["renamed"]
+    return result
+
+
+def _from_geometries(geoms: np.ndarray):
+    n = len(geoms)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
+    unc = np.full(n, np.nan)
+    err = np.full(n, "", dtype=object)
+    note = np.full(n, "", dtype=object)
+    missing = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    err[missing] = "missing"
+    ok = ~missing
+    if ok.any():
+        g = shapely.force_2d(geoms[ok].astype(object))
+        points = shapely.get_type_id(g) == 0
+        rep = np.where(points, g, shapely.point_on_surface(g))
+        x, y = shapely.get_x(rep), shapely.get_y(rep)
+        lon[ok], lat[ok] = x, y
+        idx = np.flatnonzero(ok)[~points]
+        if idx.size:
+            from geozones import geodesy
+
+            note[idx] = "non-point"
+            for i in idx:  # non-point features are few; the radius covers the whole shape
+                xy = shapely.get_coordinates(geoms[i])
+                d = geodesy.geodesic_distance(lon[i], lat[i], xy[:, 0], xy[:, 1])
+                unc[i] = float(np.max(d))
+    return lon, lat, unc, err, note
+
+
+def _flag_coordinates(lon, lat, error, method, *, area) -> None:
+    has = (error == "") & ~np.isnan(lon) & ~np.isnan(lat)
+    zero = has & (lon == 0) & (lat == 0)
+    for i in np.flatnonzero(zero):
+        error[i] = "0, 0 ('null island'): a missing position written as zeros?"
+    has &= ~zero
+    bad_lat = has & (np.abs(lat) > 90)
+    bad_lon = has & (np.abs(lon) > 180)
+    swapped_ok = (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
+    if area is not None:
+        inside_swapped = _inside(lat, lon, area)
+        swapped = has & _outside(lon, lat, area) & inside_swapped & swapped_ok
+        for i in np.flatnonzero(swapped):
+            error[i] = (
+                f"latitude and longitude look swapped: as given (lat {lat[i]:g}, lon "
+                f"{lon[i]:g}) the point is far outside the area of interest, swapped it "
+                "falls inside; fix the source"
+            )
+        bad_lat &= ~swapped
+        bad_lon &= ~swapped
+    for i in np.flatnonzero(bad_lat & (error == "")):
+        error[i] = f"latitude {lat[i]:g} is outside ±90"
+    for i in np.flatnonzero(bad_lon & (error == "")):
+        error[i] = f"longitude {lon[i]:g} is outside ±180"
+
+
+def _inside(lon, lat, area) -> np.ndarray:
+    west, south, east, north = area
+    with np.errstate(invalid="ignore"):
+        return (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+
+
+def _outside(lon, lat, area) -> np.ndarray:
+    if area is None:
+        return np.zeros(len(lon), dtype=bool)
+    return ~np.isnan(lon) & ~_inside(lon, lat, area)
+
+
+def _explicit_uncertainty(table, unc, precision_radii_m) -> np.ndarray:
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    unc = unc.copy()
+    for name, scale in _RADIUS_NAMES.items():
+        if name in lookup:
+            values = pd.to_numeric(_text(table[lookup[name]]), errors="coerce").to_numpy()
+            given = ~np.isnan(values) & (values >= 0)
+            unc[given] = values[given] * scale
+            return unc
+    for name, default in (("geo_precision", ACLED_PRECISION_M), ("where_prec", UCDP_PRECISION_M)):
+        if name in lookup:
+            radii = dict(default) | dict(precision_radii_m or {})
+            codes = pd.to_numeric(_text(table[lookup[name]]), errors="coerce")
+            mapped = codes.map(radii).to_numpy(dtype=float)
+            given = ~np.isnan(mapped)
+            unc[given] = mapped[given]
+            return unc
+    return unc
+
+
+def _first_text(table, names) -> pd.Series:
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    for name in names:
+        if name in lookup:
+            return _text(table[lookup[name]]).reset_index(drop=True)
+    return pd.Series([""] * len(table), dtype=object)
+
+
+def _actor(table) -> pd.Series:
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    for group in (("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"), ("side_a", "side_b")):
+        present = [lookup[c] for c in group if c in lookup]
+        if present:
+            parts = pd.concat([_text(table[c]) for c in present], axis=1)
+            return parts.apply(lambda r: "; ".join(v for v in r if v), axis=1).reset_index(
+                drop=True
+            )
+    return _first_text(table, _ACTOR_NAMES)
+
+
+def _dates(table, note) -> pd.Series:
+    text = _first_text(table, _DATE_NAMES)
+    if (text == "").all():
+        return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & (text != "")
+    if retry.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed[retry] = pd.to_datetime(
+                text[retry], errors="coerce", format="mixed", dayfirst=True
+            )
+    for i in np.flatnonzero((parsed.isna() & (text != "")).to_numpy()):
+        msg = f"date {text.iloc[i]!r} not understood; the row is treated as undated"
+        note[i] = f"{note[i]}; {msg}" if note[i] else msg
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed.astype("datetime64[ns]")
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+
+_WRITERS = {
+    ".gpkg": "GPKG",
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".kml": "LIBKML",
+    ".csv": None,
+}
+
+
+def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
+    """Write positions or check results, every row kept, by the file's extension.
+
+    ``.csv`` writes lon/lat columns and no geometry; ``.gpkg`` / ``.geojson`` / ``.kml``
+    write points, with an empty geometry for rows that could not be used (their ``error``
+    says why). An existing file is replaced.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "p.csv"
+    >>> save_positions(read_positions(pd.DataFrame({"lat": [33.1], "lon": [35.8]})), out)
+    >>> out.read_text().splitlines()[0].split(",")[:3]
+    ['row', 'lon', 'lat']
+    """
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in _WRITERS:
+        msg = f"{path}: unknown extension; use one of {', '.join(_WRITERS)}"
+        raise InputError(msg)
+    if os.path.exists(path):
+        os.remove(path)
+    out = positions.copy()
+    for column in out.columns:
+        if column == out.geometry.name:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
+        elif out[column].dtype == object:
+            out[column] = out[column].map(_cell_text)
+    if suffix == ".csv":
+        pd.DataFrame(out.drop(columns=out.geometry.name)).to_csv(path, index=False)
+        return
+    if suffix == ".kml":
+        out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
+        out["description"] = out.get(ERROR, pd.Series([""] * len(out))).astype(str)
+    out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio")
+
+
+def _cell_text(value) -> object:
+    if isinstance(value, list | tuple | np.ndarray):
+        return "; ".join(map(str, value))
+    return value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

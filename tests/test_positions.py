@@ -1,0 +1,232 @@
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely import Point, Polygon
+
+import geozones as gz
+from geozones.errors import InputError
+from geozones.positions import (
+    ACTOR,
+    DATE,
+    ERROR,
+    LAT,
+    LOCATION_METHOD,
+    LON,
+    NOTE,
+    PLACE,
+    ROW,
+    SOURCE,
+    STANDARD_COLUMNS,
+    UNCERTAINTY_M,
+    URL,
+)
+
+DATA = Path(__file__).parent / "data"
+
+# Each malformed row of the hostile file and the error it must come back with
+HOSTILE_ERRORS = {
+    2: "",
+    3: "no position: every location column is empty",
+    4: "column 'lat': 'abc' is not a number",
+    5: "",  # N/A coordinates fall back to the place name, Daraa
+    6: "latitude 95 is outside ±90",
+    7: "latitude and longitude look swapped",
+    8: "column 'coordinates': broken DMS",
+    9: "column 'mgrs': invalid MGRS reference",
+    10: "column 'place': unknown place name 'Atlantis'",
+    11: "column 'place': ambiguous place name 'Jaba'",
+    12: "the header row repeated inside the data",
+    13: "ragged row: 11 fields where the header has 10",
+    14: "0, 0 ('null island')",
+    15: "",
+    16: "",
+    17: "column 'lon' is empty",
+    18: "",
+    19: "no position: every location column is empty",
+}
+
+
+def test_hostile_file_every_row_back_with_a_specific_error():
+    got = gz.read_positions(DATA / "hostile.csv")
+    assert got[ROW].tolist() == list(HOSTILE_ERRORS)
+    for row, expected in HOSTILE_ERRORS.items():
+        error = got.loc[got[ROW] == row, ERROR].iloc[0]
+        if expected:
+            assert error.startswith(expected), (row, error)
+        else:
+            assert error == "", (row, error)
+    usable = got[ERROR] == ""
+    assert got.geometry[usable].notna().all() and got.geometry[~usable].isna().all()
+    assert got[LON][~usable].isna().all()
+    # the BOM is gone from the first column name, Arabic text is intact
+    assert got["id"].iloc[0] == "1"
+    assert got.loc[got[ROW] == 18, ACTOR].iloc[0] == "حزب الله"
+    assert got.loc[got[ROW] == 18, PLACE].iloc[0] == got.loc[got[ROW] == 5, PLACE].iloc[0]
+    assert "date 'not a date' not understood" in got.loc[got[ROW] == 19, NOTE].iloc[0]
+
+
+def test_hostile_file_methods_and_precision():
+    got = gz.read_positions(DATA / "hostile.csv").set_index(ROW)
+    assert got.loc[2, LOCATION_METHOD] == "lat/lon columns"
+    assert got.loc[5, LOCATION_METHOD] == "place name"
+    assert got.loc[15, LOCATION_METHOD] == "coordinates"
+    assert got.loc[16, LOCATION_METHOD] == "MGRS"
+    # 4 decimals written: half a unit of the last digit is about 5 m
+    assert 3 < got.loc[2, UNCERTAINTY_M] < 6
+    assert got.loc[15, LAT] == pytest.approx(33 + 7 / 60 + 24 / 3600)
+    assert got.loc[15, LON] == pytest.approx(35 + 49 / 60 + 12 / 3600)
+    assert got.loc[2, URL] == "https://www.syriahr.com/en/"
+    assert got.loc[2, SOURCE] == "SOHR"
+    assert got.loc[2, DATE] == pd.Timestamp("2018-06-01")
+
+
+def test_standard_columns_come_first_and_originals_are_kept():
+    table = pd.DataFrame({"lat": [33.1], "lon": [35.9], "source": ["x"], "my_col": [7]})
+    got = gz.read_positions(table)
+    assert list(got.columns[: len(STANDARD_COLUMNS)]) == list(STANDARD_COLUMNS)
+    assert got["my_col"].iloc[0] == 7
+    assert got["src_lat"].iloc[0] == 33.1  # originals that share a standard name
+    assert got.crs.to_epsg() == 4326
+
+
+def _same_positions(path, expected_rows):
+    got = gz.read_positions(path)
+    assert len(got) == expected_rows
+    return got
+
+
+def test_geojson_geopackage_kml_and_excel_keep_every_row(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"actor": ["Hezbollah", "IRGC", "nothing"], "place": ["", "", "Atlantis"]},
+        geometry=[Point(35.89, 33.18), Polygon([(35.9, 33.0), (36.0, 33.0), (36.0, 33.1)]), None],
+        crs=4326,
+    )
+    for name, driver in (("p.geojson", "GeoJSON"), ("p.gpkg", "GPKG")):
+        gdf.to_file(tmp_path / name, driver=driver)
+        got = _same_positions(tmp_path / name, 3)
+        assert got[ERROR].tolist()[:2] == ["", ""]
+        assert got[ERROR].iloc[2] == "column 'place': unknown place name 'Atlantis'"
+        assert got[LOCATION_METHOD].tolist()[:2] == ["geometry", "geometry"]
+        assert "representative point" in got[NOTE].iloc[1]
+        assert got[UNCERTAINTY_M].iloc[1] > 5000  # the polygon's extent
+    kml = tmp_path / "p.kml"
+    kml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        "<Document><Placemark><name>Hezbollah post</name><Point><coordinates>35.89,33.18,0"
+        "</coordinates></Point></Placemark><Placemark><name>no point</name></Placemark>"
+        "</Document></kml>",
+        encoding="utf-8",
+    )
+    got = _same_positions(kml, 2)
+    assert got[ERROR].iloc[0] == ""
+    assert got[ERROR].iloc[1] != ""
+    table = pd.DataFrame({"lat": [33.18, "x"], "lon": [35.89, 35.8], "who": ["IRGC", "IRGC"]})
+    table.to_excel(tmp_path / "p.xlsx", index=False)
+    got = _same_positions(tmp_path / "p.xlsx", 2)
+    assert got[ERROR].tolist() == ["", "column 'lat': 'x' is not a number"]
+    assert got[ACTOR].tolist() == ["IRGC", "IRGC"]
+
+
+def test_semicolon_and_tab_delimited_files(tmp_path):
+    (tmp_path / "semi.csv").write_text("lat;lon;actor\n33,18;35,89;Hezbollah\n", encoding="utf-8")
+    got = gz.read_positions(tmp_path / "semi.csv")
+    assert got[LAT].iloc[0] == pytest.approx(33.18)
+    (tmp_path / "tab.tsv").write_text("latitude\tlongitude\n33.18\t35.89\n", encoding="utf-8")
+    assert gz.read_positions(tmp_path / "tab.tsv")[LON].iloc[0] == pytest.approx(35.89)
+
+
+ACLED_OLD = (
+    "data_id,iso,event_id_cnty,event_id_no_cnty,event_date,year,time_precision,event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,region,country,admin1,"
+    "admin2,admin3,location,latitude,longitude,geo_precision,source,source_scale,notes,"
+    "fatalities,timestamp,iso3\n"
+    "1,760,SYR1,1,15 June 2018,2018,1,Battles,Military Forces of Syria (2000-),,1,"
+    "Hezbollah,,2,12,Middle East,Syria,Daraa,Daraa,,Nawa,32.89,36.04,2,SOHR,National,"
+    "clashes,3,1529000000,SYR\n"
+)
+ACLED_NEW = (
+    "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+    "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
+    "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,source,"
+    "source_scale,notes,fatalities,tags,timestamp\n"
+    "SYR2,2023-02-01,2023,1,Political violence,Battles,Armed clash,Hezbollah,,State forces,"
+    "Rebel group,,Rebel group,12,,760,Middle East,Syria,Quneitra,Quneitra,,Jaba,33.163,35.926,"
+    "3,SOHR,National,clashes,0,,1675000000\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text,precision_m,date", [(ACLED_OLD, 15_000, "2018-06-15"), (ACLED_NEW, 50_000, "2023-02-01")]
+)
+def test_acled_exports_both_schemas(tmp_path, text, precision_m, date):
+    path = tmp_path / "acled.csv"
+    path.write_text(text, encoding="utf-8")
+    got = gz.read_positions(path)
+    assert got[ERROR].iloc[0] == ""
+    assert got[LOCATION_METHOD].iloc[0] == "lat/lon columns"
+    assert got[UNCERTAINTY_M].iloc[0] == precision_m
+    assert got[DATE].iloc[0] == pd.Timestamp(date)
+    assert "Hezbollah" in got[ACTOR].iloc[0]
+    assert got[SOURCE].iloc[0] == "SOHR"
+    radii = gz.read_positions(path, precision_radii_m={2: 9_000, 3: 40_000})
+    assert radii[UNCERTAINTY_M].iloc[0] in (9_000, 40_000)
+
+
+def test_ucdp_events_read_with_precision_and_sides():
+    path = gz.datasets.data_dir() / "events" / "ucdp_ged_syria_south_2017_2018.csv"
+    got = gz.read_positions(path)
+    raw = pd.read_csv(path)
+    assert len(got) == len(raw) == 2145
+    assert (got[ERROR] == "").all()
+    np.testing.assert_allclose(got[LAT], raw["latitude"])
+    expected = raw["where_prec"].map(gz.positions.UCDP_PRECISION_M).to_numpy()
+    np.testing.assert_array_equal(got[UNCERTAINTY_M], expected)
+    assert got[ACTOR].iloc[0] == "Government of Syria; Syrian insurgents"
+    assert got[DATE].iloc[0] == pd.Timestamp("2017-01-01")
+
+
+def test_reported_claims_read_and_check():
+    got = gz.read_positions(gz.examples.reported_positions_path())
+    assert len(got) == 4 and (got[ERROR] == "").all()
+    assert got[UNCERTAINTY_M].tolist() == pytest.approx([84_100, 84_100, 32_300, 32_300])
+    checked = gz.check_positions(got, "alpha_line", scenarios=["israel_60km_2018"])
+    # governorate-wide claims cannot be placed inside or outside 60 km with certainty
+    assert set(checked["scenario_israel_60km_2018"]) <= {"uncertain", "breach"}
+
+
+def test_errors_for_the_whole_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        gz.read_positions(tmp_path / "missing.csv")
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="is empty"):
+        gz.read_positions(tmp_path / "empty.csv")
+    (tmp_path / "nopos.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no column holds positions"):
+        gz.read_positions(tmp_path / "nopos.csv")
+    with pytest.raises(InputError, match="no column 'Y'"):
+        gz.read_positions(pd.DataFrame({"lat": [1.0], "lon": [2.0]}), lat_column="Y")
+    with pytest.raises(InputError, match="has no partner"):
+        gz.read_positions(pd.DataFrame({"lat": [1.0]}))
+
+
+def test_swapped_check_can_be_turned_off():
+    table = pd.DataFrame({"lat": [35.85], "lon": [33.1]})
+    assert "swapped" in gz.read_positions(table)[ERROR].iloc[0]
+    got = gz.read_positions(table, area=None)
+    assert got[ERROR].iloc[0] == ""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".geojson", ".kml"])
+def test_writers_keep_every_row_with_its_error(tmp_path, suffix):
+    checked = gz.check_positions(DATA / "hostile.csv", "alpha_line")
+    path = tmp_path / f"out{suffix}"
+    gz.save_positions(checked, path)
+    back = pd.read_csv(path) if suffix == ".csv" else gpd.read_file(path)
+    assert len(back) == len(checked) == len(HOSTILE_ERRORS)
+    if suffix != ".kml":
+        assert back["row"].tolist() == checked["row"].tolist()
+        errors = back["error"].fillna("").tolist()
+        assert errors == checked["error"].tolist()
