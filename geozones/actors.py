@@ -9,7 +9,7 @@ apostrophe-insensitively. The default groups are :data:`DEFAULT_GROUPS`; extend 
 Examples
 --------
 >>> normalise = ActorNormaliser()
->>> normalise(["Hizballah fighters", "IRGC advisers and Hezbollah", "Syrian Arab Army"])
+>>> normalise(["Hizballah fighters", "IRGC advisers and Hezbollah", "Syrian Arab Army"]).tolist()
 ['hezbollah', 'hezbollah;iran', 'syrian_government']
 """
 
@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_GROUPS", "IRAN_AXIS", "ActorNormaliser", "normalise_actor_text"]
@@ -232,12 +233,15 @@ class ActorNormaliser:
                 found.add(group)
         return tuple(sorted(found))
 
-    def __call__(self, texts: Sequence[str | None] | pd.Series) -> list[str]:
+    def __call__(self, texts: Sequence[str | None] | pd.Series) -> pd.Categorical:
         """Return, for each text, its groups joined by ``;`` ("" when none).
 
-        Unique texts are matched once, so long columns with repeated names are cheap.
+        Each distinct text is matched once, so long columns with repeated names are cheap.
         """
-        values = pd.Series(list(texts), dtype=object)
-        unique = values.dropna().unique()
-        found = {t: ";".join(self.groups_of(t)) for t in unique}
-        return [found.get(v, "") if isinstance(v, str) else "" for v in values]
+        values = pd.Categorical(pd.Series(texts, dtype=object).where(lambda v: v.notna(), ""))
+        found = [
+            ";".join(self.groups_of(t)) if isinstance(t, str) else "" for t in values.categories
+        ]
+        labels = list(dict.fromkeys([*found, ""]))
+        lookup = np.array([labels.index(f) for f in found] + [labels.index("")])
+        return pd.Categorical.from_codes(lookup[values.codes], labels)

@@ -299,12 +299,15 @@ def check_positions(
     which = np.full(n, -1)
     side = np.zeros(n, dtype=np.int8)
     along = np.full(n, np.nan)
+    measured: dict[str, tuple[np.ndarray, geodesy.LineLocation]] = {}
     for k, row in lines.iterrows():  # loops over lines, never over points
         applies = usable & _in_force(dates, row["valid_from"], row["valid_to"])
         idx = np.flatnonzero(applies)
         if idx.size == 0:
             continue
         loc = geodesy.locate_on_line(lon[idx], lat[idx], row.geometry, threads=threads)
+        if isinstance(line, str) and len(lines) == 1:
+            measured[line] = (idx, loc)  # scenarios on the same line reuse it
         closer = loc.distance_m < best[idx]
         take = idx[closer]
         best[take] = loc.distance_m[closer]
@@ -331,10 +334,11 @@ def check_positions(
     band_index = np.searchsorted(limits * 1000.0, np.where(ok, distance_m, 0.0), side="left")
     within = np.r_[limits, np.nan][band_index]
     out[WITHIN_KM] = np.where(ok, within, np.nan)
-    labels = np.array(_band_labels(limits) + [""], dtype=object)
-    out[BAND] = labels[np.where(ok, band_index, len(limits) + 1)]
-    out[NEAREST_LINE] = np.where(ok, lines["name"].astype(str).to_numpy()[np.maximum(which, 0)], "")
-    out[SIDE] = np.where(ok, pd.Series(side).map(_SIDE_WORDS).to_numpy(), "")
+    labels = [*_band_labels(limits), ""]
+    out[BAND] = _categorical(np.where(ok, band_index, len(limits) + 1), labels)
+    names = [*lines["name"].astype(str).tolist(), ""]
+    out[NEAREST_LINE] = _categorical(np.where(ok, which, len(lines)), names)
+    out[SIDE] = _categorical(np.where(ok, side + 1, 3), ["right", "on the line", "left", ""])
     out[ALONG_KM] = np.where(ok, along / 1000.0, np.nan)
     out[RADIUS_M] = radius
     for d_km in limits:
@@ -344,7 +348,9 @@ def check_positions(
     actor_text = table[ACTOR] if ACTOR in table else pd.Series([""] * n)
     out[ACTOR_GROUPS] = normaliser(actor_text)
     for scenario in _scenarios(scenarios):
-        out[scenario.column] = _judge(scenario, lon, lat, radius, ok, out[ACTOR_GROUPS], threads)
+        out[scenario.column] = _judge(
+            scenario, lon, lat, radius, ok, out[ACTOR_GROUPS], threads, measured
+        )
     out.attrs = dict(table.attrs) | {"distances_km": limits.tolist()}
     return out
 
@@ -381,11 +387,21 @@ def _in_force(dates: pd.Series, valid_from, valid_to) -> np.ndarray:
     return ok | undated
 
 
-def _states(distance_m, radius, limit_m, ok) -> np.ndarray:
+_STATES = ["inside", "uncertain", "outside", ""]
+
+
+def _states(distance_m, radius, limit_m, ok) -> pd.Categorical:
     inside = distance_m + radius <= limit_m
     outside = distance_m - radius > limit_m
-    state = np.where(inside, "inside", np.where(outside, "outside", "uncertain"))
-    return np.where(ok, state, "")
+    codes = np.where(inside, 0, np.where(outside, 2, 1))
+    return _categorical(np.where(ok, codes, 3), _STATES)
+
+
+def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+    """A categorical from integer codes; the labels need not be unique or all used."""
+    unique = list(dict.fromkeys(labels))
+    remap = np.array([unique.index(label) for label in labels])
+    return pd.Categorical.from_codes(remap[np.asarray(codes, dtype=np.int64)], unique)
 
 
 def _normaliser(actors) -> ActorNormaliser:
@@ -418,29 +434,37 @@ def _scenarios(scenarios) -> list[Scenario]:
     return out
 
 
-def _judge(scenario: Scenario, lon, lat, radius, ok, groups: pd.Series, threads) -> np.ndarray:
-    lines = _lines_table(scenario.line)
-    geom = shapely.union_all(lines.geometry.array)
+def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
     n = len(lon)
-    result = np.full(n, "", dtype=object)
     idx = np.flatnonzero(ok)
     if idx.size == 0:
-        return result
-    loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, threads=threads)
+        return _categorical(np.full(n, 5), _OUTCOMES)
+    cached = measured.get(scenario.line) if isinstance(scenario.line, str) else None
+    if cached is not None and np.array_equal(cached[0], idx):
+        loc = cached[1]
+    else:
+        geom = shapely.union_all(_lines_table(scenario.line).geometry.array)
+        loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, threads=threads)
     d = loc.distance_m
     r = radius[idx]
     limit = scenario.distance_km * 1000.0
-    state = np.where(d + r <= limit, "breach", np.where(d - r > limit, "compliant", "uncertain"))
+    # 0 breach, 1 uncertain, 2 compliant, 3 other side, 4 not restricted, 5 not used
+    state = np.where(d + r <= limit, 0, np.where(d - r > limit, 2, 1))
     if scenario.side != "both":
         wanted = 1 if scenario.side == "left" else -1
-        other = (loc.side == -wanted) & (d > r)
-        state = np.where(other, "other side", state)
+        state = np.where((loc.side == -wanted) & (d > r), 3, state)
     excluded = set(scenario.excluded_actors)
-    named = np.array(
-        [bool(excluded & set(g.split(";"))) if g else False for g in groups.iloc[idx]], dtype=bool
+    chosen = pd.Categorical(pd.Series(groups).iloc[idx].astype(object))
+    named_of = np.array(
+        [bool(excluded & set(str(g).split(";"))) for g in chosen.categories] + [False]
     )
-    result[idx] = np.where(named, state, "not restricted")
-    return result
+    named = named_of[chosen.codes]
+    codes = np.full(n, 5)
+    codes[idx] = np.where(named, state, 4)
+    return _categorical(codes, _OUTCOMES)
+
+
+_OUTCOMES = ["breach", "uncertain", "compliant", "other side", "not restricted", ""]
 
 
 # --------------------------------------------------------------------------------------
@@ -464,15 +488,16 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
     """
     parts = []
     if BAND in results:
-        band = results[BAND].replace("", "(not used)")
+        band = results[BAND].astype(str).replace("", "(not used)")
         order = list(dict.fromkeys([*_band_order(results), "(not used)"]))
         counts = band.value_counts().reindex(order).dropna().astype(int)
         parts.append(("band", counts))
     if ACTOR_GROUPS in results:
-        groups = results[ACTOR_GROUPS].str.split(";").explode().replace("", "(no group)")
+        groups = results[ACTOR_GROUPS].astype(str).str.split(";").explode()
+        groups = groups.replace("", "(no group)")
         parts.append(("actor group", groups.value_counts()))
     for column in [c for c in results.columns if str(c).startswith("scenario_")]:
-        values = results[column].replace("", "(not used)")
+        values = results[column].astype(str).replace("", "(not used)")
         parts.append((column, values.value_counts()))
     if ERROR in results:
         errors = results.loc[results[ERROR] != "", ERROR].map(_error_kind)
@@ -489,7 +514,7 @@ def _band_order(results) -> list[str]:
     limits = results.attrs.get("distances_km")
     if limits:
         return _band_labels(np.asarray(limits, dtype=float))
-    return sorted(v for v in results[BAND].unique() if v)
+    return sorted(v for v in results[BAND].astype(str).unique() if v)
 
 
 def _error_kind(message: str) -> str:

@@ -111,6 +111,7 @@ UCDP_PRECISION_M = {
     7: 300_000.0,
 }
 
+_M_PER_DEG = 111_320.0
 _MISSING = {"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "?", "unknown", "#n/a"}
 _LAT_NAMES = (
     "lat",
@@ -342,53 +343,91 @@ def _load(source, *, layer, sheet) -> tuple[str, pd.DataFrame, np.ndarray | None
 
 
 def _read_delimited(path: Path) -> pd.DataFrame:
+    """Every record of a delimited text file as text columns, problems noted per row.
+
+    Clean files take pyarrow's fast reader; a file with a record of the wrong width is
+    read again with Python's csv module so that each record keeps its place.
+    """
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8")
+        encoding = "utf8"
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    if not text.strip():
+        encoding = "cp1252"
+    text_head = raw[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
+    if not raw.strip() or not text_head.strip():
         msg = f"{path}: is empty"
         raise InputError(msg)
-    sample = text[:65536]
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        delimiter = csv.Sniffer().sniff(text_head, delimiters=",;\t|").delimiter
     except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
-    header = [h.strip() for h in rows[0]]
+        delimiter = "\t" if text_head.count("\t") > text_head.count(",") else ","
+    header = [h.strip() for h in next(csv.reader(_io.StringIO(text_head), delimiter=delimiter))]
     if not any(header):
         msg = f"{path}: the first row should name the columns but is empty"
         raise InputError(msg)
-    body = rows[1:]
-    n_cols = len(header)
-    widths = np.fromiter((len(r) for r in body), dtype=np.int64, count=len(body))
-    problems = {}
-    ragged = np.flatnonzero(widths != n_cols)
-    for i in ragged:
-        if widths[i] == 0:
-            problems[i] = "empty line"
-        else:
-            problems[i] = (
-                f"ragged row: {widths[i]} fields where the header has {n_cols} "
-                f"(delimiter {delimiter!r}); the row was not used"
-            )
-    if ragged.size:
-        body = [r if len(r) == n_cols else [""] * n_cols for r in body]
     names = _unique_names(header)
-    table = (
-        pd.DataFrame(body, columns=names, dtype=object)
-        if body
-        else pd.DataFrame(columns=names, dtype=object)
-    )
+    table = _read_fast(raw, names, delimiter, encoding)
+    if table is None:
+        table = _read_robust(raw.decode(encoding, errors="replace"), names, delimiter)
+    problems = table.attrs.get("row_errors", {})
     # a header repeated inside the data (files pasted together)
     repeated = np.ones(len(table), dtype=bool)
     for name, original in zip(names, header, strict=True):
-        repeated &= table[name].astype(str).str.strip().to_numpy() == original
+        repeated &= (table[name].str.strip() == original).to_numpy(dtype=bool, na_value=False)
     for i in np.flatnonzero(repeated):
         problems.setdefault(i, "the header row repeated inside the data; the row was not used")
     table.attrs["row_errors"] = problems
     table.attrs["renamed"] = [n for n, h in zip(names, header, strict=True) if n != h]
+    table.attrs["text_source"] = True
+    return table
+
+
+def _read_fast(raw: bytes, names, delimiter, encoding) -> pd.DataFrame | None:
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    invalid = []
+
+    def note_invalid(row):
+        invalid.append(row.number)
+        return "skip"
+
+    try:
+        arrow = pa_csv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=note_invalid
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    if invalid:
+        return None
+    return arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+
+
+def _read_robust(text: str, names, delimiter) -> pd.DataFrame:
+    rows = list(csv.reader(_io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter))
+    body = rows[1:]
+    n_cols = len(names)
+    problems = {}
+    for i, row in enumerate(body):
+        if len(row) == n_cols:
+            continue
+        problems[i] = (
+            "empty line"
+            if not row
+            else f"ragged row: {len(row)} fields where the header has {n_cols} "
+            f"(delimiter {delimiter!r}); the row was not used"
+        )
+        body[i] = [""] * n_cols
+    table = pd.DataFrame(body, columns=names, dtype=pd.StringDtype("pyarrow"))
+    table.attrs["row_errors"] = problems
     return table
 
 
@@ -458,16 +497,22 @@ def _find(table: pd.DataFrame, wanted: str | None, candidates, *, what: str, lab
 
 
 def _text(series: pd.Series) -> pd.Series:
-    """Cells as stripped strings; missing-value tokens become ""."""
-    s = series.astype(object).where(series.notna(), "")
-    s = s.map(lambda v: v if isinstance(v, str) else _number_text(v)).str.strip()
-    return s.where(~s.str.lower().isin(_MISSING), "")
+    """Cells as stripped text; missing-value tokens and missing cells become ""."""
+    if not isinstance(series.dtype, pd.StringDtype):
+        values = series.astype(object)
+        floats = values.map(lambda v: isinstance(v, float) and v.is_integer())
+        if floats.any():  # 12.0 read from a workbook is the number 12
+            values[floats] = values[floats].map(lambda v: str(int(v)))
+        series = values.astype(pd.StringDtype("pyarrow"))
+    text = series.fillna("").str.strip()
+    return text.mask(text.str.lower().isin(_MISSING), "")
 
 
-def _number_text(value) -> str:
-    if isinstance(value, float | np.floating) and value.is_integer():
-        return str(int(value)) if abs(value) < 1e15 else repr(float(value))
-    return str(value)
+def _is_text_column(table: pd.DataFrame, column) -> bool:
+    """Whether a column holds text as written (CSV, or strings in a DataFrame)."""
+    if table.attrs.get("text_source"):
+        return True
+    return pd.api.types.infer_dtype(table[column], skipna=True) == "string"
 
 
 def _positions_from_table(table, geoms, *, label, names, order, precision_radii_m, area, gaz):
@@ -549,14 +594,8 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         lon[ok], lat[ok] = lo[ok], la[ok]
         method[ok] = "lat/lon columns"
         # precision from the digits written, only where the source wrote text
-        written = table[cols["lat"]].map(lambda v: isinstance(v, str)).to_numpy()
-        numeric_text = ok & written & lat_t.str.fullmatch(r"[+-]?\d+(\.\d*)?").to_numpy()
-        numeric_text &= lon_t.str.fullmatch(r"[+-]?\d+(\.\d*)?").to_numpy()
-        if numeric_text.any():
-            idx = np.flatnonzero(numeric_text)
-            unc[idx] = coordinates.decimal_uncertainty_m(
-                lat_t.iloc[idx].to_numpy(), lon_t.iloc[idx].to_numpy()
-            )
+        if _is_text_column(table, cols["lat"]) and _is_text_column(table, cols["lon"]):
+            unc[ok] = _written_precision_m(lat_t, lon_t, la)[ok]
         todo &= ~present
 
     # 2. one coordinate column, 3. MGRS
@@ -646,6 +685,19 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     if table.attrs.get("renamed"):
         result.attrs["renamed_columns"] = table.attrs["renamed"]
     return result
+
+
+def _written_precision_m(lat_t: pd.Series, lon_t: pd.Series, lat: np.ndarray) -> np.ndarray:
+    """Half a unit of the last decimal written, in metres (the larger of the two axes)."""
+
+    def decimals(text: pd.Series) -> np.ndarray:
+        dot = text.str.replace(",", ".", regex=False).str.find(".").to_numpy(dtype=float)
+        length = text.str.len().to_numpy(dtype=float)
+        return np.where(dot >= 0, length - dot - 1, 0.0)
+
+    half_lat = 0.5 * 10.0 ** -decimals(lat_t) * _M_PER_DEG
+    half_lon = 0.5 * 10.0 ** -decimals(lon_t) * _M_PER_DEG * np.cos(np.radians(np.nan_to_num(lat)))
+    return np.maximum(half_lat, np.abs(half_lon))
 
 
 def _from_geometries(geoms: np.ndarray):
@@ -799,7 +851,7 @@ def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None
     >>> import tempfile, pathlib, pandas as pd
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "p.csv"
     >>> save_positions(read_positions(pd.DataFrame({"lat": [33.1], "lon": [35.8]})), out)
-    >>> out.read_text().splitlines()[0].split(",")[:3]
+    >>> pd.read_csv(out).columns[:3].tolist()
     ['row', 'lon', 'lat']
     """
     path = os.fspath(path)
@@ -815,15 +867,30 @@ def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None
             continue
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
-        elif out[column].dtype == object:
+        elif out[column].dtype == object and pd.api.types.infer_dtype(out[column]) not in (
+            "string",
+            "empty",
+        ):
             out[column] = out[column].map(_cell_text)
     if suffix == ".csv":
-        pd.DataFrame(out.drop(columns=out.geometry.name)).to_csv(path, index=False)
+        _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), path)
         return
     if suffix == ".kml":
         out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
         out["description"] = out.get(ERROR, pd.Series([""] * len(out))).astype(str)
     out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio")
+
+
+def _write_csv(table: pd.DataFrame, path: str) -> None:
+    """Write CSV with pyarrow (several times faster than pandas for large tables)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    try:
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: write text
+        arrow = pa.Table.from_pandas(table.astype(str), preserve_index=False)
+    pa_csv.write_csv(arrow, path, write_options=pa_csv.WriteOptions(quoting_style="needed"))
 
 
 def _cell_text(value) -> object:
