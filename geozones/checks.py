@@ -305,7 +305,9 @@ def check_positions(
         idx = np.flatnonzero(applies)
         if idx.size == 0:
             continue
-        loc = geodesy.locate_on_line(lon[idx], lat[idx], row.geometry, threads=threads)
+        loc = geodesy.locate_on_line(
+            lon[idx], lat[idx], row.geometry, nearest_point=False, threads=threads
+        )
         if isinstance(line, str) and len(lines) == 1:
             measured[line] = (idx, loc)  # scenarios on the same line reuse it
         closer = loc.distance_m < best[idx]
@@ -444,7 +446,7 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
         loc = cached[1]
     else:
         geom = shapely.union_all(_lines_table(scenario.line).geometry.array)
-        loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, threads=threads)
+        loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, nearest_point=False, threads=threads)
     d = loc.distance_m
     r = radius[idx]
     limit = scenario.distance_km * 1000.0

@@ -140,7 +140,12 @@ def distance_to_line(
 
 
 def locate_on_line(
-    lon: ArrayLike, lat: ArrayLike, line: shapely.Geometry, *, threads: int | None = None
+    lon: ArrayLike,
+    lat: ArrayLike,
+    line: shapely.Geometry,
+    *,
+    nearest_point: bool = True,
+    threads: int | None = None,
 ) -> LineLocation:
     """Return distance, nearest point, distance along and side of `line` for each point.
 
@@ -150,6 +155,11 @@ def locate_on_line(
         Point coordinates in degrees, array-likes of one shape (or scalars).
     line
         A shapely LineString or MultiLineString in longitude/latitude degrees.
+    nearest_point
+        Compute ``nearest_lon`` / ``nearest_lat`` (NaN when False, which saves a geodesic
+        per point).
+    threads
+        As for :func:`distance_to_line`.
 
     Returns
     -------
@@ -165,7 +175,7 @@ def locate_on_line(
     >>> loc.side.tolist(), [round(float(a)) for a in loc.along_m]
     ([1, -1], [11095, 11095])
     """
-    return _solve(lon, lat, line, locate=True, threads=threads)
+    return _solve(lon, lat, line, locate=True, threads=threads, nearest_point=nearest_point)
 
 
 def side_of_line(
@@ -179,7 +189,7 @@ def side_of_line(
     >>> side_of_line(35.7, 33.1, LineString([(35.8, 33.0), (35.8, 33.2)])).tolist()
     1
     """
-    return _solve(lon, lat, line, locate=True, threads=threads).side
+    return _solve(lon, lat, line, locate=True, threads=threads, nearest_point=False).side
 
 
 def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike):
@@ -227,7 +237,7 @@ def segment_distance(
         start = seg.length_m / 2.0
     else:
         start = np.broadcast_to(np.asarray(start_m, float), shape).ravel().copy()
-    dist, _ = _refine(lon, lat, seg, start)
+    dist, _, _ = _refine(lon, lat, seg, start)
     return dist.reshape(shape)
 
 
@@ -527,7 +537,13 @@ def _points(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray, tuple[int
 
 
 def _solve(
-    lon: ArrayLike, lat: ArrayLike, line: shapely.Geometry, *, locate: bool, threads: int | None
+    lon: ArrayLike,
+    lat: ArrayLike,
+    line: shapely.Geometry,
+    *,
+    locate: bool,
+    threads: int | None,
+    nearest_point: bool = True,
 ):
     flat_lon, flat_lat, shape = _points(lon, lat)
     pieces = _prepare(line)
@@ -544,7 +560,9 @@ def _solve(
     chunks = [valid[i : i + CHUNK_SIZE] for i in range(0, valid.size, CHUNK_SIZE)]
 
     def run(idx: NDArray) -> None:
-        result = _solve_chunk(flat_lon[idx], flat_lat[idx], pieces, locate=locate)
+        result = _solve_chunk(
+            flat_lon[idx], flat_lat[idx], pieces, locate=locate, nearest_point=nearest_point
+        )
         for key, values in result.items():
             out[key][idx] = values
 
@@ -642,7 +660,9 @@ def _right_angle_step(d: NDArray, theta: NDArray) -> tuple[NDArray, NDArray]:
     return step, cross
 
 
-def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -> dict:
+def _solve_chunk(
+    lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool, nearest_point: bool = True
+) -> dict:
     p = _ecef(lon, lat) - pieces.origin
     pt, pc, t = _candidates(p, pieces)
     plon, plat = lon[pt], lat[pt]
@@ -653,7 +673,7 @@ def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -
     def first_measure(xlon, xlat, s):  # pieces meeting at a vertex share one measurement
         return _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
 
-    dist, foot_s = _refine(plon, plat, seg, s0, first_measure=first_measure)
+    dist, foot_s, (azimuth, travel) = _refine(plon, plat, seg, s0, first_measure=first_measure)
 
     best = np.full(len(lon), np.inf)
     np.minimum.at(best, pt, dist)
@@ -666,15 +686,20 @@ def _solve_chunk(lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool) -
     win = is_best[first]
     j = pc[win]
     fs = foot_s[win]
-    flon, flat, heading = _point_on_piece(_Segments.take(pieces, j), fs)
-    flon = (flon + 180.0) % 360.0 - 180.0
-    # side: from the angle at the foot; at a vertex, relative to the mean direction there
-    az_f, _, _ = WGS84.inv(flon, flat, plon[win], plat[win])
+    if nearest_point:
+        flon, flat, _ = _point_on_piece(_Segments.take(pieces, j), fs)
+        flon = (flon + 180.0) % 360.0 - 180.0
+    else:
+        flon = flat = np.full(len(win), np.nan)
+    # side: the angle from the line's direction to the point, measured at the final trial
+    # foot (inside a piece, its sign is the cross-track sign); at a vertex, relative to the
+    # mean direction there
+    heading = travel[win]
     at_start = fs <= 0.0
     at_end = fs >= pieces.length_m[j]
     heading = np.where(at_start, _mean_azimuth(pieces.start_az_in[j], pieces.az0[j]), heading)
     heading = np.where(at_end, _mean_azimuth(pieces.az1[j], pieces.end_az_out[j]), heading)
-    sin_theta = np.sin((az_f - heading) * _RAD)
+    sin_theta = np.sin((azimuth[win] - heading) * _RAD)
     side = np.where(sin_theta > 0, -1, 1).astype(np.int8)
     side[(best < 1e-6) | ~np.isfinite(heading)] = 0
     out |= {
@@ -732,6 +757,8 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
     """
     s = np.clip(s, 0.0, seg.length_m)
     dist = np.empty(len(s))
+    azimuth = np.empty(len(s))  # from the final trial point towards the point, degrees
+    travel = np.empty(len(s))  # the line's direction at the final trial point, degrees
     foot_s = s.copy()
     active = np.arange(len(s))
     length = seg.length_m
@@ -760,6 +787,8 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
         done_end |= point_like
         dist[active[done_inside]] = np.abs(cross[done_inside])
         dist[active[done_end]] = d[done_end]
+        azimuth[active] = az_x
+        travel[active] = heading
         foot_s[active[done_inside]] = new_s[done_inside]
         foot_s[active[done_end]] = s[active[done_end]]
         s[active] = np.clip(new_s, 0.0, length[active])
@@ -767,7 +796,7 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
     if active.size:  # pragma: no cover - a guard; never observed
         msg = f"geodesic foot point did not converge for {active.size} point(s)"
         raise RuntimeError(msg)
-    return dist, foot_s
+    return dist, foot_s, (azimuth, travel)
 
 
 def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):

@@ -508,6 +508,21 @@ def _text(series: pd.Series) -> pd.Series:
     return text.mask(text.str.lower().isin(_MISSING), "")
 
 
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Numbers from text cells (a decimal comma is read as a point); NaN where not one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if text.str.contains(",", regex=False).any():
+        text = text.str.replace(",", ".", regex=False)
+    try:  # all numbers or empty: arrow's parser, many times faster than pandas'
+        arr = pa.array(text.array, type=pa.string())  # arrow-backed: no copy
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+
+
 def _is_text_column(table: pd.DataFrame, column) -> bool:
     """Whether a column holds text as written (CSV, or strings in a DataFrame)."""
     if table.attrs.get("text_source"):
@@ -574,8 +589,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     if cols["lat"] is not None:
         lat_t, lon_t = _text(table[cols["lat"]]), _text(table[cols["lon"]])
         present = todo & ((lat_t != "").to_numpy() | (lon_t != "").to_numpy())
-        la = pd.to_numeric(lat_t.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
-        lo = pd.to_numeric(lon_t.str.replace(",", ".", regex=False), errors="coerce").to_numpy()
+        la, lo = _to_float(lat_t), _to_float(lon_t)
         la_missing = (lat_t == "").to_numpy()
         lo_missing = (lon_t == "").to_numpy()
         for mask, col, values in (
@@ -675,7 +689,19 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
             NOTE: note.astype(str),
         }
     )
-    originals = table.rename(columns={c: f"src_{c}" for c in table.columns if c in out})
+    # originals sharing a standard column's name stay as src_<name>, unless the standard
+    # column already holds exactly their text (actor, source, url copied as written)
+    same = [
+        c
+        for c in table.columns
+        if c in out
+        and out[c].dtype != float
+        and not pd.api.types.is_datetime64_any_dtype(out[c])
+        and (_text(table[c]).reset_index(drop=True) == out[c].astype(str)).all()
+    ]
+    originals = table.drop(columns=same).rename(
+        columns={c: f"src_{c}" for c in table.columns if c in out}
+    )
     result = gpd.GeoDataFrame(
         pd.concat([out, originals.reset_index(drop=True)], axis=1),
         geometry=gpd.GeoSeries(geometry, crs=4326),
@@ -771,7 +797,7 @@ def _explicit_uncertainty(table, unc, precision_radii_m) -> np.ndarray:
     unc = unc.copy()
     for name, scale in _RADIUS_NAMES.items():
         if name in lookup:
-            values = pd.to_numeric(_text(table[lookup[name]]), errors="coerce").to_numpy()
+            values = _to_float(_text(table[lookup[name]]))
             given = ~np.isnan(values) & (values >= 0)
             unc[given] = values[given] * scale
             return unc
