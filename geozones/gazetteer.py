@@ -1,31 +1,41 @@
 """Place names to positions, with the bundled gazetteer and without guessing.
 
 Analysts write "Daraa", "Dar'a", "Deraa", "Dar`a" or "درعا" for one town. Names are
-normalised (accents, apostrophes and ʿayn marks dropped, Arabic letter forms unified,
-UCDP's "… town" / "… village" suffixes removed) and looked up in tiers: primary names,
-then alternative names, then both without a leading Arabic article ("al", "ad", "ash"…).
-There is no fuzzy matching: a name that matches nothing is reported as unknown (with the
-closest spellings as a hint), and a name that matches places more than 5 km apart is
-reported as ambiguous, unless a governorate narrows it down.
+normalised by :func:`normalize_place_name` (accents, apostrophes and ʿayn marks dropped,
+Arabic letter forms unified, UCDP's "… town" / "… governorate" suffixes removed) and looked
+up in tiers, stopping at the first tier that matches:
 
-The places are GeoNames cities500 (CC BY 4.0), Natural Earth's large towns and Mount
-Hermon (Natural Earth's "Jabal ash Shaykh").
+1. the primary name;
+2. an alternative name (any script: GeoNames lists Arabic, Hebrew and many
+   transliterations);
+3. either of them with a leading Arabic article ("al", "el", "ad", "ash"… or "ال") dropped
+   on both sides;
+4. for Arabic input only, the Arabic-script names with the article dropped from every word.
+
+There is no fuzzy matching. A name that matches nothing is reported as unknown (with the
+closest primary names as a hint, never used). Matches within ``SAME_PLACE_M`` of each other
+are one place (the most populous entry is used); matches farther apart make the name
+ambiguous, unless a governorate (``admin1``) narrows them down.
+
+The bundled places are GeoNames cities500 (CC BY 4.0), the Natural Earth towns GeoNames
+lacks (the others add their spellings to the GeoNames entry) and Mount Hermon, Natural
+Earth's "Jabal ash Shaykh".
 
 Examples
 --------
 >>> gaz = Gazetteer.bundled()
->>> gaz.lookup(["Deraa", "درعا", "Jaba"])[["place", "error"]].values.tolist()[:2]
-[['Dar‘ā', ''], ['Dar‘ā', '']]
->>> gaz.lookup(["Jaba"], admin1=["Quneitra"])["place_id"].tolist()
-['geonames:169334']
+>>> gaz.lookup(["Deraa", "درعا", "Daraa town"])["place_id"].tolist()
+['geonames:170905', 'geonames:170905', 'geonames:170905']
+>>> gaz.lookup(["Jaba"], admin1=["Quneitra"])["place"].tolist()
+['Jabā']
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from functools import cache
 
@@ -34,72 +44,147 @@ import numpy as np
 import pandas as pd
 
 from geozones import datasets, geodesy
+from geozones.errors import GeometryError, InputError
 
-__all__ = ["PLACE_RADII_M", "SAME_PLACE_M", "Gazetteer", "normalize_place_name"]
+__all__ = [
+    "HERMON_RADIUS_M",
+    "LOOKUP_COLUMNS",
+    "PLACE_RADII_M",
+    "SAME_PLACE_M",
+    "Gazetteer",
+    "normalize_place_name",
+]
 
-#: Uncertainty radius of a place given by name: the extent of a settlement of that
-#: population, (upper bound of population, radius in metres), first that fits.
-PLACE_RADII_M = (
-    (10_000, 1_000.0),
-    (100_000, 2_000.0),
-    (1_000_000, 5_000.0),
-    (float("inf"), 10_000.0),
-)
-#: Matches closer than this are one place (GeoNames and Natural Earth both list it).
+#: Uncertainty radius of a place given only by name, in metres, by population: a place with
+#: fewer people than a key gets that key's radius, a rough radius of a settlement of that
+#: size. A population of 0 (unknown, common for Syrian villages) counts as a village.
+PLACE_RADII_M: dict[float, float] = {
+    10_000: 1_000.0,
+    100_000: 2_000.0,
+    1_000_000: 5_000.0,
+    math.inf: 10_000.0,
+}
+#: Uncertainty radius of Mount Hermon (Jabal ash Shaykh), a massif rather than a point.
+HERMON_RADIUS_M = 5_000.0
+#: Matches closer than this, in metres, are one place (e.g. GeoNames and Natural Earth both
+#: list it); farther apart they make a name ambiguous.
 SAME_PLACE_M = 5_000.0
-_HERMON_RADIUS_M = 5_000.0
+#: Columns of :meth:`Gazetteer.lookup`'s result, in order.
+LOOKUP_COLUMNS = ("lon", "lat", "place", "place_id", "admin1", "uncertainty_m", "error", "note")
 
-_APOSTROPHES = "'`‘’ʿʾ´ʻʼ\u02bc\u2032"
-_ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
-_ARABIC_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي"})
-_SUFFIXES = re.compile(
-    r"\s+(governorate|province|muhafazah|district|subdistrict|nahiya|town|village|city|camp|"
-    r"area|region|countryside|countryside of)$"
+_LOOKUP_DTYPES = {c: float if c in ("lon", "lat", "uncertainty_m") else str for c in LOOKUP_COLUMNS}
+_HERMON_ALIASES = ("Mount Hermon", "Hermon", "Jabal al-Shaykh", "Jebel esh Sheikh", "Har Hermon")
+_MAX_LISTED = 5  # places listed in an ambiguity error
+
+# Removed before decomposition: ´ would otherwise decompose to a space and a combining accent.
+_APOSTROPHES = dict.fromkeys(map(ord, "'`´‘’‛′ʹʻʼʽʾʿˈˊˋ"), None)
+_ARABIC_FORMS = str.maketrans(
+    {"ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None}  # tatweel dropped
 )
-_ARTICLE = re.compile(r"^(al|el|ad|ar|as|ash|at|az|an|ed|er|es|et|ez|en|adh|ath)\s+")
-_ARABIC_ARTICLE = re.compile(r"^ال")
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—_./\\,;:()\[\]\"|]+")
+_ADMIN_SUFFIX = re.compile(
+    r"(?:\s(?:governorate|province|muhafazah|muhafazat|district|subdistrict|town|village|city))+$"
+)
+_ARTICLE = re.compile(
+    r"^(?:(?:al|el|il|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|er|es|esh|et|ez|en)\s|ال)"
+)
+_ARABIC_WORD_ARTICLE = re.compile(r"(?:^|(?<=\s))ال")
+_ARABIC = re.compile("[\u0600-\u06ff]")
+_ADMIN_WORDS = re.compile(r"\b(?:governorate|province|muhafazah|muhafazat|mohafazat|district)\b")
+# Spellings of the Syrian governorates near the Golan, to the normalised GeoNames name.
+_ADMIN1_SPELLINGS = {
+    "daraa": ("dara", "deraa", "dera", "daraa", "dar a", "hauran", "hawran", "درعا"),
+    "quneitra": ("quneitra", "qunaytirah", "qunaytira", "qunaitra", "kuneitra", "القنيطره"),
+    "suwayda": ("suwayda", "sweida", "suwaida", "swaida", "suwayda", "السويداء", "السويدا"),
+    "rif dimashq": (
+        "rif dimashq",
+        "reef dimashq",
+        "rif damascus",
+        "rif dimashk",
+        "rural damascus",
+        "damascus countryside",
+        "ريف دمشق",
+    ),
+    "dimashq": ("damascus", "dimashq", "دمشق"),
+    "homs": ("homs", "hims", "حمص"),
+}
 
 
 def normalize_place_name(text: str) -> str:
     """Normalise a place name for lookup.
 
+    Accents and other combining marks are dropped (ţ → t), as are apostrophes, ʿayn and
+    hamza marks (' ` ‘ ’ ʿ ʾ) and invisible format characters; the text is case-folded,
+    hyphens, underscores, dots and other separators become single spaces. In Arabic script
+    the harakat and tatweel are dropped and letter forms unified (أ إ آ ٱ → ا, ة → ه,
+    ى → ي). A trailing administrative word (" governorate", " district", " town",
+    " village", " city"…, as in UCDP's "Daraa town") is removed.
+
+    Parameters
+    ----------
+    text
+        A place name as written; anything but a string gives ``""``.
+
+    Returns
+    -------
+    str
+        The normalised name, ``""`` for an empty name.
+
     Examples
     --------
     >>> normalize_place_name("Dar‘ā"), normalize_place_name("Al-Qunayţirah town")
     ('dara', 'al qunaytirah')
-    >>> normalize_place_name("درعا") == normalize_place_name("دَرْعَا")
+    >>> normalize_place_name("أَذْرِعَات") == normalize_place_name("اذرعات")
     True
     """
     if not isinstance(text, str):
         return ""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_FORMS)
-    text = text.translate({ord(c): None for c in _APOSTROPHES}).lower()
-    text = re.sub(r"[-_./,()]+", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return _SUFFIXES.sub("", text).strip()
-
-
-def _without_article(name: str) -> str:
-    return _ARABIC_ARTICLE.sub("", _ARTICLE.sub("", name))
-
-
-def _admin_key(text: str) -> str:
-    key = normalize_place_name(text)
-    key = re.sub(r"\b(governorate|province|muhafazah|mohafazat)\b", "", key)
-    key = key.replace("rural damascus", "rif dimashq").replace(
-        "damascus countryside", "rif dimashq"
+    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    text = "".join(
+        c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
     )
-    key = key.replace("dimashq", "dimashq").replace("-", " ")
-    return re.sub(r"\s+", " ", key).strip()
+    text = _SEPARATORS.sub(" ", text.translate(_ARABIC_FORMS).casefold()).strip()
+    stripped = _ADMIN_SUFFIX.sub("", text)
+    return stripped if stripped else text
 
 
-def _radius_for(population: float) -> float:
-    for upper, radius in PLACE_RADII_M:
-        if population < upper:
-            return radius
-    return PLACE_RADII_M[-1][1]
+def _drop_article(key: str) -> str:
+    return _ARTICLE.sub("", key, count=1)
+
+
+def _arabic_loose(key: str) -> str:
+    return re.sub(r"\s+", " ", _ARABIC_WORD_ARTICLE.sub("", key)).strip()
+
+
+def _admin_key(text: object) -> str:
+    key = _ADMIN_WORDS.sub("", normalize_place_name(text))  # type: ignore[arg-type]
+    key = _drop_article(re.sub(r"\s+", " ", key).strip())
+    return _ADMIN_CANONICAL.get(key, key)
+
+
+_ADMIN_CANONICAL: dict[str, str] = {}
+for _canonical, _spellings in _ADMIN1_SPELLINGS.items():
+    for _spelling in _spellings:
+        _ADMIN_CANONICAL[_drop_article(normalize_place_name(_spelling))] = _canonical
+
+
+def _radius_m(population: pd.Series) -> np.ndarray:
+    uppers = np.array(sorted(PLACE_RADII_M), dtype=float)
+    radii = np.array([PLACE_RADII_M[u] for u in sorted(PLACE_RADII_M)])
+    pop = np.nan_to_num(population.to_numpy(dtype=float, na_value=0.0), nan=0.0)
+    return radii[np.minimum(np.searchsorted(uppers, pop, side="right"), len(radii) - 1)]
+
+
+def _name_list(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value if isinstance(v, str) and v]  # type: ignore[attr-defined]
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 class Gazetteer:
@@ -108,37 +193,88 @@ class Gazetteer:
     Parameters
     ----------
     places
-        A GeoDataFrame of points with columns ``name``, ``alternatenames`` (a list of
-        strings), ``admin1``, ``population``, ``place_id`` and optionally
-        ``uncertainty_m``.
+        Points, one per place, in EPSG:4326 (other CRSs are transformed; none is taken as
+        EPSG:4326), with a ``name`` column and optionally ``alternatenames`` (a list of
+        strings per place), ``admin1`` (governorate or district), ``population``,
+        ``place_id`` (default ``"place:<row>"``) and ``uncertainty_m`` (radius in metres;
+        by default from the population, see ``PLACE_RADII_M``).
+
+    Raises
+    ------
+    InputError
+        `places` is not a GeoDataFrame or has no ``name`` column.
+    GeometryError
+        A geometry is missing, empty or not a point (the message names the row).
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> mine = gpd.GeoDataFrame({"name": ["Tel Faris"], "alternatenames": [["Tall Faris"]]},
+    ...                         geometry=[Point(35.86, 32.90)], crs=4326)
+    >>> Gazetteer(mine).lookup(["Tall Faris"])[["lat", "place_id"]].values.tolist()
+    [[32.9, 'place:0']]
     """
 
     def __init__(self, places: gpd.GeoDataFrame) -> None:
-        places = places.reset_index(drop=True).copy()
-        if "uncertainty_m" not in places:
-            places["uncertainty_m"] = np.nan
-        radius = places["population"].fillna(0).map(_radius_for)
-        places["uncertainty_m"] = places["uncertainty_m"].fillna(radius)
-        self.places = places
-        self._lon = places.geometry.x.to_numpy()
-        self._lat = places.geometry.y.to_numpy()
-        self._admin = [_admin_key(a) for a in places["admin1"].fillna("")]
-        tiers: list[dict[str, set[int]]] = [defaultdict(set) for _ in range(3)]
-        for i, row in enumerate(places.itertuples(index=False)):  # builds the index once
-            primary = normalize_place_name(row.name)
-            alternates = {normalize_place_name(a) for a in (row.alternatenames or ())}
-            tiers[0][primary].add(i)
-            for a in alternates:
-                tiers[1][a].add(i)
-            for a in alternates | {primary}:
-                tiers[2][_without_article(a)].add(i)
-        self._tiers = [dict(t) for t in tiers]
+        #: The places, one row each, with all the columns above (read-only: :meth:`extend`
+        #: makes new gazetteers).
+        self.places = _place_table(places)
+        self._lon, self._lat = _xy(self.places)
+        self._population = self.places["population"].to_numpy(dtype=float)
+        self._admin = [_admin_key(a) for a in self.places["admin1"]]
+        self._index = self._build_index()
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    def __repr__(self) -> str:
+        return f"<Gazetteer: {len(self)} places>"
+
+    def _build_index(self) -> list[dict[str, dict[int, str]]]:
+        """Normalised name → {place row: name as written}, one dict per tier."""
+        tiers: list[dict[str, dict[int, str]]] = [{}, {}, {}, {}]
+
+        def add(tier: int, key: str, i: int, written: str) -> None:
+            if key:
+                tiers[tier].setdefault(key, {}).setdefault(i, written)
+
+        for i, (name, alternates) in enumerate(
+            zip(self.places["name"], self.places["alternatenames"], strict=True)
+        ):
+            primary = normalize_place_name(name)
+            add(0, primary, i, name)
+            keyed = [(primary, name)]
+            for alt in alternates:
+                key = normalize_place_name(alt)
+                add(1, key, i, alt)
+                keyed.append((key, alt))
+            for key, written in keyed:
+                add(2, _drop_article(key), i, written)
+                if _ARABIC.search(key):
+                    add(3, _arabic_loose(key), i, written)
+        return tiers
 
     @classmethod
-    @cache
     def bundled(cls) -> Gazetteer:
-        """The gazetteer built from the bundled GeoNames, Natural Earth and Hermon points."""
-        return cls(_bundled_places())
+        """The gazetteer of the bundled layers, built once and shared.
+
+        GeoNames cities500 places, the Natural Earth towns GeoNames lacks (a town within
+        ``SAME_PLACE_M`` of a GeoNames place of the same normalised name adds its spellings
+        to it instead) and Mount Hermon (Natural Earth's "Jabal ash Shaykh", with the
+        aliases "Mount Hermon", "Hermon", "Jabal al-Shaykh", "Jebel esh Sheikh" and
+        "Har Hermon" and an uncertainty of ``HERMON_RADIUS_M``).
+
+        Returns
+        -------
+        Gazetteer
+            The same object on every call; use :meth:`extend` to add to it.
+
+        Examples
+        --------
+        >>> Gazetteer.bundled() is Gazetteer.bundled()
+        True
+        """
+        return _bundled()
 
     def extend(
         self,
@@ -147,23 +283,46 @@ class Gazetteer:
     ) -> Gazetteer:
         """Return a new gazetteer with more aliases for known places, or more places.
 
+        Parameters
+        ----------
+        names_to_aliases
+            ``{place: [alias, ...]}``, where a place is a ``place_id`` or a name this
+            gazetteer resolves to one place.
+        places
+            More places, with the columns :class:`Gazetteer` takes.
+
+        Returns
+        -------
+        Gazetteer
+            A new object; this one is unchanged.
+
+        Raises
+        ------
+        InputError
+            A place to add aliases to is unknown or ambiguous.
+
         Examples
         --------
-        >>> g = Gazetteer.bundled().extend({"Dar‘ā": ["Hawran capital"]})
-        >>> g.lookup(["Hawran capital"])["place"].tolist()
-        ['Dar‘ā']
+        >>> g = Gazetteer.bundled().extend({"Dar'a": ["Hawran capital"]})
+        >>> g.lookup(["Hawran capital"])["place_id"].tolist()
+        ['geonames:170905']
         """
         table = self.places.copy()
-        table["alternatenames"] = table["alternatenames"].map(list)
-        for name, aliases in (names_to_aliases or {}).items():
-            hits = table.index[table["name"] == name]
-            if len(hits) == 0:
-                msg = f"no place named {name!r} to add aliases to"
-                raise KeyError(msg)
-            for i in hits:
-                table.at[i, "alternatenames"] = [*table.at[i, "alternatenames"], *aliases]
+        alternates = [list(a) for a in table["alternatenames"]]
+        ids = table["place_id"].to_numpy()
+        for place, aliases in (names_to_aliases or {}).items():
+            if place not in set(ids):
+                found = self.lookup([place])
+                if found["error"].iloc[0]:
+                    msg = f"cannot add aliases to {place!r}: {found['error'].iloc[0]}"
+                    raise InputError(msg)
+                place = found["place_id"].iloc[0]
+            for i in np.flatnonzero(ids == place):
+                alternates[i] += _name_list(aliases)
+        table["alternatenames"] = alternates
         if places is not None:
-            table = pd.concat([table, places], ignore_index=True)
+            more = _place_table(places, first_id=len(table))
+            table = pd.concat([table, more], ignore_index=True)
         return Gazetteer(gpd.GeoDataFrame(table, geometry="geometry", crs=4326))
 
     def lookup(
@@ -174,175 +333,279 @@ class Gazetteer:
     ) -> pd.DataFrame:
         """Resolve place names; one output row per input name, in order.
 
+        Each distinct (name, admin1) pair is resolved once, so long inputs with few
+        distinct names are fast.
+
         Parameters
         ----------
         names
-            Place names as written.
+            Place names as written; ``None``, NaN and blank names give ``"no place name"``.
         admin1
-            Optional governorate per name (``"Daraa Governorate"``, ``"Quneitra"``…) to
-            choose between places of the same name.
+            Optional governorate or district per name (``"Daraa Governorate"``,
+            ``"Quneitra"``, ``"Rural Damascus"``…), the same length as `names`. Where given,
+            only places in it count; if none of the matches is in it, all matches count
+            and the note says so.
 
         Returns
         -------
         pandas.DataFrame
-            ``lon``, ``lat``, ``place``, ``place_id``, ``admin1``, ``uncertainty_m``,
-            ``error`` ("" or why not) and ``note``.
-        """
-        names = list(names)
-        admins = list(admin1) if admin1 is not None else [None] * len(names)
-        keys = [
-            (n.strip() if isinstance(n, str) else "", a.strip() if isinstance(a, str) else "")
-            for n, a in zip(names, admins, strict=True)
-        ]
-        solved = {key: self._one(*key) for key in dict.fromkeys(keys)}
-        columns = ["lon", "lat", "place", "place_id", "admin1", "uncertainty_m", "error", "note"]
-        return pd.DataFrame([solved[k] for k in keys], columns=columns)
+            Index 0..n-1 and the columns ``LOOKUP_COLUMNS``: ``lon``, ``lat`` (degrees,
+            NaN when unresolved), ``place`` (the resolved place's name), ``place_id``
+            (e.g. ``"geonames:170905"``), ``admin1``, ``uncertainty_m`` (radius of the
+            place in metres, see ``PLACE_RADII_M``), ``error`` (``""`` or why it was not
+            resolved: no, unknown or ambiguous name) and ``note`` (``""`` or how it matched,
+            e.g. ``"matched alternative name 'Deraa'"``).
 
-    def _one(self, name: str, admin: str) -> tuple:
-        empty = (np.nan, np.nan, "", "", "", np.nan)
-        if not name:
-            return (*empty, "no place name", "")
+        Raises
+        ------
+        InputError
+            `names` is a single string, or `admin1` is of another length.
+
+        Examples
+        --------
+        >>> out = Gazetteer.bundled().lookup(["Quneitra", None, "Quneitra"])
+        >>> out["place"].tolist(), out["error"].tolist()
+        (['Al Qunayţirah', '', 'Al Qunayţirah'], ['', 'no place name', ''])
+        """
+        if isinstance(names, str):
+            msg = "names must be a sequence of place names, not one string"
+            raise InputError(msg)
+        name_values = pd.Series(np.asarray(list(names), dtype=object), dtype=object)
+        n = len(name_values)
+        if admin1 is None:
+            admin_values = pd.Series(np.full(n, None, dtype=object))
+        else:
+            if isinstance(admin1, str):
+                msg = "admin1 must be a sequence (one value per name), not one string"
+                raise InputError(msg)
+            admin_values = pd.Series(np.asarray(list(admin1), dtype=object), dtype=object)
+            if len(admin_values) != n:
+                msg = f"admin1 has {len(admin_values)} values for {n} names"
+                raise InputError(msg)
+        name_codes, name_uniques = pd.factorize(name_values)
+        admin_codes, admin_uniques = pd.factorize(admin_values)
+        width = len(admin_uniques) + 1
+        pairs, pair_uniques = pd.factorize((name_codes + 1) * width + (admin_codes + 1))
+        solved: dict[tuple[str, str], tuple] = {}
+        rows = []
+        for pair in pair_uniques:
+            i, j = divmod(int(pair), width)
+            name = name_uniques[i - 1] if i else None
+            admin = admin_uniques[j - 1] if j else None
+            key = (
+                str(name).strip() if name is not None and not _missing(name) else "",
+                admin.strip() if isinstance(admin, str) else "",
+            )
+            if key not in solved:
+                solved[key] = self._resolve(*key)
+            rows.append(solved[key])
+        result = pd.DataFrame(rows, columns=list(LOOKUP_COLUMNS)).astype(_LOOKUP_DTYPES)
+        return result.iloc[pairs].reset_index(drop=True)
+
+    def _resolve(self, name: str, admin: str) -> tuple:
+        """Lookup of one stripped name and governorate: a row of LOOKUP_COLUMNS."""
+        unresolved = (np.nan, np.nan, "", "", "", np.nan)
         key = normalize_place_name(name)
-        hits: list[int] = []
-        tier_used = -1
-        for tier, probe in enumerate((key, key, _without_article(key))):
-            hits = sorted(self._tiers[tier].get(probe, ()))
-            if hits:
-                tier_used = tier
-                break
-        if not hits:
+        if not key:
+            return (*unresolved, "no place name", "")
+        probes = [key, key, _drop_article(key), _arabic_loose(key) if _ARABIC.search(key) else ""]
+        tiers = [(t, self._index[t].get(probe, {})) for t, probe in enumerate(probes) if probe]
+        tiers = [(t, hits) for t, hits in tiers if hits]
+        if not tiers:
             hint = self._suggest(key)
-            more = f"; did you mean {hint}?" if hint else ""
-            return (*empty, f"unknown place name {name!r}{more}", "")
-        note = ""
+            return (*unresolved, f"unknown place name {name!r}{hint}", "")
+        notes = []
+        tier, hits = tiers[0]
         if admin:
             wanted = _admin_key(admin)
-            narrowed = [
-                i for i in hits if wanted and (wanted in self._admin[i] or self._admin[i] in wanted)
-            ]
+            narrowed = [(t, self._in_admin(h, wanted)) for t, h in tiers]
+            narrowed = [(t, h) for t, h in narrowed if h]
             if narrowed:
-                hits = narrowed
+                tier, hits = narrowed[0]
             else:
-                note = f"governorate {admin!r} matched none of the places named {name!r}"
-        groups = self._cluster(hits)
+                notes.append(f"no place named {name!r} is in {admin!r}, so it was ignored")
+        groups = self._same_places(list(hits))
         if len(groups) > 1:
-            listed = "; ".join(self._describe(g[0]) for g in groups[:5])
-            more = f" and {len(groups) - 5} more" if len(groups) > 5 else ""
+            listed = ", ".join(self._describe(g[0]) for g in groups[:_MAX_LISTED])
+            more = f" and {len(groups) - _MAX_LISTED} more" if len(groups) > _MAX_LISTED else ""
             msg = (
                 f"ambiguous place name {name!r}: {len(groups)} places match: {listed}{more}; "
                 "give coordinates or a governorate"
             )
-            return (*empty, msg, note)
-        best = max(groups[0], key=lambda i: self.places.at[i, "population"] or 0)
-        row = self.places.loc[best]
-        if tier_used == 2:
-            text = f"{name!r} matched {row['name']} only without the article (al-, ad-, ...)"
-            note = f"{note}; {text}" if note else text
+            return (*unresolved, msg, "; ".join(notes))
+        best = groups[0][0]
+        written = hits[best]
+        if tier == 1:
+            notes.append(f"matched alternative name {written!r}")
+        elif tier == 2:
+            notes.append(f"matched {written!r} without the article")
+        elif tier == 3:
+            notes.append(f"matched Arabic name {written!r} without the article")
+        place = self.places.iloc[best]
         return (
-            self._lon[best],
-            self._lat[best],
-            row["name"],
-            row["place_id"],
-            row["admin1"] if isinstance(row["admin1"], str) else "",
-            float(row["uncertainty_m"]),
+            float(self._lon[best]),
+            float(self._lat[best]),
+            place["name"],
+            place["place_id"],
+            place["admin1"],
+            float(place["uncertainty_m"]),
             "",
-            note,
+            "; ".join(notes),
         )
 
-    def _cluster(self, hits: list[int]) -> list[list[int]]:
-        """Group matches lying within SAME_PLACE_M of each other."""
-        groups: list[list[int]] = []
-        for i in hits:
-            for group in groups:
-                d = geodesy.geodesic_distance(
-                    self._lon[i], self._lat[i], self._lon[group[0]], self._lat[group[0]]
-                )
-                if float(d) <= SAME_PLACE_M:
-                    group.append(i)
-                    break
-            else:
-                groups.append([i])
-        return groups
+    def _in_admin(self, hits: dict[int, str], wanted: str) -> dict[int, str]:
+        """The hits whose admin1 is `wanted`, or else contains it as whole words."""
+        if not wanted:
+            return {}
+        equal = {i: w for i, w in hits.items() if self._admin[i] == wanted}
+        if equal:
+            return equal
+        return {i: w for i, w in hits.items() if f" {wanted} " in f" {self._admin[i]} "}
+
+    def _same_places(self, hits: list[int]) -> list[list[int]]:
+        """Group rows lying within SAME_PLACE_M of each other (single linkage).
+
+        Each group is sorted by falling population, and groups by their first entry's.
+        """
+        idx = np.asarray(hits)
+        lon, lat = self._lon[idx], self._lat[idx]
+        near = geodesy.geodesic_distance(lon[:, None], lat[:, None], lon, lat) <= SAME_PLACE_M
+        label = np.full(len(idx), -1)
+        for start in range(len(idx)):
+            if label[start] >= 0:
+                continue
+            label[start] = start
+            todo = [start]
+            while todo:
+                k = todo.pop()
+                for m in np.flatnonzero(near[k] & (label < 0)):
+                    label[m] = start
+                    todo.append(int(m))
+        groups = []
+        for lab in dict.fromkeys(label.tolist()):
+            members = idx[label == lab].tolist()
+            groups.append(sorted(members, key=lambda i: (-self._population[i], i)))
+        return sorted(groups, key=lambda g: (-self._population[g[0]], g[0]))
 
     def _describe(self, i: int) -> str:
-        row = self.places.loc[i]
-        admin = row["admin1"] if isinstance(row["admin1"], str) and row["admin1"] else "?"
-        return f"{row['name']} ({admin}, {self._lat[i]:.3f}N {self._lon[i]:.3f}E)"
+        admin = self.places["admin1"].iloc[i] or "no admin1"
+        name = self.places["name"].iloc[i]
+        return f"{name} ({admin}, {self._lat[i]:.4f}, {self._lon[i]:.4f})"
 
     def _suggest(self, key: str) -> str:
-        close = difflib.get_close_matches(key, self._tiers[0].keys(), n=3, cutoff=0.8)
+        close = difflib.get_close_matches(key, list(self._index[0]), n=3, cutoff=0.8)
         if not close:
             return ""
-        names = [self.places.at[min(self._tiers[0][c]), "name"] for c in close]
-        return " or ".join(repr(n) for n in dict.fromkeys(names))
+        names = [self.places["name"].iloc[min(self._index[0][c])] for c in close]
+        return "; did you mean " + " or ".join(repr(n) for n in dict.fromkeys(names)) + "?"
+
+
+def _place_table(places: gpd.GeoDataFrame, first_id: int = 0) -> gpd.GeoDataFrame:
+    """Check `places` and return it with every column a Gazetteer uses, in EPSG:4326."""
+    if not isinstance(places, gpd.GeoDataFrame):
+        msg = f"places must be a GeoDataFrame, not {type(places).__name__}"
+        raise InputError(msg)
+    if "name" not in places:
+        msg = "places has no 'name' column"
+        raise InputError(msg)
+    if places.crs is not None and not places.crs.equals("EPSG:4326"):
+        places = places.to_crs(4326)
+    places = places.reset_index(drop=True)
+    geometry = places.geometry
+    bad = (geometry.isna() | geometry.is_empty | (geometry.geom_type != "Point")).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        msg = f"places row {i}: geometry must be a point, not {geometry.iloc[i]!r}"
+        raise GeometryError(msg)
+    none = pd.Series(None, index=places.index, dtype=object)
+
+    def column(name: str) -> pd.Series:
+        return places[name] if name in places else none
+
+    population = pd.to_numeric(column("population"), errors="coerce").fillna(0.0)
+    given_m = pd.to_numeric(column("uncertainty_m"), errors="coerce")
+    table = pd.DataFrame(
+        {
+            "name": column("name").map(_text),
+            "alternatenames": column("alternatenames").map(_name_list),
+            "admin1": column("admin1").map(_text),
+            "population": population.astype(float),
+            "place_id": [
+                v if isinstance(v, str) and v else f"place:{first_id + i}"
+                for i, v in enumerate(column("place_id"))
+            ],
+            "uncertainty_m": given_m.fillna(pd.Series(_radius_m(population))).astype(float),
+        }
+    )
+    return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=4326)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return gdf.geometry.x.to_numpy(dtype=float), gdf.geometry.y.to_numpy(dtype=float)
+
+
+@cache
+def _bundled() -> Gazetteer:
+    return Gazetteer(_bundled_places())
 
 
 def _bundled_places() -> gpd.GeoDataFrame:
+    """GeoNames, the Natural Earth towns it lacks, and Mount Hermon, as one table."""
     geonames = datasets.load("gazetteer")
-    frames = [
-        gpd.GeoDataFrame(
-            {
-                "name": geonames["name"],
-                "alternatenames": geonames["alternatenames"].map(
-                    lambda a: [str(x) for x in a] if a is not None else []
-                ),
-                "admin1": geonames["admin1_name_derived"].fillna(""),
-                "population": geonames["population"].astype(float),
-                "place_id": "geonames:" + geonames["geonameid"].astype(str),
-            },
-            geometry=geonames.geometry,
-            crs=4326,
-        )
+    gn = gpd.GeoDataFrame(
+        {
+            "name": geonames["name"].to_numpy(),
+            "alternatenames": [_name_list(a) for a in geonames["alternatenames"]],
+            "admin1": geonames["admin1_name_derived"].fillna("").to_numpy(),
+            "population": geonames["population"].to_numpy(dtype=float),
+            "place_id": ("geonames:" + geonames["geonameid"].astype(str)).to_numpy(),
+        },
+        geometry=geonames.geometry.to_numpy(),
+        crs=4326,
+    )
+    gn_lon, gn_lat = _xy(gn)
+    gn_keys = [
+        {_drop_article(normalize_place_name(n)) for n in [name, *alts]}
+        for name, alts in zip(gn["name"], gn["alternatenames"], strict=True)
     ]
     towns = datasets.load("towns")
-    gn_lon, gn_lat = geonames.geometry.x.to_numpy(), geonames.geometry.y.to_numpy()
-    gn_names = {normalize_place_name(n) for n in geonames["name"]}
-    keep = []
-    for i, row in towns.iterrows():  # 27 towns: skip those GeoNames already has
-        names = [row["NAME"], row["NAMEASCII"], *str(row["NAMEALT"] or "").split("|")]
-        norm = {normalize_place_name(n) for n in names if isinstance(n, str) and n}
-        d = geodesy.geodesic_distance(row.geometry.x, row.geometry.y, gn_lon, gn_lat)
-        if not (norm & gn_names and float(np.min(d)) <= SAME_PLACE_M):
-            keep.append(i)
-    if keep:
-        t = towns.loc[keep]
-        frames.append(
-            gpd.GeoDataFrame(
-                {
-                    "name": t["NAME"],
-                    "alternatenames": [
-                        [
-                            n
-                            for n in (r["NAMEASCII"], *str(r["NAMEALT"] or "").split("|"))
-                            if n and n != "None"
-                        ]
-                        for _, r in t.iterrows()
-                    ],
-                    "admin1": t["ADM1NAME"].fillna(""),
-                    "population": t["POP_MAX"].astype(float),
-                    "place_id": "naturalearth:" + t["NAME"].astype(str),
-                },
-                geometry=t.geometry,
-                crs=4326,
-            )
+    new = []
+    for town in towns.itertuples(index=False):  # 27 towns
+        spellings = [town.NAMEASCII, *_text(town.NAMEALT).split("|")]
+        spellings = [s for s in dict.fromkeys(_name_list(spellings)) if s != town.NAME]
+        keys = {_drop_article(normalize_place_name(s)) for s in [town.NAME, *spellings]}
+        d = geodesy.geodesic_distance(town.geometry.x, town.geometry.y, gn_lon, gn_lat)
+        same = [i for i in np.argsort(d) if d[i] <= SAME_PLACE_M and keys & gn_keys[i]]
+        if same:  # GeoNames has it: keep its entry, add Natural Earth's spellings
+            i = same[0]
+            gn.at[i, "alternatenames"] = [*gn.at[i, "alternatenames"], town.NAME, *spellings]
+            continue
+        new.append(
+            {
+                "name": town.NAME,
+                "alternatenames": spellings,
+                "admin1": _text(town.ADM1NAME),
+                "population": float(town.POP_MAX),
+                "place_id": f"naturalearth:{town.NAME}",
+                "geometry": town.geometry,
+            }
         )
     peaks = datasets.load("elevation_points")
-    hermon = peaks[peaks["name"] == "Jabal ash Shaykh"]
-    frames.append(
-        gpd.GeoDataFrame(
+    for peak in peaks[peaks["name"] == "Jabal ash Shaykh"].itertuples(index=False):
+        new.append(
             {
-                "name": hermon["name"],
-                "alternatenames": [
-                    ["Mount Hermon", "Hermon", "Jabal al-Shaykh", "Jebel esh Sheikh", "Har Hermon"]
-                ]
-                * len(hermon),
+                "name": peak.name,
+                "alternatenames": list(_HERMON_ALIASES),
                 "admin1": "",
                 "population": 0.0,
-                "place_id": "naturalearth:Jabal ash Shaykh",
-                "uncertainty_m": _HERMON_RADIUS_M,
-            },
-            geometry=hermon.geometry,
-            crs=4326,
+                "place_id": f"naturalearth:{peak.name}",
+                "uncertainty_m": HERMON_RADIUS_M,
+                "geometry": peak.geometry,
+            }
         )
-    )
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
+    extra = gpd.GeoDataFrame(new, geometry="geometry", crs=4326)
+    return gpd.GeoDataFrame(pd.concat([gn, extra], ignore_index=True), crs=4326)

@@ -330,8 +330,8 @@ def _ring_curves(xy: NDArray) -> dict[str, NDArray]:
     return {k: v[keep] for k, v in out.items()}
 
 
-def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray, d_m: float):
-    """Lon/lat of the primitive curves `prim` at parameters `u`, at distance `d_m`."""
+def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray):
+    """Lon/lat of the primitive curves `prim` at parameters `u` (each at its ``d_m``)."""
     lon = np.empty(len(u))
     lat = np.empty(len(u))
     par = c["kind"][prim] == 0
@@ -339,16 +339,18 @@ def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray, d_m: float):
         i = prim[par]
         s = c["s_from"][i] + u[par] * (c["s_to"][i] - c["s_from"][i])
         xlon, xlat, heading = geodesy.destination(c["lon0"][i], c["lat0"][i], c["az0"][i], s)
-        lon[par], lat[par], _ = geodesy.destination(xlon, xlat, heading + 90.0 * c["sign"][i], d_m)
+        lon[par], lat[par], _ = geodesy.destination(
+            xlon, xlat, heading + 90.0 * c["sign"][i], c["d_m"][i]
+        )
     arc = c["kind"][prim] == 1
     if arc.any():
         i = prim[arc]
         az = c["a_start"][i] - u[arc] * c["sweep"][i]
-        lon[arc], lat[arc], _ = geodesy.destination(c["lon0"][i], c["lat0"][i], az, d_m)
+        lon[arc], lat[arc], _ = geodesy.destination(c["lon0"][i], c["lat0"][i], az, c["d_m"][i])
     return lon, lat
 
 
-def _curve_error(c, prim, lon, lat, u, d_m: float) -> NDArray:
+def _curve_error(c, prim, lon, lat, u) -> NDArray:
     """|distance - d_m| of points `lon`, `lat` (near parameter `u`) from their generator."""
     err = np.empty(len(prim))
     par = c["kind"][prim] == 0
@@ -358,12 +360,12 @@ def _curve_error(c, prim, lon, lat, u, d_m: float) -> NDArray:
         d = geodesy.segment_distance(
             lon[par], lat[par], c["lon0"][i], c["lat0"][i], c["lon1"][i], c["lat1"][i], start_m=s
         )
-        err[par] = np.abs(d - d_m)
+        err[par] = np.abs(d - c["d_m"][i])
     arc = c["kind"][prim] == 1
     if arc.any():
         i = prim[arc]
         _, _, d = geodesy.inverse(c["lon0"][i], c["lat0"][i], lon[arc], lat[arc])
-        err[arc] = np.abs(d - d_m)
+        err[arc] = np.abs(d - c["d_m"][i])
     return err
 
 
@@ -413,23 +415,33 @@ def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolera
     return prim[order], lon[order], lat[order]
 
 
-def _ring(xy: NDArray, d_m: float, tolerance_m: float) -> NDArray:
-    """The closed offset ring at distance `d_m` around one part, as lon/lat (unwrapped)."""
-    c = _ring_curves(xy)
+def _rings(xy: NDArray, limits_m: NDArray, tolerance_m: float) -> list[NDArray]:
+    """The closed offset rings at each distance around one part, as lon/lat (unwrapped).
+
+    All rings are sampled together, so each refinement round is one batch of geodesics.
+    """
+    one = _ring_curves(xy)
+    m = len(one["kind"])
+    c = {k: np.tile(v, len(limits_m)) for k, v in one.items()}
+    c["d_m"] = np.repeat(limits_m, m)
     # a first guess of how many chords each arc needs (a chord of length l on a circle of
     # radius D strays l²/8D from it); parallels start as one chord. Refinement does the rest.
-    arc_m = np.where(c["kind"] == 1, np.abs(c["sweep"]) * np.pi / 180.0 * d_m, 0.0)
-    spacing = np.sqrt(8.0 * d_m * tolerance_m * _CHORD_SHARE)
+    arc_m = np.where(c["kind"] == 1, np.abs(c["sweep"]) * np.pi / 180.0 * c["d_m"], 0.0)
+    spacing = np.sqrt(8.0 * c["d_m"] * tolerance_m * _CHORD_SHARE)
     initial = np.clip(np.ceil(arc_m / spacing), 1, 100_000).astype(int)
     prim, lon, lat = _sample_adaptively(
-        lambda p, u: _curve_points(c, p, u, d_m),
-        lambda p, lo, la, u: _curve_error(c, p, lo, la, u, d_m),
+        lambda p, u: _curve_points(c, p, u),
+        lambda p, lo, la, u: _curve_error(c, p, lo, la, u),
         len(c["kind"]),
         initial,
         tolerance_m,
     )
-    lon = np.unwrap(lon, period=360.0)
-    return np.column_stack([np.r_[lon, lon[0]], np.r_[lat, lat[0]]])
+    rings = []
+    for k in range(len(limits_m)):
+        mine = (prim >= k * m) & (prim < (k + 1) * m)
+        rlon = np.unwrap(lon[mine], period=360.0)
+        rings.append(np.column_stack([np.r_[rlon, rlon[0]], np.r_[lat[mine], lat[mine][0]]]))
+    return rings
 
 
 def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
@@ -469,8 +481,7 @@ def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolera
     linework = []
     for xy in parts:
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
-        for d_m in limits_m:
-            linework.append(_shift_near(_ring(xy, d_m, tolerance_m), ref_lon))
+        linework.extend(_shift_near(r, ref_lon) for r in _rings(xy, limits_m, tolerance_m))
         if side != "both" and len(np.unique(xy, axis=0)) > 1:
             lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
             linework.append(
