@@ -17,6 +17,19 @@ closest primary names as a hint, never used). Matches within ``SAME_PLACE_M`` of
 are one place (the most populous entry is used); matches farther apart make the name
 ambiguous, unless a governorate (``admin1``) narrows them down.
 
+A resolved place's ``uncertainty_m`` is a rough radius of a settlement of its population
+(``PLACE_RADII_M``); GeoNames' population 0 means unknown and counts as a village:
+
+==========================  ==========
+population                  radius
+==========================  ==========
+below 10,000 (or unknown)   1,000 m
+10,000 to 99,999            2,000 m
+100,000 to 999,999          5,000 m
+1,000,000 and more          10,000 m
+Mount Hermon                5,000 m
+==========================  ==========
+
 The bundled places are GeoNames cities500 (CC BY 4.0), the Natural Earth towns GeoNames
 lacks (the others add their spellings to the GeoNames entry) and Mount Hermon, Natural
 Earth's "Jabal ash Shaykh".
@@ -90,12 +103,14 @@ _ARTICLE = re.compile(
 )
 _ARABIC_WORD_ARTICLE = re.compile(r"(?:^|(?<=\s))ال")
 _ARABIC = re.compile("[\u0600-\u06ff]")
-_ADMIN_WORDS = re.compile(r"\b(?:governorate|province|muhafazah|muhafazat|mohafazat|district)\b")
+_ADMIN_WORDS = re.compile(
+    r"\b(?:governorate|province|muhafazah|muhafazat|mohafazat|district|محافظه)\b"
+)
 # Spellings of the Syrian governorates near the Golan, to the normalised GeoNames name.
 _ADMIN1_SPELLINGS = {
-    "daraa": ("dara", "deraa", "dera", "daraa", "dar a", "hauran", "hawran", "درعا"),
+    "daraa": ("dara", "deraa", "dera", "daraa", "درعا"),
     "quneitra": ("quneitra", "qunaytirah", "qunaytira", "qunaitra", "kuneitra", "القنيطره"),
-    "suwayda": ("suwayda", "sweida", "suwaida", "swaida", "suwayda", "السويداء", "السويدا"),
+    "suwayda": ("suwayda", "sweida", "suwaida", "swaida", "السويداء", "السويدا"),
     "rif dimashq": (
         "rif dimashq",
         "reef dimashq",
@@ -343,8 +358,9 @@ class Gazetteer:
         admin1
             Optional governorate or district per name (``"Daraa Governorate"``,
             ``"Quneitra"``, ``"Rural Damascus"``…), the same length as `names`. Where given,
-            only places in it count; if none of the matches is in it, all matches count
-            and the note says so.
+            only places in it count (its admin1 equal to it or else containing it), and the
+            first tier with a match in it is used; if no match is in it, it is ignored and
+            the note says so.
 
         Returns
         -------
@@ -390,12 +406,9 @@ class Gazetteer:
         rows = []
         for pair in pair_uniques:
             i, j = divmod(int(pair), width)
-            name = name_uniques[i - 1] if i else None
-            admin = admin_uniques[j - 1] if j else None
-            key = (
-                str(name).strip() if name is not None and not _missing(name) else "",
-                admin.strip() if isinstance(admin, str) else "",
-            )
+            name = name_uniques[i - 1] if i else ""  # code 0: None or NaN
+            admin = admin_uniques[j - 1] if j else ""
+            key = (str(name).strip() if i else "", str(admin).strip() if j else "")
             if key not in solved:
                 solved[key] = self._resolve(*key)
             rows.append(solved[key])
@@ -538,10 +551,6 @@ def _place_table(places: gpd.GeoDataFrame, first_id: int = 0) -> gpd.GeoDataFram
         }
     )
     return gpd.GeoDataFrame(table, geometry=geometry.to_numpy(), crs=4326)
-
-
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _xy(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:

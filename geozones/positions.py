@@ -372,10 +372,14 @@ def _read_delimited(path: Path) -> pd.DataFrame:
         table = _read_robust(raw.decode(encoding, errors="replace"), names, delimiter)
     problems = table.attrs.get("row_errors", {})
     # a header repeated inside the data (files pasted together)
-    repeated = np.ones(len(table), dtype=bool)
-    for name, original in zip(names, header, strict=True):
-        repeated &= (table[name].str.strip() == original).to_numpy(dtype=bool, na_value=False)
-    for i in np.flatnonzero(repeated):
+    first = table[names[0]].str.strip() == header[0]
+    candidates = np.flatnonzero(first.to_numpy(dtype=bool, na_value=False))
+    repeated = [
+        i
+        for i in candidates  # rows whose first cell repeats the header: check the rest
+        if all(str(table.iat[i, k]).strip() == h for k, h in enumerate(header))
+    ]
+    for i in repeated:
         problems.setdefault(i, "the header row repeated inside the data; the row was not used")
     table.attrs["row_errors"] = problems
     table.attrs["renamed"] = [n for n, h in zip(names, header, strict=True) if n != h]
@@ -532,6 +536,13 @@ def _is_text_column(table: pd.DataFrame, column) -> bool:
 
 def _positions_from_table(table, geoms, *, label, names, order, precision_radii_m, area, gaz):
     n = len(table)
+    memo: dict = {}
+
+    def text(column) -> pd.Series:  # each column is cleaned once
+        if column not in memo:
+            memo[column] = _text(table[column]).reset_index(drop=True)
+        return memo[column]
+
     if n == 0 and geoms is None:
         msg = f"{label}: holds no rows"
         raise InputError(msg)
@@ -587,7 +598,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
 
     # 1. latitude / longitude columns
     if cols["lat"] is not None:
-        lat_t, lon_t = _text(table[cols["lat"]]), _text(table[cols["lon"]])
+        lat_t, lon_t = text(cols["lat"]), text(cols["lon"])
         present = todo & ((lat_t != "").to_numpy() | (lon_t != "").to_numpy())
         la, lo = _to_float(lat_t), _to_float(lon_t)
         la_missing = (lat_t == "").to_numpy()
@@ -619,7 +630,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     ):
         if cols[key] is None:
             continue
-        values = _text(table[cols[key]])
+        values = text(cols[key])
         present = todo & (values != "").to_numpy()
         if present.any():
             idx = np.flatnonzero(present)
@@ -636,11 +647,11 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
 
     # 4. place names
     if cols["place"] is not None:
-        values = _text(table[cols["place"]])
+        values = text(cols["place"])
         present = todo & (values != "").to_numpy()
         if present.any():
             idx = np.flatnonzero(present)
-            admin = _text(table[cols["admin1"]]).iloc[idx].tolist() if cols["admin1"] else None
+            admin = text(cols["admin1"]).iloc[idx].tolist() if cols["admin1"] else None
             found = (gaz or gazetteer.Gazetteer.bundled()).lookup(
                 values.iloc[idx].tolist(), admin1=admin
             )
@@ -660,7 +671,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         error[i] = "no position: every location column is empty"
 
     # precision codes and explicit radii replace what the text's digits implied
-    unc = _explicit_uncertainty(table, unc, precision_radii_m)
+    unc = _explicit_uncertainty(table, unc, precision_radii_m, text)
 
     # suspicious coordinates: flagged, never fixed
     _flag_coordinates(lon, lat, error, method, area=area)
@@ -681,10 +692,10 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
             UNCERTAINTY_M: unc,
             LOCATION_METHOD: method,
             PLACE: place,
-            ACTOR: _actor(table),
-            DATE: _dates(table, note),
-            SOURCE: _first_text(table, _SOURCE_NAMES),
-            URL: _first_text(table, _URL_NAMES),
+            ACTOR: _actor(table, text),
+            DATE: _dates(table, note, text),
+            SOURCE: _first_text(table, _SOURCE_NAMES, text),
+            URL: _first_text(table, _URL_NAMES, text),
             ERROR: error.astype(str),
             NOTE: note.astype(str),
         }
@@ -697,7 +708,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         if c in out
         and out[c].dtype != float
         and not pd.api.types.is_datetime64_any_dtype(out[c])
-        and (_text(table[c]).reset_index(drop=True) == out[c].astype(str)).all()
+        and (text(c) == out[c].astype(str)).all()
     ]
     originals = table.drop(columns=same).rename(
         columns={c: f"src_{c}" for c in table.columns if c in out}
@@ -792,19 +803,19 @@ def _outside(lon, lat, area) -> np.ndarray:
     return ~np.isnan(lon) & ~_inside(lon, lat, area)
 
 
-def _explicit_uncertainty(table, unc, precision_radii_m) -> np.ndarray:
+def _explicit_uncertainty(table, unc, precision_radii_m, text) -> np.ndarray:
     lookup = {str(c).strip().lower(): c for c in table.columns}
     unc = unc.copy()
     for name, scale in _RADIUS_NAMES.items():
         if name in lookup:
-            values = _to_float(_text(table[lookup[name]]))
+            values = _to_float(text(lookup[name]))
             given = ~np.isnan(values) & (values >= 0)
             unc[given] = values[given] * scale
             return unc
     for name, default in (("geo_precision", ACLED_PRECISION_M), ("where_prec", UCDP_PRECISION_M)):
         if name in lookup:
             radii = dict(default) | dict(precision_radii_m or {})
-            codes = pd.to_numeric(_text(table[lookup[name]]), errors="coerce")
+            codes = pd.to_numeric(text(lookup[name]), errors="coerce")
             mapped = codes.map(radii).to_numpy(dtype=float)
             given = ~np.isnan(mapped)
             unc[given] = mapped[given]
@@ -812,40 +823,40 @@ def _explicit_uncertainty(table, unc, precision_radii_m) -> np.ndarray:
     return unc
 
 
-def _first_text(table, names) -> pd.Series:
+def _first_text(table, names, text) -> pd.Series:
     lookup = {str(c).strip().lower(): c for c in table.columns}
     for name in names:
         if name in lookup:
-            return _text(table[lookup[name]]).reset_index(drop=True)
+            return text(lookup[name])
     return pd.Series([""] * len(table), dtype=object)
 
 
-def _actor(table) -> pd.Series:
+def _actor(table, text) -> pd.Series:
     lookup = {str(c).strip().lower(): c for c in table.columns}
     for group in (("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"), ("side_a", "side_b")):
         present = [lookup[c] for c in group if c in lookup]
         if present:
-            parts = pd.concat([_text(table[c]) for c in present], axis=1)
+            parts = pd.concat([text(c) for c in present], axis=1)
             return parts.apply(lambda r: "; ".join(v for v in r if v), axis=1).reset_index(
                 drop=True
             )
-    return _first_text(table, _ACTOR_NAMES)
+    return _first_text(table, _ACTOR_NAMES, text)
 
 
-def _dates(table, note) -> pd.Series:
-    text = _first_text(table, _DATE_NAMES)
-    if (text == "").all():
+def _dates(table, note, text) -> pd.Series:
+    written = _first_text(table, _DATE_NAMES, text)
+    if (written == "").all():
         return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
-    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    retry = parsed.isna() & (text != "")
+    parsed = pd.to_datetime(written, errors="coerce", format="ISO8601")
+    retry = parsed.isna() & (written != "")
     if retry.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             parsed[retry] = pd.to_datetime(
-                text[retry], errors="coerce", format="mixed", dayfirst=True
+                written[retry], errors="coerce", format="mixed", dayfirst=True
             )
-    for i in np.flatnonzero((parsed.isna() & (text != "")).to_numpy()):
-        msg = f"date {text.iloc[i]!r} not understood; the row is treated as undated"
+    for i in np.flatnonzero((parsed.isna() & (written != "")).to_numpy()):
+        msg = f"date {written.iloc[i]!r} not understood; the row is treated as undated"
         note[i] = f"{note[i]}; {msg}" if note[i] else msg
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
