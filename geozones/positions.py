@@ -29,6 +29,7 @@ import io as _io
 import os
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -681,8 +682,15 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     lon[~usable] = np.nan
     lat[~usable] = np.nan
     unc[~usable] = np.nan
-    geometry = np.full(n, None, dtype=object)
-    geometry[usable] = shapely.points(lon[usable], lat[usable])
+
+    def make_points() -> np.ndarray:  # GEOS releases the GIL: overlap with the text work
+        geometry = np.full(n, None, dtype=object)
+        geometry[usable] = shapely.points(lon[usable], lat[usable])
+        return geometry
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    points = pool.submit(make_points)
+    pool.shutdown(wait=False)
 
     out = pd.DataFrame(
         {
@@ -715,7 +723,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     )
     result = gpd.GeoDataFrame(
         pd.concat([out, originals.reset_index(drop=True)], axis=1),
-        geometry=gpd.GeoSeries(geometry, crs=4326),
+        geometry=gpd.GeoSeries(points.result(), crs=4326),
         crs=4326,
     )
     result.attrs["source"] = label
@@ -903,7 +911,16 @@ def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None
         if column == out.geometry.name:
             continue
         if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
+            if suffix == ".csv":  # dates as dates: pyarrow writes them as YYYY-MM-DD
+                import pyarrow as pa
+
+                days = pa.array(out[column].to_numpy().astype("datetime64[D]"), type=pa.date32())
+                out[column] = pd.Series(days, dtype=pd.ArrowDtype(pa.date32()), index=out.index)
+            else:
+                out[column] = out[column].dt.strftime("%Y-%m-%d").fillna("")
+        elif str(column).endswith(("_km", "_m")) and pd.api.types.is_float_dtype(out[column]):
+            # kilometres to the millimetre, metres to the millimetre: what the maths supports
+            out[column] = out[column].round(6 if str(column).endswith("_km") else 3)
         elif out[column].dtype == object and pd.api.types.infer_dtype(out[column]) not in (
             "string",
             "empty",
