@@ -32,6 +32,9 @@ def test_environment_yml_mirrors_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
     conda = _requirement_names([d for d in env["dependencies"] if isinstance(d, str)])
+    for entry in env["dependencies"]:  # what conda-forge lacks comes from pip
+        if isinstance(entry, dict):
+            conda |= _requirement_names(entry.get("pip", []))
     python = conda.pop("python")
     conda.pop("pip", None)
     assert python == project["requires-python"]
