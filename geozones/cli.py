@@ -1,66 +1,392 @@
 """The ``geozones`` command line.
 
-Run ``geozones --help`` for the commands. Every command returns an exit code: 0 for
-success, 1 when geozones refused the input (the message says why), 2 for a usage error.
+Run ``geozones --help`` for the commands and ``geozones COMMAND --help`` for each one.
+
+Exit codes
+----------
+- 0: done.
+- 1: geozones refused the input or could not write the output; one line on standard
+  error says why (``--debug`` shows the traceback).
+- 2: the command line itself is wrong (unknown command or option).
+- 3: ``check --fail-on-breach`` found at least one breach.
+- 70: an internal error, a bug: please report it with the ``--debug`` traceback.
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from geozones import __version__, datasets
-from geozones.errors import GeozonesError
+from geozones.errors import GeozonesError, InputError
 
 __all__ = ["main"]
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_BREACH, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
 
 _DESCRIPTION = """\
 geozones: exact geodesic buffer zones around ceasefire and contact lines.
 
 Which reported positions lie within 5, 20 or 60 km of the Golan ceasefire line, or of a
-regime–rebel line of contact you bring? geozones measures on the WGS84 ellipsoid.
+regime–rebel line of contact you bring? geozones measures on the WGS84 ellipsoid, to the
+millimetre, and draws zones whose edges are within 1 m of the true distance.
 """
 
 _EPILOG = """\
-examples:
-  geozones datasets              list the bundled layers, their sources and licences
-  geozones datasets --credits    print the credit line the data needs
+which command for which question:
+  geozones demo                          the whole job on the bundled data: zones, checks,
+                                         an offline map, a GeoPackage and a CSV
+  geozones zones alpha_line --km 5 20 60 --side left --out zones.gpkg
+                                         where do the zones run? (a bundled line or a file)
+  geozones check reports.csv --line alpha_line --scenario israel_60km_2018 --out r.csv
+                                         which reported positions are inside, and which
+                                         agreement or demand do they breach?
+  geozones map --positions reports.csv --out map.html
+                                         a self-contained map that opens offline
+  geozones datasets                      the bundled layers, their sources and licences
+
+Output formats follow the file extension (.gpkg, .geojson, .kml, .csv, .html, .png, ...).
+Exit codes: 0 done; 1 input refused (the message says why); 2 usage error; 3 a breach
+found with --fail-on-breach; 70 a bug (report it with --debug); 130 interrupted.
 
 Data: © OpenStreetMap contributors (ODbL 1.0); Natural Earth (public domain);
-GeoNames (CC BY 4.0).
+GeoNames (CC BY 4.0); UCDP GED (CC BY 4.0).
 """
+
+_LINE_HELP = (
+    "a bundled line (alpha_line, bravo_line, ceasefire_line_1974; see 'geozones datasets') "
+    "or a file of lines (GeoJSON, GeoPackage, KML, Shapefile)"
+)
+
+
+# --------------------------------------------------------------------------------------
+# The parser
+# --------------------------------------------------------------------------------------
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    debug_help = "show the full traceback when something fails"
+    common = argparse.ArgumentParser(add_help=False)  # --debug after the command too
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     parser = argparse.ArgumentParser(
         prog="geozones",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     parser.add_argument("--version", action="version", version=f"geozones {__version__}")
-    parser.add_argument(
-        "--debug", action="store_true", help="show the full traceback when something fails"
-    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    ds = commands.add_parser(
+
+    def command(name: str, help_: str, description: str, epilog: str = ""):
+        sub = commands.add_parser(
+            name,
+            help=help_,
+            description=description,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            parents=[common],
+        )
+        return sub
+
+    demo = command(
+        "demo",
+        "the main job on the bundled data: zones, checks, offline map, GeoPackage, CSV",
+        "Build the 5/20/60 km zones on the Syrian side of the Alpha line, check the bundled "
+        "reports (the 2018 claims and the UCDP GED events of 2017-2018 in southern Syria) "
+        "against the line and against Israel's 2018 demand and the 2017 arrangement, and "
+        "write map.html (opens offline), results.gpkg (layers zones, positions) and "
+        "results.csv into DIR.",
+        "example:\n  geozones demo --out demo-output",
+    )
+    demo.add_argument("--out", default="geozones-demo", metavar="DIR", help="output folder")
+    demo.set_defaults(handler=_cmd_demo)
+
+    zones = command(
+        "zones",
+        "build geodesic zones around a line and write them to a file",
+        "Build bands around LINE whose edges lie within --tolerance metres of the true "
+        "geodesic distance. LINE may also be a bundled zone set (alpha_5_20_60, "
+        "bravo_5_20_60, areas_of_limitation_1974).",
+        "examples:\n"
+        "  geozones zones alpha_line --km 5 20 60 --side left --out syrian_side.gpkg\n"
+        "  geozones zones my_contact_line.kml --km 5 --out arrangement.kml\n"
+        "  geozones zones areas_of_limitation_1974 --out aol.geojson\n\n"
+        "The Alpha and Bravo lines run north to south: 'left' is the Syrian side.",
+    )
+    zones.add_argument("line", metavar="LINE", help=_LINE_HELP)
+    zones.add_argument(
+        "--km", nargs="+", type=float, default=[5.0, 20.0, 60.0], help="distances (km)"
+    )
+    zones.add_argument(
+        "--side",
+        choices=("both", "left", "right"),
+        default="both",
+        help="keep one side of the line's direction (default: both)",
+    )
+    zones.add_argument(
+        "--clip",
+        metavar="TERRITORY",
+        help="cut the bands to a territory: syrian_held, area_of_separation, "
+        "israeli_held_golan, syria, israel, or a polygon file",
+    )
+    zones.add_argument(
+        "--tolerance", type=float, default=1.0, metavar="M", help="edge tolerance (metres)"
+    )
+    zones.add_argument("--out", required=True, help="output file: .gpkg, .geojson or .kml")
+    zones.set_defaults(handler=_cmd_zones)
+
+    check = command(
+        "check",
+        "check reported positions against a line, its zones and scenarios",
+        "Read POSITIONS (CSV/TSV, XLSX, GeoJSON, GeoPackage, KML, ACLED or UCDP exports; "
+        "coordinates as lat/lon columns, DMS, MGRS or place names), measure each row's "
+        "exact geodesic distance to the line and write one row per input row, each with "
+        "its result or the reason it could not be used.",
+        "examples:\n"
+        "  geozones check reports.csv --line alpha_line --out results.csv\n"
+        "  geozones check acled.csv --scenario israel_60km_2018 arrangement_2017_5km \\\n"
+        "      --out results.gpkg --map map.html\n"
+        "  geozones check pings.csv --line contact.geojson --km 5 --fail-on-breach "
+        "--scenario my.toml --out r.csv",
+    )
+    check.add_argument("positions", metavar="POSITIONS", help="the file of reported positions")
+    _line_options(check)
+    check.add_argument(
+        "--scenario",
+        nargs="+",
+        default=[],
+        metavar="NAME",
+        help="bundled scenarios (israel_60km_2018, arrangement_2017_5km) or TOML files",
+    )
+    check.add_argument(
+        "--line-accuracy",
+        action="store_true",
+        help="add the line's own positional accuracy to each position's uncertainty",
+    )
+    check.add_argument(
+        "--uncertainty",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="radius (metres) for positions whose precision is unknown (default 0)",
+    )
+    check.add_argument("--out", required=True, help="output file: .csv, .gpkg, .geojson, .kml")
+    check.add_argument("--map", metavar="HTML", help="also write an offline map")
+    check.add_argument(
+        "--fail-on-breach",
+        action="store_true",
+        help="exit with code 3 when any position breaches a scenario",
+    )
+    check.set_defaults(handler=_cmd_check)
+
+    map_ = command(
+        "map",
+        "draw zones, lines and positions as a self-contained HTML map (and a figure)",
+        "Write a single HTML file that opens offline, with every script inlined and a "
+        "vector basemap drawn from the bundled layers; optionally a static figure for a "
+        "report.",
+        "examples:\n"
+        "  geozones map --out map.html                      Alpha line, 5/20/60 km zones\n"
+        "  geozones map --positions reports.csv --scenario israel_60km_2018 --out map.html\n"
+        "  geozones map --zones zones.gpkg --figure report.pdf --out map.html",
+    )
+    map_.add_argument("--positions", metavar="FILE", help="reported positions to check and draw")
+    _line_options(map_)
+    map_.add_argument(
+        "--side", choices=("both", "left", "right"), default="both", help="side of the zones"
+    )
+    map_.add_argument(
+        "--zones", metavar="FILE", help="draw these zones (a file or zone set) instead"
+    )
+    map_.add_argument("--scenario", metavar="NAME", help="colour positions by this scenario")
+    map_.add_argument(
+        "--basemap",
+        default="offline",
+        choices=("offline", "osm", "imagery", "topo"),
+        help="offline vector basemap (default) or online tiles",
+    )
+    map_.add_argument("--figure", metavar="FILE", help="also write a static .png/.svg/.pdf")
+    map_.add_argument("--out", required=True, help="the HTML file to write")
+    map_.set_defaults(handler=_cmd_map)
+
+    ds = command(
         "datasets",
-        help="list the bundled layers with source, licence and positional accuracy",
-        description=(
-            "List the bundled layers. Load one in Python with "
-            "geozones.datasets.load(NAME). Accuracy is an honest estimate in metres."
-        ),
+        "list the bundled layers with source, licence and positional accuracy",
+        "List the bundled layers. Load one in Python with geozones.datasets.load(NAME). "
+        "Accuracy is an honest estimate in metres.",
     )
     ds.add_argument("--credits", action="store_true", help="print only the credit line")
     ds.set_defaults(handler=_cmd_datasets)
     return parser
 
 
+def _line_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--line",
+        nargs="+",
+        default=["alpha_line"],
+        metavar="LINE",
+        help=_LINE_HELP + " (default: alpha_line); several lines: the nearest counts",
+    )
+    sub.add_argument(
+        "--km", nargs="+", type=float, default=[5.0, 20.0, 60.0], help="thresholds (km)"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import pandas as pd
+
+    from geozones import checks, examples, maps
+    from geozones.positions import read_positions, save_positions
+    from geozones.zones import build_zones, save_zones
+
+    out = _out_dir(args.out)
+    with _Progress(6, "demo") as progress:
+        progress.step("building the zones on the Syrian side of the Alpha line")
+        zones = build_zones("alpha_line", (5, 20, 60), side="left")
+        progress.step("reading the bundled reports")
+        claims = read_positions(examples.reported_positions_path())
+        events = read_positions(datasets.data_dir() / "events" / _UCDP_FILE)
+        positions = pd.concat(
+            [claims.assign(dataset="2018 claims"), events.assign(dataset="UCDP GED")],
+            ignore_index=True,
+        )
+        positions = gpd.GeoDataFrame(positions, geometry="geometry", crs=4326)
+        progress.step("checking them against the line and the scenarios")
+        scenarios = list(checks.bundled_scenarios())
+        results = checks.check_positions(positions, "alpha_line", scenarios=scenarios)
+        progress.step("drawing the offline map")
+        lines = _lines(["alpha_line", "bravo_line"])
+        m = maps.zone_map(zones, results, lines, scenario="israel_60km_2018")
+        maps.save_map(m, out / "map.html")
+        progress.step("writing results.gpkg")
+        save_zones(zones, out / "results.gpkg", layer="zones")
+        save_positions(results, out / "results.gpkg", layer="positions")
+        progress.step("writing results.csv")
+        save_positions(results, out / "results.csv")
+    _print_summary(results)
+    print()
+    print(f"zones: {len(zones)} bands on the Syrian side of the Alpha line (5, 20, 60 km)")
+    print(f"wrote {out / 'map.html'}  (opens offline in any browser)")
+    print(f"wrote {out / 'results.gpkg'}  (layers: zones, positions)")
+    print(f"wrote {out / 'results.csv'}  ({len(results)} rows, one per input row)")
+    return EXIT_OK
+
+
+_UCDP_FILE = "ucdp_ged_syria_south_2017_2018.csv"
+
+
+def _cmd_zones(args: argparse.Namespace) -> int:
+    from geozones.zones import ZONE_SETS, build_zone_set, build_zones, save_zones
+
+    with _Progress(2, "zones") as progress:
+        progress.step(f"building zones around {args.line}")
+        if args.line in ZONE_SETS:
+            zones = build_zone_set(args.line, tolerance_m=args.tolerance)
+        else:
+            zones = build_zones(
+                _line_arg(args.line),
+                args.km,
+                side=args.side,
+                clip=_clip_arg(args.clip),
+                tolerance_m=args.tolerance,
+            )
+        progress.step(f"writing {args.out}")
+        save_zones(zones, args.out)
+    print(_format_table(_zones_table(zones)))
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from geozones import checks
+    from geozones.positions import read_positions, save_positions
+
+    steps = 3 + bool(args.map)
+    with _Progress(steps, "check") as progress:
+        progress.step(f"reading {args.positions}")
+        positions = read_positions(args.positions)
+        progress.step(f"measuring {len(positions):,} positions")
+        results = checks.check_positions(
+            positions,
+            _lines(args.line),
+            args.km,
+            scenarios=args.scenario or None,
+            line_accuracy=args.line_accuracy,
+            default_uncertainty_m=args.uncertainty,
+        )
+        progress.step(f"writing {args.out}")
+        save_positions(results, args.out)
+        if args.map:
+            from geozones import maps
+            from geozones.zones import build_zones
+
+            progress.step(f"drawing {args.map}")
+            zones = build_zones(_single_line(args.line), args.km)
+            scenario = args.scenario[0] if args.scenario else None
+            maps.save_map(
+                maps.zone_map(zones, results, _lines(args.line), scenario=scenario), args.map
+            )
+    _print_summary(results)
+    print(f"wrote {args.out}" + (f" and {args.map}" if args.map else ""))
+    breaches = _breaches(results)
+    if args.fail_on_breach and breaches:
+        print(f"geozones: {breaches} breach(es) found", file=sys.stderr)
+        return EXIT_BREACH
+    return EXIT_OK
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from geozones import checks, maps
+    from geozones.zones import ZONE_SETS, build_zone_set, build_zones
+
+    steps = 2 + bool(args.positions) + bool(args.figure)
+    with _Progress(steps, "map") as progress:
+        progress.step("building the zones")
+        if args.zones in ZONE_SETS:
+            zones = build_zone_set(args.zones)
+        elif args.zones:
+            zones = _read_zones(args.zones)
+        else:
+            zones = build_zones(_single_line(args.line), args.km, side=args.side)
+        results = None
+        if args.positions:
+            progress.step(f"checking {args.positions}")
+            results = checks.check_positions(
+                args.positions,
+                _lines(args.line),
+                args.km,
+                scenarios=[args.scenario] if args.scenario else None,
+            )
+        progress.step(f"drawing {args.out}")
+        lines = _lines(args.line)
+        m = maps.zone_map(zones, results, lines, scenario=args.scenario, basemap=args.basemap)
+        maps.save_map(m, args.out, offline=args.basemap == "offline")
+        if args.figure:
+            progress.step(f"drawing {args.figure}")
+            fig = maps.plot_zones(zones, results, lines, path=args.figure)
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+    print(f"wrote {args.out}" + (f" and {args.figure}" if args.figure else ""))
+    return EXIT_OK
+
+
 def _cmd_datasets(args: argparse.Namespace) -> int:
     if args.credits:
         print(datasets.attribution())
-        return 0
+        return EXIT_OK
     table = datasets.layers()[["name", "kind", "licence", "accuracy_m", "valid_from", "source"]]
     table = table.rename(columns={"accuracy_m": "accuracy (m)", "valid_from": "in force from"})
     table["accuracy (m)"] = table["accuracy (m)"].map("{:,.0f}".format)
@@ -69,7 +395,90 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     print()
     print(datasets.attribution())
     print("Full provenance: data/SOURCES.md (geozones.datasets.data_dir() / 'SOURCES.md').")
-    return 0
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def _line_arg(text: str):
+    """A bundled layer name stays a name; anything else must be a file."""
+    if text in datasets.names():
+        return text
+    if not os.path.exists(text):
+        lines = [n for n in datasets.names() if datasets.info(n).kind == "line"]
+        msg = f"{text}: no such file, and not a bundled line ({', '.join(lines)})"
+        raise InputError(msg)
+    return Path(text)
+
+
+def _lines(texts: Sequence[str]):
+    """The lines as one GeoDataFrame (``name``, dates, accuracy), for checks and maps."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geozones.checks import _lines_table
+
+    tables = [_lines_table(_line_arg(t)) for t in texts]
+    return gpd.GeoDataFrame(pd.concat(tables, ignore_index=True), geometry="geometry", crs=4326)
+
+
+def _single_line(texts: Sequence[str]):
+    """Zones need one line: the first given (its parts merged)."""
+    return _line_arg(texts[0])
+
+
+def _clip_arg(text: str | None):
+    if text is None or not os.path.exists(text):
+        return text
+    import geopandas as gpd
+
+    return gpd.read_file(text, engine="pyogrio")
+
+
+def _read_zones(path: str):
+    import geopandas as gpd
+
+    if not os.path.exists(path):
+        msg = f"{path}: no such file, and not a bundled zone set"
+        raise InputError(msg)
+    zones = gpd.read_file(path, engine="pyogrio")
+    return zones.to_crs(4326) if zones.crs is not None else zones.set_crs(4326)
+
+
+def _out_dir(text: str) -> Path:
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"{out}: cannot create the output folder ({exc.strerror})"
+        raise InputError(msg) from exc
+    return out
+
+
+def _zones_table(zones):
+    table = zones[["band", "area_km2", "n_vertices"]].copy() if "band" in zones else zones
+    if "area_km2" in table:
+        table["area_km2"] = table["area_km2"].map("{:,.1f}".format)
+    return table.drop(columns="geometry", errors="ignore")
+
+
+def _print_summary(results) -> None:
+    from geozones.checks import summarize
+
+    usable = int((results["error"] == "").sum())
+    print(
+        f"{len(results):,} rows: {usable:,} checked, {len(results) - usable:,} could not be "
+        "used (see their 'error' column)"
+    )
+    print(_format_table(summarize(results)))
+
+
+def _breaches(results) -> int:
+    columns = [c for c in results.columns if str(c).startswith("scenario_")]
+    return int(sum((results[c].astype(str) == "breach").sum() for c in columns))
 
 
 def _format_table(table) -> str:
@@ -80,6 +489,37 @@ def _format_table(table) -> str:
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
     ]
     return "\n".join(lines)
+
+
+class _Progress:
+    """A progress bar over a command's steps on standard error, only on a terminal."""
+
+    def __init__(self, total: int, name: str):
+        self.total, self.name, self.bar, self.done = total, name, None, -1
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, desc=self.name, unit="step", leave=False)
+        return self
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        if self.bar is not None:
+            if self.done:
+                self.bar.update(1)
+            self.bar.set_description(f"{self.name}: {what}")
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.update(self.total - self.bar.n)
+            self.bar.close()
+
+
+# --------------------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------------------
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,11 +538,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help()
-        return 0
+        return EXIT_OK
     try:
         return args.handler(args)
-    except GeozonesError as exc:
+    except KeyboardInterrupt:
+        print("geozones: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (GeozonesError, OSError) as exc:
         if args.debug:
             raise
-        print(f"geozones: error: {exc}", file=sys.stderr)
-        return 1
+        print(f"geozones: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:  # a bug: say so, briefly
+        if args.debug:
+            raise
+        print(
+            f"geozones: internal error: {type(exc).__name__}: {_one_line(exc)} "
+            "(rerun with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

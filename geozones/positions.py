@@ -884,12 +884,15 @@ _WRITERS = {
 }
 
 
-def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
+def save_positions(
+    positions: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None
+) -> None:
     """Write positions or check results, every row kept, by the file's extension.
 
     ``.csv`` writes lon/lat columns and no geometry; ``.gpkg`` / ``.geojson`` / ``.kml``
     write points, with an empty geometry for rows that could not be used (their ``error``
-    says why). An existing file is replaced.
+    says why). An existing file is replaced; with `layer` (GeoPackage only) just that
+    layer is.
 
     Examples
     --------
@@ -904,7 +907,10 @@ def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None
     if suffix not in _WRITERS:
         msg = f"{path}: unknown extension; use one of {', '.join(_WRITERS)}"
         raise InputError(msg)
-    if os.path.exists(path):
+    if layer is not None and suffix != ".gpkg":
+        msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
+        raise InputError(msg)
+    if layer is None and os.path.exists(path):
         os.remove(path)
     out = positions.copy()
     for column in out.columns:
@@ -932,7 +938,7 @@ def save_positions(positions: gpd.GeoDataFrame, path: str | os.PathLike) -> None
     if suffix == ".kml":
         out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
         out["description"] = out.get(ERROR, pd.Series([""] * len(out))).astype(str)
-    out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio")
+    out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio", layer=layer)
 
 
 def _write_csv(table: pd.DataFrame, path: str) -> None:

@@ -737,11 +737,14 @@ def build_zone_set(name: str, *, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
 _DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "LIBKML"}
 
 
-def save_zones(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
+def save_zones(
+    zones: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None
+) -> None:
     """Write zones to GeoPackage, GeoJSON or KML, chosen by the file's extension.
 
     Every attribute is kept (KML as ExtendedData, which Google Earth shows). The file is
-    replaced if it exists.
+    replaced if it exists; with `layer` (GeoPackage only) just that layer is, so several
+    results can share one file.
 
     Examples
     --------
@@ -756,8 +759,7 @@ def save_zones(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
     if suffix not in _DRIVERS:
         msg = f"{path}: unknown extension; use one of {', '.join(_DRIVERS)}"
         raise InputError(msg)
-    if os.path.exists(path):
-        os.remove(path)
+    _replace(path, suffix, layer)
     out = zones.copy()
     for column in out.columns:
         if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
@@ -773,4 +775,13 @@ def save_zones(zones: gpd.GeoDataFrame, path: str | os.PathLike) -> None:
             f"BRUSH(fc:{palette[min(r, 3)]}80);PEN(c:#7f0000,w:1.5px)"
             for r in np.broadcast_to(rank, len(out))
         ]
-    out.to_file(path, driver=_DRIVERS[suffix], engine="pyogrio")
+    out.to_file(path, driver=_DRIVERS[suffix], engine="pyogrio", layer=layer)
+
+
+def _replace(path: str, suffix: str, layer: str | None) -> None:
+    """Remove an existing output file, unless only one layer of a GeoPackage is written."""
+    if layer is not None and suffix != ".gpkg":
+        msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
+        raise InputError(msg)
+    if layer is None and os.path.exists(path):
+        os.remove(path)

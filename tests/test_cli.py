@@ -1,8 +1,12 @@
 import subprocess
 import sys
 
+import geopandas as gpd
+import pandas as pd
+import pytest
+
 import geozones as gz
-from geozones.cli import main
+from geozones.cli import EXIT_BREACH, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
 
 
 def test_help_teaches_and_exits_zero(capsys):
@@ -53,3 +57,77 @@ def test_module_entry_point_runs_as_a_subprocess():
     )
     assert done.returncode == 0, done.stderr
     assert "OpenStreetMap" in done.stdout
+
+
+# --------------------------------------------------------------------------------------
+# zones / check
+# --------------------------------------------------------------------------------------
+
+
+def test_zones_writes_the_bands_and_prints_their_areas(tmp_path, capsys):
+    out = tmp_path / "syrian_side.gpkg"
+    assert (
+        main(["zones", "alpha_line", "--km", "5", "20", "--side", "left", "--out", str(out)]) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "0–5 km" in printed and "5–20 km" in printed and str(out) in printed
+    zones = gpd.read_file(out)
+    assert zones["band"].tolist() == ["0–5 km", "5–20 km"]
+    assert (zones["side"] == "left").all()
+    expected = gz.build_zones("alpha_line", (5, 20), side="left")
+    assert zones["area_km2"].to_numpy() == pytest.approx(expected["area_km2"].to_numpy())
+
+
+def test_zones_takes_a_bundled_zone_set_and_a_file_of_lines(tmp_path):
+    out = tmp_path / "aol.geojson"
+    assert main(["zones", "areas_of_limitation_1974", "--out", str(out)]) == EXIT_OK
+    assert len(gpd.read_file(out)) == 6  # 3 bands on each side
+    line_file = tmp_path / "contact.geojson"
+    gz.datasets.load("bravo_line").to_file(line_file)
+    out = tmp_path / "contact_zones.kml"
+    assert main(["zones", str(line_file), "--km", "5", "--out", str(out)]) == EXIT_OK
+    assert out.read_text().count("<Placemark") == 1
+
+
+def test_check_keeps_every_row_and_fails_on_breach_when_asked(tmp_path, capsys):
+    src = tmp_path / "reports.csv"
+    src.write_text(
+        "actor,lat,lon\nHezbollah,33.18,35.89\nIRGC,not a number,35.9\nRussian MP,32.0,36.9\n"
+    )
+    out = tmp_path / "results.csv"
+    argv = ["check", str(src), "--scenario", "israel_60km_2018", "--out", str(out)]
+    assert main(argv) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "3 rows: 2 checked, 1 could not be used" in printed
+    results = pd.read_csv(out, keep_default_na=False)
+    assert results["row"].tolist() == [2, 3, 4]  # spreadsheet rows: the header is row 1
+    assert results.loc[1, "error"] != "" and results.loc[0, "error"] == ""
+    assert results.loc[0, "scenario_israel_60km_2018"] == "breach"
+    assert main([*argv, "--fail-on-breach"]) == EXIT_BREACH
+
+
+def test_errors_are_one_clear_line_and_debug_shows_the_traceback(tmp_path, capsys):
+    missing = tmp_path / "nope.csv"
+    assert main(["check", str(missing), "--out", str(tmp_path / "r.csv")]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert err.startswith("geozones: error: ") and "nope.csv" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    bad = ["zones", "alpha_line", "--km", "-5", "--out", str(tmp_path / "z.gpkg")]
+    assert main(bad) == EXIT_REFUSED
+    assert "positive" in capsys.readouterr().err
+    with pytest.raises(gz.GeozonesError):
+        main([*bad, "--debug"])
+    with pytest.raises(gz.GeozonesError):
+        main(["--debug", *bad])
+    assert main(["zones", "nosuch_line", "--out", str(tmp_path / "z.gpkg")]) == EXIT_REFUSED
+    assert "not a bundled line" in capsys.readouterr().err
+    assert main(["zones", "alpha_line"]) == EXIT_USAGE  # --out is required
+
+
+def test_every_command_has_help_with_examples(capsys):
+    for command in ("demo", "zones", "check", "map", "datasets"):
+        assert main([command, "--help"]) == 0
+        text = capsys.readouterr().out
+        assert f"usage: geozones {command}" in text
+        if command != "datasets":
+            assert "example" in text
