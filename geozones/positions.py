@@ -941,8 +941,15 @@ def save_positions(
     out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio", layer=layer)
 
 
+_CSV_PIECE_ROWS = 200_000  # rows formatted per task when writing large CSV files
+
+
 def _write_csv(table: pd.DataFrame, path: str) -> None:
-    """Write CSV with pyarrow (several times faster than pandas for large tables)."""
+    """Write CSV with pyarrow (several times faster than pandas for large tables).
+
+    Large tables are formatted in pieces on two threads (arrow releases the GIL) and
+    written in order, the header once.
+    """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
@@ -950,7 +957,22 @@ def _write_csv(table: pd.DataFrame, path: str) -> None:
         arrow = pa.Table.from_pandas(table, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: write text
         arrow = pa.Table.from_pandas(table.astype(str), preserve_index=False)
-    pa_csv.write_csv(arrow, path, write_options=pa_csv.WriteOptions(quoting_style="needed"))
+
+    def piece(start: int) -> pa.Buffer:
+        sink = pa.BufferOutputStream()
+        options = pa_csv.WriteOptions(quoting_style="needed", include_header=start == 0)
+        pa_csv.write_csv(arrow.slice(start, _CSV_PIECE_ROWS), sink, write_options=options)
+        return sink.getvalue()
+
+    starts = list(range(0, max(len(arrow), 1), _CSV_PIECE_ROWS))
+    with open(path, "wb") as out, ThreadPoolExecutor(max_workers=2) as pool:
+        pending = [pool.submit(piece, start) for start in starts[:2]]
+        for k in range(len(starts)):  # in order, with at most two pieces formatted ahead
+            buffer = pending[k].result()
+            if k + 2 < len(starts):
+                pending.append(pool.submit(piece, starts[k + 2]))
+            out.write(buffer)
+            pending[k] = None
 
 
 def _cell_text(value) -> object:

@@ -230,3 +230,17 @@ def test_writers_keep_every_row_with_its_error(tmp_path, suffix):
         assert back["row"].tolist() == checked["row"].tolist()
         errors = back["error"].fillna("").tolist()
         assert errors == checked["error"].tolist()
+
+
+def test_large_csv_is_written_in_pieces_in_order_with_one_header(tmp_path, monkeypatch):
+    import geozones.positions as positions_module
+
+    monkeypatch.setattr(positions_module, "_CSV_PIECE_ROWS", 7)
+    table = pd.DataFrame({"lat": 33 + np.arange(50) / 100, "lon": 35.8, "actor": "a,b"})
+    out = tmp_path / "pieces.csv"
+    gz.save_positions(gz.read_positions(table), out)
+    back = pd.read_csv(out, keep_default_na=False)
+    assert back["row"].tolist() == list(range(2, 52))  # spreadsheet rows, header first
+    assert back["lat"].tolist() == pytest.approx(table["lat"].tolist())
+    assert (back["actor"] == "a,b").all()
+    assert out.read_text().count("actor") == 1
