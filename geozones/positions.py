@@ -704,8 +704,8 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
             DATE: _dates(table, note, text),
             SOURCE: _first_text(table, _SOURCE_NAMES, text),
             URL: _first_text(table, _URL_NAMES, text),
-            ERROR: error.astype(str),
-            NOTE: note.astype(str),
+            ERROR: error,  # already text: no numpy round trip
+            NOTE: note,
         }
     )
     # originals sharing a standard column's name stay as src_<name>, unless the standard
@@ -736,8 +736,12 @@ def _written_precision_m(lat_t: pd.Series, lon_t: pd.Series, lat: np.ndarray) ->
     """Half a unit of the last decimal written, in metres (the larger of the two axes)."""
 
     def decimals(text: pd.Series) -> np.ndarray:
-        dot = text.str.replace(",", ".", regex=False).str.find(".").to_numpy(dtype=float)
-        length = text.str.len().to_numpy(dtype=float)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pc.replace_substring(pa.array(text.array, type=pa.string()), ",", ".")
+        dot = pc.find_substring(arr, ".").to_numpy(zero_copy_only=False).astype(float)
+        length = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(float)
         return np.where(dot >= 0, length - dot - 1, 0.0)
 
     half_lat = 0.5 * 10.0 ** -decimals(lat_t) * _M_PER_DEG
@@ -851,11 +855,30 @@ def _actor(table, text) -> pd.Series:
     return _first_text(table, _ACTOR_NAMES, text)
 
 
+def _iso_dates(written: pd.Series) -> pd.Series | None:
+    """Plain ``YYYY-MM-DD`` dates (or empty) parsed by arrow; None when any cell is not one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(written.array, type=pa.string())
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    try:
+        days = pc.cast(arr, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if pc.any(pc.not_equal(pc.cast(days, pa.string()), arr)).as_py():
+        return None  # written some other way ("2018-1-2"): let pandas read it
+    values = days.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(values, index=written.index)
+
+
 def _dates(table, note, text) -> pd.Series:
     written = _first_text(table, _DATE_NAMES, text)
     if (written == "").all():
         return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
-    parsed = pd.to_datetime(written, errors="coerce", format="ISO8601")
+    parsed = _iso_dates(written)
+    if parsed is None:
+        parsed = pd.to_datetime(written, errors="coerce", format="ISO8601")
     retry = parsed.isna() & (written != "")
     if retry.any():
         with warnings.catch_warnings():
