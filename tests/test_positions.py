@@ -244,3 +244,18 @@ def test_large_csv_is_written_in_pieces_in_order_with_one_header(tmp_path, monke
     assert back["lat"].tolist() == pytest.approx(table["lat"].tolist())
     assert (back["actor"] == "a,b").all()
     assert out.read_text().count("actor") == 1
+
+
+def test_iso_dates_are_parsed_and_impossible_ones_noted_not_rolled_over():
+    table = pd.DataFrame(
+        {
+            "lat": ["33.1"] * 4,
+            "lon": ["35.8"] * 4,
+            "date": ["2018-02-30", "2018-01-05", "", "5/1/2018"],
+        }
+    )
+    got = gz.read_positions(table)
+    assert got["date"].iloc[1] == pd.Timestamp("2018-01-05")
+    assert pd.isna(got["date"].iloc[0]) and "2018-02-30" in got["note"].iloc[0]
+    assert pd.isna(got["date"].iloc[2]) and got["note"].iloc[2] == ""
+    assert got["date"].iloc[3] == pd.Timestamp("2018-01-05")  # day first, as most reports
