@@ -20,6 +20,8 @@ from geozones.geodesy import (
     side_of_line,
 )
 from geozones.io import read_lines
+from geozones.maps import save_map, zone_map
+from geozones.plot import plot_zones
 from geozones.positions import read_positions, save_positions
 from geozones.zones import (
     build_zone_set,
@@ -49,10 +51,13 @@ __all__ = [
     "geodesic_distance",
     "load_territory",
     "locate_on_line",
+    "plot_zones",
     "read_lines",
     "read_positions",
+    "save_map",
     "save_positions",
     "save_zones",
     "side_of_line",
     "summarize",
+    "zone_map",
 ]

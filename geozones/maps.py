@@ -1,0 +1,1057 @@
+"""Leaflet maps of zones, lines and positions that open offline and never run their data.
+
+:func:`zone_map` draws bands, lines and positions onto a :class:`folium.Map`, and calls stack
+onto the same map with ``m=``. :func:`save_map` writes it as one self-contained HTML file.
+
+What makes these maps different from folium's defaults:
+
+- **Offline.** Leaflet 1.9 (from the XStatic-Leaflet package) and geozones' own small
+  scripts and styles (``geozones/_web``) are inlined into the page, with Leaflet's images as
+  data URIs. Nothing comes from a CDN: folium's jQuery, Bootstrap and Font Awesome links are
+  removed from the map. This is a property of the map object, so the map that JupyterLab
+  shows inline is offline too. The default basemap is vector: the bundled countries and sea,
+  governorates and districts, towns, the Golan Heights, the Area of Separation and Mount
+  Hermon. Online tiles (``basemap="osm"``, ``"imagery"``, ``"topo"``) are an option.
+- **Safe.** Every string from the data is HTML-escaped in Python before it reaches the page,
+  data travels inside ``<script>`` as JSON with ``<``, ``>`` and ``&`` escaped, and a URL
+  becomes a link only if it is http(s).
+- **Complete.** A legend (which also counts the rows that could not be mapped), a layer
+  control, a scale bar, a geodesic measure tool, the cursor's coordinates in decimal degrees
+  and MGRS, a draw tool that exports lines as GeoJSON for :func:`geozones.read_lines`, a
+  date filter for dated positions and the data's attribution.
+- **Scalable.** Positions are drawn as circle markers on one canvas, with tooltips and
+  popups built on demand from column-wise, dictionary-encoded data.
+
+Examples
+--------
+>>> import geozones as gz
+>>> m = gz.zone_map(gz.build_zones("alpha_line", (5, 20)), lines="alpha_line")
+>>> html = m.get_root().render()
+>>> "cdn.jsdelivr.net" in html, "geozones.map(" in html
+(False, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geozones import datasets
+from geozones.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import folium
+
+__all__ = [
+    "BAND_COLOURS",
+    "BASEMAPS",
+    "GOLAN_CENTRE",
+    "STATE_COLOURS",
+    "remote_references",
+    "save_map",
+    "zone_map",
+]
+
+#: Where a map with nothing to fit opens: (lat, lon) of the Golan, as Leaflet wants it.
+GOLAN_CENTRE = (33.0, 35.85)
+
+#: Sequential band palette, innermost (darkest) first: ColorBrewer YlOrRd.
+BAND_COLOURS = ("#99000d", "#d7301f", "#f16913", "#fd8d3c", "#fdae6b", "#fed976")
+#: Colour of positions beyond every threshold, and of positions that carry no band.
+BEYOND_COLOUR = "#6e6e6e"
+#: Fill colour of positions by scenario outcome.
+STATE_COLOURS = {
+    "breach": "#d7191c",
+    "uncertain": "#fdae61",
+    "compliant": "#1a9641",
+    "other side": "#2b83ba",
+    "not restricted": "#bdbdbd",
+}
+_LINE_STYLES = {
+    "alpha_line": ("#111111", None, "Alpha line"),
+    "bravo_line": ("#1f4e9c", "8 5", "Bravo line"),
+    "ceasefire_line_1974": ("#6a3d9a", "2 4", "1974 ceasefire line (Natural Earth)"),
+    "undof_limit_ne": ("#1f78b4", "8 5", "UNDOF limit (Natural Earth)"),
+}
+_LINE_COLOURS = ("#111111", "#1f4e9c", "#6a3d9a", "#b15928", "#33a02c", "#e7298a")
+
+#: Online tile layers: name -> (title, URL template, attribution HTML, max zoom).
+BASEMAPS: dict[str, tuple[str, str, str, int]] = {
+    "osm": (
+        "OpenStreetMap",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        19,
+    ),
+    "imagery": (
+        "Imagery (Esri)",
+        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/"
+        "{z}/{y}/{x}",
+        "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics and the GIS User Community",
+        18,
+    ),
+    "topo": (
+        "Topographic (OpenTopoMap)",
+        "https://tile.opentopomap.org/{z}/{x}/{y}.png",
+        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors, '
+        'SRTM | style © <a href="https://opentopomap.org">OpenTopoMap</a> (CC BY-SA)',
+        17,
+    ),
+}
+
+_WEB = Path(__file__).parent / "_web"
+# folium's header links to CDNs, by the names folium gives them.
+_FOLIUM_CDN_NAMES = (
+    "leaflet",
+    "jquery",
+    "bootstrap",
+    "awesome_markers",
+    "leaflet_css",
+    "bootstrap_css",
+    "glyphicons_css",
+    "awesome_markers_font_css",
+    "awesome_markers_css",
+    "awesome_rotate_css",
+)
+_ATTRIBUTION_LINKS = {
+    datasets.ATTRIBUTION_OSM: "https://www.openstreetmap.org/copyright",
+    datasets.ATTRIBUTION_NATURAL_EARTH: "https://www.naturalearthdata.com",
+    datasets.ATTRIBUTION_GEONAMES: "https://www.geonames.org",
+}
+_TEXT_COLUMNS = ("actor", "place", "source", "url", "side", "location_method")
+_EPOCH = np.datetime64("1970-01-01", "D")
+_MANY_POSITIONS = 2000  # above this, uncertainty circles start hidden
+
+
+# ------------------------------------------------------------------------ safe output
+
+
+def _escape(value: Any) -> str:
+    """HTML-escape a value from the data (quotes included); None and NaN become ""."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _http_url(value: Any) -> str:
+    """Return `value` escaped for an ``href`` if it is an absolute http(s) URL, else ""."""
+    text = "" if value is None or value is pd.NA else str(value).strip()
+    if not text or any(c.isspace() or ord(c) < 32 for c in text):
+        return ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return html.escape(text, quote=True)
+
+
+_JSON_ESCAPES = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def _js(obj: Any) -> str:
+    """Serialise `obj` as JSON that is safe inside an HTML ``<script>`` element."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.translate(_JSON_ESCAPES)
+
+
+def _js_raw(text: str) -> str:
+    """Make already serialised JSON `text` safe inside an HTML ``<script>`` element."""
+    return text.translate(_JSON_ESCAPES)
+
+
+# ------------------------------------------------------------------------ the assets
+
+
+def _data_uri(path: Path, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _inline_script(text: str, what: str) -> str:
+    if re.search(r"</script", text, re.IGNORECASE):  # pragma: no cover - packaged files
+        msg = f"{what} contains '</script' and cannot be inlined"
+        raise InputError(msg)
+    return f"<script>{text}</script>"
+
+
+def _inline_style(text: str, what: str) -> str:
+    if re.search(r"</style", text, re.IGNORECASE):  # pragma: no cover - packaged files
+        msg = f"{what} contains '</style' and cannot be inlined"
+        raise InputError(msg)
+    return f"<style>{text}</style>"
+
+
+@cache
+def _assets_html() -> str:
+    """Leaflet and geozones' scripts and styles, inline, with images as data URIs."""
+    import xstatic.pkg.leaflet as xleaflet
+
+    base = Path(xleaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S*\s*$", "", js)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    images = {
+        name: _data_uri(base / "images" / name, "image/png")
+        for name in (
+            "layers.png",
+            "layers-2x.png",
+            "marker-icon.png",
+            "marker-icon-2x.png",
+            "marker-shadow.png",
+        )
+    }
+    for name, uri in images.items():
+        css = css.replace(f"url(images/{name})", f'url("{uri}")')
+    icons = (
+        'L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions('
+        + _js(
+            {
+                "iconUrl": images["marker-icon.png"],
+                "iconRetinaUrl": images["marker-icon-2x.png"],
+                "shadowUrl": images["marker-shadow.png"],
+            }
+        )
+        + ");"
+    )
+    own_js = (_WEB / "geozones.js").read_text(encoding="utf-8")
+    own_css = (_WEB / "geozones.css").read_text(encoding="utf-8")
+    version = getattr(xleaflet, "VERSION", "1.9")
+    return "\n".join(
+        [
+            f"<!-- Leaflet {version} (BSD-2-Clause, from XStatic-Leaflet) and geozones, inline -->",
+            _inline_style(css, "leaflet.css"),
+            _inline_script(js, "leaflet.js"),
+            _inline_script(icons, "icons"),
+            _inline_style(own_css, "geozones.css"),
+            _inline_script(own_js, "geozones.js"),
+        ]
+    )
+
+
+def _elements():
+    """Create the branca/folium element classes (folium is imported only when needed)."""
+    from branca.element import Element, MacroElement
+    from folium.template import Template
+
+    class OfflineAssets(MacroElement):
+        """Inline Leaflet and geozones into the page header, replacing folium's CDN links."""
+
+        _template = Template("")
+
+        def render(self, **kwargs):
+            figure = self.get_root()
+            for name in _FOLIUM_CDN_NAMES:
+                figure.header._children.pop(name, None)
+            figure.header.add_child(Element(_assets_html()), name="geozones_assets", index=0)
+            super().render(**kwargs)
+
+    class Call(MacroElement):
+        """One call of the geozones map runtime: ``geozones.map(m, options).method(args)``."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "geozones.map({{ this._parent.get_name() }}, {{ this.options }})"
+            ".{{ this.method }}({{ this.args }});\n"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, method: str, *args: str, options: str = "{}"):
+            super().__init__()
+            self._name = "GeozonesCall"
+            self.method = method
+            self.args = ", ".join(args)
+            self.options = options
+
+    return OfflineAssets, Call
+
+
+def _make_offline(m: folium.Map) -> None:
+    """Make `m` render with inline Leaflet and no CDN links (idempotent)."""
+    m.default_js = []
+    m.default_css = []
+    if not getattr(m, "_geozones_offline", False):
+        offline_assets, _ = _elements()
+        m.add_child(offline_assets(), name="geozones_assets")
+        m._geozones_offline = True
+
+
+def _call(m: folium.Map, method: str, *args: str) -> None:
+    _, call = _elements()
+    m.add_child(call(method, *args, options=getattr(m, "_geozones_options", "{}")))
+
+
+# ------------------------------------------------------------------------- geometry
+
+
+def _to_4326(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        return gdf.to_crs(4326)
+    return gdf
+
+
+def _feature_collection(geoms: Iterable, props: Sequence[dict], *, decimals: int = 6) -> str:
+    """GeoJSON FeatureCollection text of `geoms` with coordinates rounded to `decimals`."""
+    geoms = np.asarray(list(geoms), dtype=object)
+    geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
+    texts = shapely.to_geojson(geoms)
+    features = [
+        f'{{"type":"Feature","properties":{_js(p)},"geometry":{g}}}'
+        for g, p in zip(texts, props, strict=True)
+        if g is not None
+    ]
+    return _js_raw('{"type":"FeatureCollection","features":[' + ",".join(features) + "]}")
+
+
+def _bbox(geoms) -> list[float] | None:
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if not geoms:
+        return None
+    x0, y0, x1, y1 = shapely.total_bounds(np.asarray(geoms, dtype=object))
+    return [float(x0), float(y0), float(x1), float(y1)]
+
+
+def _union_bbox(*boxes) -> list[float] | None:
+    boxes = [b for b in boxes if b is not None]
+    if not boxes:
+        return None
+    a = np.asarray(boxes)
+    return [float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())]
+
+
+# --------------------------------------------------------------------------- legend
+
+
+def _swatch(colour: str, *, kind: str = "swatch", opacity: float = 1.0, dash: str | None = None):
+    if kind == "stroke":
+        style = f"border-top-color:{colour};" + ("border-top-style:dashed;" if dash else "")
+        return f'<span class="gz-stroke" style="{style}"></span>'
+    rgba = _rgba(colour, opacity)
+    return f'<span class="gz-{kind}" style="background:{rgba}"></span>'
+
+
+def _rgba(colour: str, opacity: float) -> str:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{opacity:g})"
+
+
+def _legend_row(swatch: str, label_html: str, count_html: str = "") -> str:
+    count = f'<span class="gz-count">{count_html}</span>' if count_html else ""
+    return f'<div class="gz-row">{swatch}<span>{label_html}</span>{count}</div>'
+
+
+def _band_palette(k: int) -> list[str]:
+    """`k` colours from :data:`BAND_COLOURS`, spread evenly, innermost (darkest) first."""
+    if k <= 0:
+        return []
+    if k == 1:
+        return [BAND_COLOURS[1]]
+    idx = np.round(np.linspace(0, len(BAND_COLOURS) - 1, k)).astype(int)
+    return [BAND_COLOURS[i] for i in idx]
+
+
+# -------------------------------------------------------------------------- basemap
+
+
+@cache
+def _basemap_payload() -> str:
+    """The offline vector basemap as a JSON payload for ``geozones.map(m).basemap``."""
+    countries = datasets.load("countries")
+    land = shapely.union_all(countries.geometry.to_numpy())
+    frame = shapely.box(*countries.total_bounds)
+    x0, y0, x1, y1 = countries.total_bounds
+    sea = shapely.difference(shapely.box(x0 - 4.0, y0, x1, y1), land)  # the sea west of it too
+    governorates = pd.concat(
+        [datasets.load("syria_governorates"), datasets.load("israel_districts")],
+        ignore_index=True,
+    )
+    governorates = governorates[governorates["name"] != "UNDOF"]
+    golan = datasets.load("golan_heights")
+    aos = datasets.load("area_of_separation")
+    layers = [
+        {
+            "name": None,
+            "fc": json.loads(_feature_collection([sea], [{}], decimals=4)),
+            "style": {"stroke": False, "fillColor": "#b9d7ea", "fillOpacity": 1},
+        },
+        {
+            "name": "Countries (Natural Earth)",
+            "fc": json.loads(
+                _feature_collection(countries.geometry, [{}] * len(countries), decimals=4)
+            ),
+            "style": {"color": "#6f6a60", "weight": 1.3, "fillColor": "#f3f0e8", "fillOpacity": 1},
+        },
+        {
+            "name": "Governorates and districts (Natural Earth)",
+            "fc": json.loads(
+                _feature_collection(governorates.geometry, [{}] * len(governorates), decimals=4)
+            ),
+            "style": {"color": "#a89d88", "weight": 0.8, "dashArray": "4 3", "fill": False},
+        },
+        {
+            "name": "Golan Heights (OpenStreetMap)",
+            "fc": json.loads(_feature_collection(golan.geometry, [{}] * len(golan), decimals=5)),
+            "style": {
+                "color": "#8c7a4f",
+                "weight": 1,
+                "dashArray": "2 3",
+                "fillColor": "#e6dcc0",
+                "fillOpacity": 0.8,
+            },
+        },
+        {
+            "name": "UNDOF Area of Separation (OpenStreetMap)",
+            "fc": json.loads(_feature_collection(aos.geometry, [{}] * len(aos), decimals=5)),
+            "style": {
+                "color": "#2d5a96",
+                "weight": 1,
+                "fillColor": "#8fb8e6",
+                "fillOpacity": 0.6,
+            },
+        },
+    ]
+
+    def label(lon, lat, text, cls):
+        return [round(float(lon), 5), round(float(lat), 5), f"<span>{_escape(text)}</span>", cls]
+
+    country_labels = []
+    for name, geom in zip(countries["NAME"], countries.geometry, strict=True):
+        clipped = shapely.intersection(geom, frame)
+        if clipped.is_empty or clipped.area < 0.05:
+            continue
+        p = shapely.point_on_surface(clipped)
+        country_labels.append(label(p.x, p.y, name, "gz-country"))
+    admin_labels = [
+        label(p.x, p.y, name, "gz-admin")
+        for name, p in zip(
+            governorates["name"], shapely.point_on_surface(governorates.geometry), strict=True
+        )
+    ]
+    area_labels = [
+        label(35.66, 33.02, "Golan Heights", "gz-area"),
+    ]
+    towns = datasets.load("towns")
+    capitals = towns["ADM0CAP"].fillna(0).astype(float) > 0
+    town_labels = [
+        label(x, y, name, "gz-town gz-capital" if cap else "gz-town")
+        for name, x, y, cap in zip(
+            towns["NAME"], towns.geometry.x, towns.geometry.y, capitals, strict=True
+        )
+    ]
+    places = datasets.load("gazetteer")
+    pop = pd.to_numeric(places["population"], errors="coerce").fillna(0)
+    near = places.geometry.x.between(35.0, 37.0) & places.geometry.y.between(32.0, 34.2)
+    extra = places[near & (pop >= 10000)]
+    # GeoNames repeats the Natural Earth towns under other spellings: drop those within ~5 km
+    town_xy = np.column_stack([towns.geometry.x, towns.geometry.y])
+    extra_xy = np.column_stack([extra.geometry.x, extra.geometry.y])
+    gap = np.min(np.hypot(*(extra_xy[:, None, :] - town_xy[None, :, :]).transpose(2, 0, 1)), 1)
+    extra = extra[gap > 0.05]
+    place_labels = [
+        label(x, y, name, "gz-town gz-min10")
+        for name, x, y in zip(extra["name"], extra.geometry.x, extra.geometry.y, strict=True)
+    ]
+    peaks = datasets.load("elevation_points")
+    peaks = peaks[peaks["name"].notna()]
+    peak_labels = []
+    for name, elev, x, y in zip(
+        peaks["name"], peaks["elevation"], peaks.geometry.x, peaks.geometry.y, strict=True
+    ):
+        title = f"Mount Hermon ({name})" if name == "Jabal ash Shaykh" else name
+        peak_labels.append(label(x, y, f"▲ {title} {elev:,.0f} m", "gz-peak"))
+    labels = [
+        {"name": "Labels: countries", "items": country_labels},
+        {"name": "Labels: governorates and districts", "items": admin_labels},
+        {"name": None, "items": area_labels},
+        {"name": "Towns (Natural Earth, GeoNames)", "items": town_labels + place_labels},
+        {"name": "Mount Hermon and peaks (Natural Earth)", "items": peak_labels},
+    ]
+    payload = {"background": "#dedbd3", "layers": layers, "labels": labels}
+    return _js(payload)
+
+
+def _attribution_html(extra: Iterable[str] = ()) -> str:
+    parts = []
+    for text in (
+        datasets.ATTRIBUTION_OSM,
+        datasets.ATTRIBUTION_NATURAL_EARTH,
+        datasets.ATTRIBUTION_GEONAMES,
+        *extra,
+    ):
+        if not text or any(text in p for p in parts):
+            continue
+        url = _http_url(_ATTRIBUTION_LINKS.get(text, ""))
+        esc = _escape(text)
+        parts.append(f'<a href="{url}" target="_blank" rel="noopener">{esc}</a>' if url else esc)
+    return "Data: " + "; ".join(parts)
+
+
+# ---------------------------------------------------------------------------- zones
+
+
+def _zones_payload(zones: gpd.GeoDataFrame, name: str | None) -> tuple[list[str], list[float]]:
+    if not isinstance(zones, gpd.GeoDataFrame) or "outer_km" not in zones:
+        msg = (
+            "zones must be a GeoDataFrame from build_zones or build_zone_set, with an "
+            f"'outer_km' column; got {type(zones).__name__}"
+        )
+        raise InputError(msg)
+    zones = _to_4326(zones)
+    outer = pd.to_numeric(zones["outer_km"], errors="coerce").to_numpy(dtype=float)
+    inner = (
+        pd.to_numeric(zones["inner_km"], errors="coerce").to_numpy(dtype=float)
+        if "inner_km" in zones
+        else np.full(len(zones), np.nan)
+    )
+    thresholds = np.unique(outer[np.isfinite(outer)])
+    colours = dict(zip(thresholds.tolist(), _band_palette(len(thresholds)), strict=True))
+    if "band" in zones:
+        labels = zones["band"].astype(str).tolist()
+    elif "label" in zones:
+        labels = zones["label"].astype(str).tolist()
+    else:
+        labels = [f"{a:g}–{b:g} km" for a, b in zip(inner, outer, strict=True)]
+    colour = [colours.get(o, BEYOND_COLOUR) for o in outer.tolist()]
+    props = [{"c": c} for c in colour]
+    fc = _feature_collection(zones.geometry, props)
+    if name is None:
+        for col in ("zone_set", "line"):
+            if col in zones and zones[col].notna().any():
+                name = str(zones[col].dropna().iloc[0])
+                break
+        else:
+            name = "zones"
+    title = f"Zones: {_escape(name)}"
+    fill_opacity = 0.3
+    area = (
+        pd.to_numeric(zones["area_km2"], errors="coerce").to_numpy()
+        if "area_km2" in zones
+        else [np.nan] * len(zones)
+    )
+    rows = [
+        _legend_row(
+            _swatch(c, opacity=fill_opacity + 0.15),
+            _escape(lab),
+            f"{a:,.0f} km²" if np.isfinite(a) else "",
+        )
+        for c, lab, a in zip(colour, labels, area, strict=True)
+    ]
+    legend = f"<h4>{title}</h4>" + "".join(rows)
+    style = {"weight": 1.2, "opacity": 0.9, "fillOpacity": fill_opacity}
+    args = [_js(f"Zones: {_escape(name)}"), fc, _js(style)]
+    return args, legend, _bbox(zones.geometry)
+
+
+# ---------------------------------------------------------------------------- lines
+
+
+def _read_lines_arg(lines) -> gpd.GeoDataFrame:
+    from geozones.io import read_lines
+
+    if isinstance(lines, (str, os.PathLike)) and str(lines) in datasets.names():
+        out = read_lines(datasets.load(str(lines)))
+        out["layer"] = str(lines)
+        return out
+    if isinstance(lines, (str, os.PathLike, gpd.GeoDataFrame, gpd.GeoSeries)):
+        return read_lines(lines)
+    if isinstance(lines, shapely.Geometry):
+        return read_lines(gpd.GeoDataFrame(geometry=[lines], crs=4326))
+    if isinstance(lines, Iterable):
+        parts = [_read_lines_arg(item) for item in lines]
+        if not parts:
+            msg = "lines is an empty list"
+            raise InputError(msg)
+        return pd.concat(parts, ignore_index=True)
+    msg = f"lines must be a bundled line name, a path, a GeoDataFrame or a list; got {lines!r}"
+    raise InputError(msg)
+
+
+def _lines_payload(lines) -> tuple[list[str], str, list[float] | None]:
+    gdf = _read_lines_arg(lines)
+    n = len(gdf)
+    layer = gdf["layer"].astype(str).tolist() if "layer" in gdf else [""] * n
+    names = gdf["name"].astype(str).tolist()
+    props, rows = [], []
+    for i, (lay, name, geom) in enumerate(zip(layer, names, gdf.geometry, strict=True)):
+        colour, dash, short = _LINE_STYLES.get(
+            lay, (_LINE_COLOURS[i % len(_LINE_COLOURS)], None, None)
+        )
+        label = short or (name if len(name) <= 40 else name[:39] + "…")
+        merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
+        at = shapely.line_interpolate_point(merged, (i + 1) / (n + 1), normalized=True)
+        if at is None or at.is_empty:
+            at = shapely.point_on_surface(geom)
+        props.append(
+            {
+                "c": colour,
+                "n": _escape(label),
+                "lx": round(at.x, 6),
+                "ly": round(at.y, 6),
+                "dir": "left" if i % 2 == 0 else "right",
+                **({"d": dash} if dash else {}),
+            }
+        )
+        text = f'<span title="{_escape(name)}">{_escape(label)}</span>'
+        rows.append(_legend_row(_swatch(colour, kind="stroke", dash=dash), text))
+    fc = _feature_collection(gdf.geometry, props)
+    legend = "<h4>Lines</h4>" + "".join(rows)
+    style = {"weight": 3, "opacity": 0.95}
+    return [_js("Lines"), fc, _js(style)], legend, _bbox(gdf.geometry)
+
+
+# ------------------------------------------------------------------------ positions
+
+
+def _scenario_column(positions: pd.DataFrame, scenario: str | None) -> str | None:
+    if scenario is None:
+        return None
+    for col in (scenario, f"scenario_{scenario}"):
+        if col in positions:
+            return col
+    have = [c for c in positions.columns if str(c).startswith("scenario_")]
+    msg = (
+        f"no scenario column {scenario!r} in positions; it has "
+        f"{', '.join(map(str, have)) or 'none'} (run check_positions(..., scenarios=[...]))"
+    )
+    raise InputError(msg)
+
+
+def _text_codes(values: pd.Series, *, url: bool = False) -> tuple[list[int], list[str]]:
+    """Dictionary-encode a text column: codes and the escaped distinct values."""
+    text = values.astype(object).where(values.notna(), "")
+    codes, uniques = pd.factorize(text.astype(str), sort=False)
+    clean = _http_url if url else _escape
+    return codes.tolist(), [clean(u) for u in uniques]
+
+
+def _days(values: pd.Series) -> list[int | None]:
+    """Days since 1970-01-01 of a date column; None where there is no date."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert(None)
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        text = values.astype(object).where(values.notna(), None)
+        values = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    arr = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    ok = ~np.isnat(arr)
+    out = np.where(ok, (arr - _EPOCH).astype("int64", copy=False), 0)
+    return [int(v) if k else None for v, k in zip(out.tolist(), ok.tolist(), strict=True)]
+
+
+def _positions_payload(
+    positions: pd.DataFrame,
+    *,
+    scenario: str | None,
+    columns: Sequence[str],
+    uncertainty: bool | None,
+    name: str,
+) -> tuple[list[str], str, list[float] | None]:
+    if not isinstance(positions, pd.DataFrame):
+        from geozones.positions import read_positions
+
+        positions = read_positions(positions)
+    df = positions
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
+        df = _to_4326(df)
+    n_all = len(df)
+    if "lon" in df and "lat" in df:
+        lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
+    elif isinstance(df, gpd.GeoDataFrame):
+        geom = df.geometry
+        empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
+        safe = geom.where(~empty, shapely.Point(np.nan, np.nan))
+        lon = shapely.get_x(safe.to_numpy()).astype(float)
+        lat = shapely.get_y(safe.to_numpy()).astype(float)
+    else:
+        msg = "positions need lon and lat columns or point geometries"
+        raise InputError(msg)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
+    if "error" in df:
+        ok &= df["error"].fillna("").astype(str).to_numpy() == ""
+    n_bad = int(n_all - ok.sum())
+    sub = df.loc[ok]
+    n = len(sub)
+
+    payload: dict[str, Any] = {
+        "x": np.round(lon[ok], 6).tolist(),
+        "y": np.round(lat[ok], 6).tolist(),
+    }
+    # bands: the categories of `band` in order; the last non-empty one is "beyond"
+    if "band" in sub:
+        band = sub["band"]
+        cats = (
+            list(band.cat.categories)
+            if isinstance(band.dtype, pd.CategoricalDtype)
+            else sorted(band.dropna().astype(str).unique())
+        )
+        cats = [str(c) for c in cats if str(c) != ""]
+        beyond = [c for c in cats if c.startswith("beyond")]
+        inner = [c for c in cats if c not in beyond]
+        band_colours = dict(zip(inner, _band_palette(len(inner)), strict=True))
+        band_colours.update({c: BEYOND_COLOUR for c in beyond})
+        codes = pd.Categorical(band.astype(str), categories=cats).codes
+    else:
+        cats, band_colours = [], {}
+        codes = np.full(n, -1)
+    payload["b"] = codes.tolist()
+    payload["bands"] = [_escape(c) for c in cats]
+    fill_band = np.array([band_colours[c] for c in cats] + [BEYOND_COLOUR], dtype=object)[codes]
+
+    col = _scenario_column(sub, scenario)
+    if col is not None:
+        st = sub[col]
+        states = (
+            list(st.cat.categories)
+            if isinstance(st.dtype, pd.CategoricalDtype)
+            else sorted(st.dropna().astype(str).unique())
+        )
+        states = [str(s) for s in states if str(s) != ""]
+        scodes = pd.Categorical(st.astype(str), categories=states).codes
+        state_colours = [STATE_COLOURS.get(s, "#ffffff") for s in states] + ["#ffffff"]
+        fill = np.array(state_colours, dtype=object)[scodes]
+        stroke = np.full(n, "#222222", dtype=object)
+        payload["scenario"] = _escape(col.removeprefix("scenario_").replace("_", " "))
+    else:
+        states, scodes = [], np.full(n, -1)
+        fill, stroke = fill_band, np.full(n, "#222222", dtype=object)
+        payload["scenario"] = ""
+    payload["s"] = scodes.tolist()
+    payload["states"] = [_escape(s) for s in states]
+    style_keys = pd.Series(fill.astype(str)) + "|" + pd.Series(stroke.astype(str))
+    k, uniq = pd.factorize(style_keys)
+    payload["k"] = k.tolist()
+    payload["styles"] = [dict(zip(("fill", "stroke"), u.split("|"), strict=True)) for u in uniq]
+
+    payload["t"] = _days(sub["date"]) if "date" in sub else [None] * n
+    radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
+    radius = (
+        pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+        if radius_col
+        else np.zeros(n)
+    )
+    payload["r"] = np.round(np.maximum(radius, 0), 1).tolist()
+    if "distance_km" in sub:
+        km = pd.to_numeric(sub["distance_km"], errors="coerce").to_numpy(dtype=float)
+        payload["km"] = [None if not math.isfinite(v) else v for v in np.round(km, 3).tolist()]
+    else:
+        payload["km"] = [None] * n
+    payload["row"] = sub["row"].astype(int).tolist() if "row" in sub else None
+
+    cols, dicts = {}, {}
+    extra = [c for c in columns if c not in _TEXT_COLUMNS]
+    for c in (*_TEXT_COLUMNS, *extra):
+        values = sub[c] if c in sub else None
+        if c == "place" and "src_place" in sub:  # read_positions keeps the given name there
+            given = sub["src_place"].astype(object).where(sub["src_place"].notna(), "")
+            values = given if values is None else values.where(values.astype(str) != "", given)
+        if values is not None:
+            cols[c], dicts[c] = _text_codes(values, url=(c == "url"))
+    missing = [c for c in extra if c not in sub]
+    if missing:
+        msg = f"columns not in positions: {', '.join(map(str, missing))}"
+        raise InputError(msg)
+    payload["cols"], payload["dict"] = cols, dicts
+    payload["fields"] = [[c, _escape(str(c).replace("_", " "))] for c in extra]
+    payload["radius"] = 6 if n <= 1000 else 5 if n <= 5000 else 4
+    payload["uncertainty"] = bool(n <= _MANY_POSITIONS if uncertainty is None else uncertainty)
+
+    # legend
+    rows = []
+    if col is not None:
+        counts = np.bincount(scodes[scodes >= 0], minlength=len(states))
+        rows.append(f'<div class="gz-note">{payload["scenario"]}:</div>')
+        for s, c in zip(states, counts.tolist(), strict=True):
+            swatch = _swatch(STATE_COLOURS.get(s, "#ffffff"), kind="dot")
+            rows.append(_legend_row(swatch, _escape(s), f"{c:,}"))
+    if cats:
+        counts = np.bincount(codes[codes >= 0], minlength=len(cats))
+        if col is not None:
+            rows.append('<div class="gz-note">by band:</div>')
+        for c, cnt in zip(cats, counts.tolist(), strict=True):
+            swatch = _swatch(band_colours[c], kind="dot") if col is None else ""
+            rows.append(_legend_row(swatch, _escape(c), f"{cnt:,}"))
+    if not cats and col is None:
+        rows.append(_legend_row(_swatch(BEYOND_COLOUR, kind="dot"), "position", f"{n:,}"))
+    if n_bad:
+        rows.append(
+            f'<div class="gz-warning gz-unmapped">{n_bad:,} row{"s" if n_bad != 1 else ""} '
+            "not mapped — see the error column</div>"
+        )
+    if (radius > 0).any():
+        rows.append(
+            '<div class="gz-note">dashed circles: uncertainty radius'
+            + ("" if payload["uncertainty"] else " (turn on in the layer control)")
+            + "</div>"
+        )
+    legend = f"<h4>{_escape(name)} <span class='gz-count'>{n:,}</span></h4>" + "".join(rows)
+    bbox = [float(lon[ok].min()), float(lat[ok].min()), float(lon[ok].max()), float(lat[ok].max())]
+    return [_js(_escape(name)), _js(payload)], legend, bbox if n else None
+
+
+# ------------------------------------------------------------------------ public API
+
+
+def zone_map(
+    zones: gpd.GeoDataFrame | None = None,
+    positions: pd.DataFrame | str | os.PathLike | None = None,
+    lines: Any = None,
+    *,
+    m: folium.Map | None = None,
+    basemap: str | None = "offline",
+    scenario: str | None = None,
+    columns: Sequence[str] = (),
+    uncertainty: bool | None = None,
+    zones_name: str | None = None,
+    positions_name: str = "Positions",
+    tools: bool = True,
+    time_filter: bool = True,
+    location: tuple[float, float] | None = None,
+    zoom_start: int | None = None,
+    width: str | int = "100%",
+    height: str | int = "100%",
+) -> folium.Map:
+    """Draw zones, lines and positions on an offline Leaflet map.
+
+    Parameters
+    ----------
+    zones
+        Bands from :func:`geozones.build_zones` or :func:`geozones.build_zone_set` (columns
+        ``inner_km``, ``outer_km`` in kilometres and, optionally, ``band``), drawn with a
+        sequential palette, innermost darkest.
+    positions
+        Positions, best the result of :func:`geozones.check_positions`: coloured by band (or
+        by `scenario`), with a tooltip and a popup giving who, when, the place, the distance
+        in km, the band, the source (a link when ``url`` is http(s)) and the uncertainty
+        radius (m), drawn as a dashed circle. Rows with a non-empty ``error`` or no
+        coordinates are not drawn; the legend counts them. A path is read with
+        :func:`geozones.read_positions`.
+    lines
+        Lines to draw and label: a bundled line name (``"alpha_line"``), a list of them, a
+        path, a GeoDataFrame or a shapely line. By default (None) the lines named in the
+        ``line`` column of `zones` are drawn when they are bundled; ``False`` draws none.
+    m
+        A map to draw onto (from an earlier call); calls stack. By default a new map.
+    basemap
+        ``"offline"`` (the bundled vector layers, no network), or online tiles: ``"osm"``,
+        ``"imagery"`` or ``"topo"`` (these need the network, and :func:`save_map` with
+        ``offline=True`` refuses them), or None for no basemap. Ignored when `m` is given.
+    scenario
+        A scenario of :func:`geozones.check_positions` (``"israel_60km_2018"`` or the column
+        ``"scenario_israel_60km_2018"``): positions are then coloured by its outcome
+        (breach, uncertain, compliant, ...).
+    columns
+        More columns of `positions` to show in the popup, escaped like the rest.
+    uncertainty
+        Show the uncertainty circles when the map opens. By default, when there are at most
+        2,000 positions; they can always be switched in the layer control.
+    zones_name, positions_name
+        Names of the layers in the layer control and the legend.
+    tools
+        Add the measure tool and the draw-a-line tool (new maps only).
+    time_filter
+        Add the date filter when positions carry dates (new maps only).
+    location, zoom_start
+        Open at this (lat, lon) and zoom instead of fitting the map to what is drawn.
+    width, height
+        Size of the map, as folium takes it (pixels or a percentage).
+
+    Returns
+    -------
+    folium.Map
+        `m`, or a new map. Save it with :func:`save_map`.
+
+    Raises
+    ------
+    InputError
+        A layer cannot be drawn: zones without ``outer_km``, an unknown scenario or column,
+        an unknown basemap, or lines that :func:`geozones.read_lines` refuses.
+
+    Examples
+    --------
+    >>> import geozones as gz
+    >>> m = gz.zone_map(lines=["alpha_line", "bravo_line"])
+    >>> m = gz.zone_map(gz.build_zones("alpha_line", (5,)), m=m)
+    >>> m.get_root().render().count('.bands("Zones: alpha_line"')
+    1
+    """
+    import folium
+
+    if basemap is not None and basemap != "offline" and basemap not in BASEMAPS:
+        msg = f"unknown basemap {basemap!r}; use 'offline', {', '.join(map(repr, BASEMAPS))}"
+        raise InputError(msg)
+    new = m is None
+    if new:
+        m = folium.Map(
+            location=list(location or GOLAN_CENTRE),
+            zoom_start=zoom_start or 9,
+            tiles=None,
+            prefer_canvas=True,
+            control_scale=False,
+            width=width,
+            height=height,
+        )
+        options = {"tools": bool(tools), "timeFilter": bool(time_filter)}
+        if location is not None:
+            options["fixedView"] = True
+        m._geozones_options = _js(options)
+    _make_offline(m)
+    if not getattr(m, "_geozones_basemap_done", False):
+        m._geozones_basemap_done = True
+        extra_attr = []
+        if basemap == "offline":
+            _call(m, "basemap", _basemap_payload())
+        elif basemap is not None:
+            title, url, attribution, max_zoom = BASEMAPS[basemap]
+            spec = {"name": title, "url": url, "attribution": attribution, "maxZoom": max_zoom}
+            _call(m, "tiles", _js(spec))
+        if zones is not None and "attribution" in zones:
+            extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
+        _call(m, "attribution", _js(_attribution_html(extra_attr)))
+
+    legends, boxes = [], []
+    if zones is not None:
+        args, legend, box = _zones_payload(zones, zones_name)
+        _call(m, "bands", *args)
+        legends.append(legend)
+        boxes.append(box)
+    if lines is None and zones is not None and "line" in zones:
+        names = [str(v) for v in zones["line"].dropna().unique() if str(v) in datasets.names()]
+        lines = names or None
+    if lines is not None and lines is not False:
+        args, legend, box = _lines_payload(lines)
+        _call(m, "lines", *args)
+        legends.append(legend)
+        boxes.append(box)
+    position_box = None
+    if positions is not None:
+        args, legend, position_box = _positions_payload(
+            positions,
+            scenario=scenario,
+            columns=list(columns),
+            uncertainty=uncertainty,
+            name=positions_name,
+        )
+        _call(m, "positions", *args)
+        legends.append(legend)
+    for legend in legends:
+        _call(m, "addLegend", _js(legend))
+    box = _union_bbox(*boxes) or position_box
+    if box is not None:
+        _call(m, "fit", _js(box))
+    return m
+
+
+_REMOTE_PATTERNS = (
+    re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE),
+    re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]+)", re.IGNORECASE),
+    re.compile(
+        r"<(?:img|iframe|video|audio|source|embed|object)\b[^>]*\b(?:src|data)\s*=\s*[\"']?"
+        r"((?:https?:)?//[^\"'\s>]+)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"url\(\s*[\"']?((?:https?:)?//[^\"')\s]+)", re.IGNORECASE),
+    re.compile(r"@import\s+[\"']((?:https?:)?//[^\"']+)", re.IGNORECASE),
+    re.compile(r"((?:https?:)?//[^\"'\s<>]*\{[xyzs]\}[^\"'\s<>]*)", re.IGNORECASE),
+)
+
+
+def remote_references(page: str) -> list[str]:
+    """List the remote resources that an HTML page loads when it opens.
+
+    Scripts, stylesheets, images, frames, CSS ``url()`` and ``@import``, and tile URL
+    templates (``.../{z}/{x}/{y}.png``). Links a reader may follow (``<a href>``) are not
+    loads and are not listed.
+
+    Parameters
+    ----------
+    page
+        The HTML text.
+
+    Returns
+    -------
+    list of str
+        The URLs, in order of first appearance, without repeats.
+
+    Examples
+    --------
+    >>> remote_references('<script src="https://cdn.example/x.js"></script><a href="https://a">')
+    ['https://cdn.example/x.js']
+    """
+    found: dict[str, int] = {}
+    for pattern in _REMOTE_PATTERNS:
+        for match in pattern.finditer(page):
+            found.setdefault(match.group(1), match.start())
+    return sorted(found, key=found.__getitem__)
+
+
+def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) -> Path:
+    """Write a map as one self-contained HTML file.
+
+    Leaflet, geozones' scripts and styles and their images are inline: the file opens the
+    same anywhere, years later, with no network.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`zone_map`, or any :class:`folium.Map` (its CDN links to Leaflet,
+        jQuery, Bootstrap and Font Awesome are replaced by the inline Leaflet).
+    path
+        The HTML file to write (UTF-8).
+    offline
+        Refuse to write a page that would load anything from the network when it opens:
+        online tile layers or scripts, styles and images of other folium plugins.
+        ``offline=False`` writes such a page as it is.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    InputError
+        With ``offline=True``, when the page still loads remote resources; the message
+        lists them.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, geozones as gz
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "map.html"
+    >>> gz.save_map(gz.zone_map(lines="alpha_line"), out).stat().st_size > 100_000
+    True
+    """
+    _make_offline(m)
+    page = m.get_root().render()
+    if offline:
+        remote = remote_references(page)
+        if remote:
+            listed = ", ".join(remote[:5]) + (" ..." if len(remote) > 5 else "")
+            msg = (
+                f"the map would load {len(remote)} remote resource(s) when opened: {listed}. "
+                "Draw it with basemap='offline' and without folium plugins that load from "
+                "CDNs, or save it with offline=False"
+            )
+            raise InputError(msg)
+    path = Path(path)
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -1,0 +1,282 @@
+"""HTML-level tests of geozones.maps: offline assets, escaping, legend, stacking, errors."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+import geozones as gz
+from geozones import maps
+
+XSS_ACTOR = '<img src=x onerror="window.__xss=1">Hezbollah'
+XSS_PLACE = "<script>window.__xss=2</script>Quneitra"
+
+
+@pytest.fixture(scope="module")
+def zones():
+    return gz.build_zones("alpha_line", (5, 20, 60), side="left", clip="syrian_held")
+
+
+@pytest.fixture(scope="module")
+def checked():
+    table = pd.DataFrame(
+        {
+            "lon": [35.83, 35.95, 36.10, np.nan, 36.3],
+            "lat": [33.12, 33.05, 32.62, 33.0, 33.3],
+            "actor": [XSS_ACTOR, "IRGC advisers", "Syrian Arab Army", "Hezbollah", "Quds Force"],
+            "place": [XSS_PLACE, "Jaba", "Daraa", "nowhere", "Kanaker"],
+            "date": ["2018-06-01", "2018-07-15", "", "2018-01-01", "2017-03-02"],
+            "source": ["SOHR & co", "report <b>bold</b>", "UCDP", "x", "y"],
+            "url": [
+                "javascript:window.__xss=3",
+                "https://example.org/report?a=1&b=2",
+                "ftp://example.org/f",
+                "",
+                'https://example.org/"onmouseover="x',
+            ],
+            "uncertainty_m": [500, 0, 2000, 100, 1000],
+        }
+    )
+    return gz.check_positions(table, "alpha_line", scenarios=list(gz.checks.bundled_scenarios()))
+
+
+@pytest.fixture(scope="module")
+def page(zones, checked):
+    m = gz.zone_map(zones, checked, lines=["alpha_line", "bravo_line"])
+    return m.get_root().render()
+
+
+def payload_strings(page: str) -> str:
+    """The JSON arguments of the geozones calls, decoded (what the browser's JS receives)."""
+    calls = re.findall(r"geozones\.map\([^)]*\)\.\w+\((.*?)\);\n", page, re.DOTALL)
+    return "\n".join(json.dumps(json.loads(f"[{c}]"), ensure_ascii=False) for c in calls)
+
+
+def test_no_remote_assets(page):
+    assert maps.remote_references(page) == []
+    for cdn in ("cdn.jsdelivr", "code.jquery", "bootstrapcdn", "cdnjs", "tile.openstreetmap"):
+        assert cdn not in page
+    assert "<script src" not in page and "<link rel=" not in page
+    assert "Leaflet 1.9" in page and "L.Icon.Default.imagePath" in page
+    assert 'url("data:image/png;base64,' in page  # the layer-control icon, inline
+    assert "sourceMappingURL" not in page
+
+
+def test_remote_references_finds_loads_not_links():
+    page = (
+        '<script src="https://cdn.x/a.js"></script><link rel="stylesheet" href="//cdn.x/b.css">'
+        '<style>.a{background:url(https://img.x/c.png)}</style><a href="https://ok.x">'
+        'L.tileLayer("https://{s}.tile.x/{z}/{x}/{y}.png")<img src="http://img.x/d.png">'
+    )
+    assert maps.remote_references(page) == [
+        "https://cdn.x/a.js",
+        "//cdn.x/b.css",
+        "https://img.x/c.png",
+        "https://{s}.tile.x/{z}/{x}/{y}.png",
+        "http://img.x/d.png",
+    ]
+
+
+def test_data_never_reaches_html_unescaped(page):
+    # the raw payloads never appear anywhere in the page, not even inside the JSON
+    for raw in ("<img src=x", "<script>window.__xss", "<b>bold</b>", "javascript:"):
+        assert raw not in page
+    # nothing in <script> can close it early: <, > and & in JSON are \u escapes
+    body = page.split("geozones.map(", 1)[1]
+    assert "</script" not in body.split("</script>", 1)[0]
+    decoded = payload_strings(page)
+    assert html.escape(XSS_ACTOR, quote=True) in decoded
+    assert html.escape(XSS_PLACE, quote=True) in decoded
+    assert "report &lt;b&gt;bold&lt;/b&gt;" in decoded
+    assert "SOHR &amp; co" in decoded
+
+
+def test_only_http_urls_become_links(checked):
+    args, _, _ = maps._positions_payload(
+        checked, scenario=None, columns=(), uncertainty=None, name="p"
+    )
+    data = json.loads(args[1])
+    urls = [data["dict"]["url"][c] for c in data["cols"]["url"]]
+    # javascript:, ftp: and missing URLs give no link; quotes in a URL are escaped
+    assert urls == [
+        "",
+        "https://example.org/report?a=1&amp;b=2",
+        "",
+        "https://example.org/&quot;onmouseover=&quot;x",
+    ]
+
+
+def test_positions_payload_counts_and_unmapped(checked):
+    args, legend, box = maps._positions_payload(
+        checked, scenario="israel_60km_2018", columns=("note",), uncertainty=None, name="P"
+    )
+    data = json.loads(args[1])
+    assert len(data["x"]) == 4  # the NaN row is not drawn ...
+    assert "1 row not mapped — see the error column" in legend  # ... but counted
+    assert data["scenario"] == "israel 60km 2018"
+    assert set(data["states"]) <= set(maps.STATE_COLOURS)
+    assert data["t"][2] is None and data["t"][0] == (pd.Timestamp("2018-06-01").value // 86400e9)
+    assert data["fields"] == [["note", "note"]]
+    assert box[0] == pytest.approx(35.83) and box[3] == pytest.approx(33.3)
+    # colours by outcome when a scenario is given, by band otherwise
+    fills = {s["fill"] for s in data["styles"]}
+    assert fills <= set(maps.STATE_COLOURS.values()) | {"#ffffff"}
+
+
+def test_legend_and_controls(page, zones):
+    decoded = payload_strings(page)
+    for band in zones["band"]:
+        assert band in decoded
+    assert "Zones: alpha_line" in decoded
+    assert "Alpha line" in decoded and "Bravo line" in decoded
+    assert "1 row not mapped" in decoded
+    for call in (".basemap(", ".bands(", ".lines(", ".positions(", ".addLegend(", ".fit("):
+        assert call in page
+    assert "OpenStreetMap contributors, ODbL 1.0" in decoded
+    assert "Natural Earth" in decoded and "GeoNames" in decoded
+
+
+def test_band_palette_is_sequential():
+    assert maps._band_palette(3) == ["#99000d", "#f16913", "#fed976"]
+    assert maps._band_palette(1) == [maps.BAND_COLOURS[1]]
+    assert len(set(maps._band_palette(6))) == 6
+
+
+def test_calls_stack_onto_one_map(zones, checked):
+    m = gz.zone_map(zones)
+    m2 = gz.zone_map(positions=checked, m=m, lines="bravo_line")
+    assert m2 is m
+    page = m.get_root().render()
+    assert page.count(".basemap(") == 1  # the basemap is drawn once
+    assert page.count(".bands(") == 1 and page.count(".positions(") == 1
+    assert page.count(".lines(") == 2  # alpha from the zones, then bravo
+    assert page.count("geozones_assets") <= 1 and page.count("<!-- Leaflet") == 1
+
+
+def test_plain_folium_map_becomes_offline():
+    m = folium.Map(tiles=None)
+    gz.zone_map(lines="alpha_line", m=m)
+    page = m.get_root().render()
+    assert maps.remote_references(page) == []
+    assert "code.jquery.com" not in page
+
+
+def test_repr_html_is_offline(zones):
+    m = gz.zone_map(zones)
+    srcdoc = html.unescape(m._repr_html_())
+    assert "<!-- Leaflet" in srcdoc
+    assert maps.remote_references(srcdoc) == []
+
+
+def test_save_map_writes_one_offline_file(tmp_path, zones):
+    out = gz.save_map(gz.zone_map(zones), tmp_path / "zones.html")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert maps.remote_references(text) == []
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_save_map_refuses_online_tiles(tmp_path, zones):
+    m = gz.zone_map(zones, basemap="osm")
+    with pytest.raises(gz.GeozonesError, match=r"remote resource.*tile\.openstreetmap\.org"):
+        gz.save_map(m, tmp_path / "osm.html")
+    assert not (tmp_path / "osm.html").exists()
+    out = gz.save_map(m, tmp_path / "osm.html", offline=False)
+    assert "tile.openstreetmap.org" in out.read_text(encoding="utf-8")
+
+
+def test_save_map_fixes_folium_cdn_links_and_refuses_plugins(tmp_path):
+    m = folium.Map(tiles=None)
+    m.get_root().render()  # folium has put its CDN links into the header
+    page = gz.save_map(m, tmp_path / "plain.html").read_text(encoding="utf-8")
+    assert maps.remote_references(page) == []
+    from branca.element import JavascriptLink
+
+    m.get_root().header.add_child(JavascriptLink("https://cdn.example/plugin.js"), name="p")
+    with pytest.raises(gz.InputError, match="cdn.example/plugin.js"):
+        gz.save_map(m, tmp_path / "plugin.html")
+
+
+def test_inputs_are_not_mutated(zones, checked):
+    z, c = zones.copy(), checked.copy()
+    gz.zone_map(zones, checked, scenario="israel_60km_2018")
+    pd.testing.assert_frame_equal(zones, z)
+    pd.testing.assert_frame_equal(checked, c)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"basemap": "google"}, "unknown basemap"),
+        ({"scenario": "nope"}, "no scenario column 'nope'"),
+        ({"columns": ["missing"]}, "columns not in positions: missing"),
+    ],
+)
+def test_errors(checked, kwargs, match):
+    with pytest.raises(gz.InputError, match=match):
+        gz.zone_map(positions=checked, **kwargs)
+
+
+def test_zones_must_be_bands():
+    with pytest.raises(gz.InputError, match="outer_km"):
+        gz.zone_map(gz.datasets.load("countries"))
+
+
+def test_plain_positions_without_checks():
+    table = pd.DataFrame({"lon": [35.9], "lat": [33.1], "actor": ["a"]})
+    args, legend, _ = maps._positions_payload(
+        table, scenario=None, columns=(), uncertainty=None, name="P"
+    )
+    data = json.loads(args[1])
+    assert data["b"] == [-1] and data["km"] == [None] and data["t"] == [None]
+    assert "not mapped" not in legend
+
+
+def test_js_escaping_is_script_safe():
+    text = maps._js({"a": "</script><!-- & \u2028"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028"}
+
+
+# ------------------------------------------------------------------ static figures (plot.py)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_plot_zones_writes_each_format(tmp_path, zones, checked, suffix):
+    out = tmp_path / f"zones{suffix}"
+    fig = gz.plot_zones(zones, checked, lines=["alpha_line", "bravo_line"], path=out, dpi=60)
+    head = out.read_bytes()[:8]
+    assert head.startswith({".png": b"\x89PNG", ".svg": b"<?xml", ".pdf": b"%PDF"}[suffix])
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts[:3] == ["0–5 km", "5–20 km", "20–60 km"]
+    assert "Alpha line" in texts and "Bravo line" in texts
+    assert "1 row not mapped — see the error column" in texts
+    all_text = " ".join(t.get_text() for t in ax.texts)
+    assert "km" in all_text and "N" in [t.get_text() for t in ax.texts]  # scale bar, arrow
+    assert "OpenStreetMap" in all_text and "Mount Hermon" in all_text
+
+
+def test_plot_zones_aspect_and_scenario(checked):
+    fig = gz.plot_zones(positions=checked, scenario="israel_60km_2018", basemap=False)
+    ax = fig.axes[0]
+    y0, y1 = ax.get_ylim()
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians((y0 + y1) / 2)))
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith(("breach", "compliant", "uncertain", "other side")) for t in texts)
+
+
+def test_plot_zones_into_given_axes_and_bad_path(zones, tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert gz.plot_zones(zones, ax=ax, basemap=False) is fig
+    with pytest.raises(gz.InputError, match=r"\.png, \.svg or \.pdf"):
+        gz.plot_zones(zones, path=tmp_path / "zones.jpg")
