@@ -375,7 +375,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
         maps.save_map(m, args.out, offline=args.basemap == "offline")
         if args.figure:
             progress.step(f"drawing {args.figure}")
-            fig = maps.plot_zones(zones, results, lines, path=args.figure)
+            from geozones.plot import plot_zones
+
+            fig = plot_zones(zones, results, lines, path=args.figure, scenario=args.scenario)
             import matplotlib.pyplot as plt
 
             plt.close(fig)

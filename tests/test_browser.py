@@ -305,3 +305,21 @@ def test_screenshot_of_the_bundled_story(browser, tmp_path):
         assert out.stat().st_size > 50_000  # a drawn map, not a blank page
     finally:
         page.close()
+
+
+def test_the_demo_map_opens_offline(browser, tmp_path):
+    """The README's first command: its map opens in chromium with the network refused."""
+    from geozones.cli import main
+
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    page = Page(browser, tmp_path / "map.html")
+    try:
+        assert page.blocked == [] and page.errors == []
+        assert [u for u in page.requests if not u.startswith(LOCAL)] == []
+        drawn = page.eval("window.geozones.drawn")
+        results = pd.read_csv(tmp_path / "results.csv", keep_default_na=False, low_memory=False)
+        assert drawn["bands"] == 3 and drawn["lines"] == 2
+        assert drawn["positions"] == int((results["error"] == "").sum()) == len(results)
+        assert page.page.locator(".leaflet-control-layers").count() == 1
+    finally:
+        page.close()

@@ -131,3 +131,65 @@ def test_every_command_has_help_with_examples(capsys):
         assert f"usage: geozones {command}" in text
         if command != "datasets":
             assert "example" in text
+
+
+# --------------------------------------------------------------------------------------
+# demo / map
+# --------------------------------------------------------------------------------------
+
+
+def test_demo_writes_the_map_the_geopackage_and_the_csv(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    for name in ("map.html", "results.gpkg", "results.csv"):
+        assert (out / name).exists() and str(out / name) in printed
+    claims = gz.read_positions(gz.examples.reported_positions_path())
+    events = gz.read_positions(
+        gz.datasets.data_dir() / "events" / "ucdp_ged_syria_south_2017_2018.csv"
+    )
+    n_in = len(claims) + len(events)
+    results = pd.read_csv(out / "results.csv", keep_default_na=False, low_memory=False)
+    assert len(results) == n_in and f"{n_in:,} rows" in printed
+    assert set(results["dataset"]) == {"2018 claims", "UCDP GED"}
+    import pyogrio
+
+    assert sorted(pyogrio.list_layers(out / "results.gpkg")[:, 0]) == ["positions", "zones"]
+    zones = gpd.read_file(out / "results.gpkg", layer="zones")
+    assert zones["band"].tolist() == ["0–5 km", "5–20 km", "20–60 km"]
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert gz.maps.remote_references(html) == []
+    assert "scenario_israel_60km_2018" in printed or "israel" in printed
+
+
+def test_map_command_writes_an_offline_map_and_a_figure(tmp_path, capsys):
+    src = tmp_path / "reports.csv"
+    src.write_text("actor,lat,lon,date\nHezbollah,33.18,35.89,2018-06-01\nIRGC,32.62,36.10,\n")
+    html, png = tmp_path / "map.html", tmp_path / "figure.png"
+    argv = ["map", "--positions", str(src), "--scenario", "israel_60km_2018"]
+    assert main([*argv, "--figure", str(png), "--out", str(html)]) == EXIT_OK
+    assert gz.maps.remote_references(html.read_text(encoding="utf-8")) == []
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert main(["map", "--zones", "bravo_5_20_60", "--out", str(html)]) == EXIT_OK
+    online = ["map", "--basemap", "osm", "--out", str(tmp_path / "online.html")]
+    assert main(online) == EXIT_OK
+    assert "tile.openstreetmap.org" in (tmp_path / "online.html").read_text(encoding="utf-8")
+
+
+def test_check_can_draw_its_map(tmp_path):
+    src = tmp_path / "reports.csv"
+    src.write_text("actor,place\nHezbollah,Quneitra\nIRGC,Nowhere-on-earth\n")
+    out, html = tmp_path / "r.gpkg", tmp_path / "m.html"
+    assert main(["check", str(src), "--out", str(out), "--map", str(html)]) == EXIT_OK
+    assert len(gpd.read_file(out)) == 2 and html.stat().st_size > 10_000
+
+
+def test_demo_runs_as_a_subprocess(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "geozones", "demo", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "map.html" in done.stdout and done.stderr == ""  # no progress bar off a terminal
