@@ -268,7 +268,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         results = checks.check_positions(positions, "alpha_line", scenarios=scenarios)
         progress.step("drawing the offline map")
         lines = _lines(["alpha_line", "bravo_line"])
-        m = maps.zone_map(zones, results, lines, scenario="israel_60km_2018")
+        m = maps.zone_map(
+            zones, results, lines, scenario="israel_60km_2018", credits=[_UCDP_CREDIT]
+        )
         maps.save_map(m, out / "map.html")
         progress.step("writing results.gpkg")
         save_zones(zones, out / "results.gpkg", layer="zones")
@@ -285,6 +287,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 _UCDP_FILE = "ucdp_ged_syria_south_2017_2018.csv"
+_UCDP_CREDIT = "Events: UCDP GED (Sundberg & Melander 2013), CC BY 4.0"
 
 
 def _cmd_zones(args: argparse.Namespace) -> int:

@@ -829,6 +829,7 @@ def zone_map(
     zoom_start: int | None = None,
     width: str | int = "100%",
     height: str | int = "100%",
+    credits: Sequence[str] = (),
 ) -> folium.Map:
     """Draw zones, lines and positions on an offline Leaflet map.
 
@@ -874,6 +875,9 @@ def zone_map(
         Open at this (lat, lon) and zoom instead of fitting the map to what is drawn.
     width, height
         Size of the map, as folium takes it (pixels or a percentage).
+    credits
+        More data credits for the attribution line (new maps only), such as the source of
+        the positions: ``["UCDP GED, CC BY 4.0"]``.
 
     Returns
     -------
@@ -926,6 +930,7 @@ def zone_map(
             _call(m, "tiles", _js(spec))
         if zones is not None and "attribution" in zones:
             extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
+        extra_attr += [str(c) for c in credits]
         _call(m, "attribution", _js(_attribution_html(extra_attr)))
 
     legends, boxes = [], []

@@ -159,7 +159,8 @@ def test_demo_writes_the_map_the_geopackage_and_the_csv(tmp_path, capsys):
     assert zones["band"].tolist() == ["0–5 km", "5–20 km", "20–60 km"]
     html = (out / "map.html").read_text(encoding="utf-8")
     assert gz.maps.remote_references(html) == []
-    assert "scenario_israel_60km_2018" in printed or "israel" in printed
+    assert "scenario_israel_60km_2018" in printed
+    assert "UCDP GED" in html  # the events are credited on the map
 
 
 def test_map_command_writes_an_offline_map_and_a_figure(tmp_path, capsys):
