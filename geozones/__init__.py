@@ -9,7 +9,7 @@ np.True_
 
 from importlib.metadata import PackageNotFoundError, version
 
-from geozones import datasets, errors, examples
+from geozones import datasets, errors, examples, scale
 from geozones.checks import check_positions, summarize
 from geozones.errors import GeozonesError, GeozonesWarning, InputError
 from geozones.geodesy import (
@@ -57,6 +57,7 @@ __all__ = [
     "save_map",
     "save_positions",
     "save_zones",
+    "scale",
     "side_of_line",
     "summarize",
     "zone_map",

@@ -228,6 +228,7 @@ def check_positions(
     default_uncertainty_m: float = 0.0,
     actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
     threads: int | None = None,
+    engine: str | None = None,
     **read_options,
 ) -> gpd.GeoDataFrame:
     """Classify each position by its exact geodesic distance to the nearest line.
@@ -254,14 +255,24 @@ def check_positions(
         How to group actor names; :class:`geozones.actors.ActorNormaliser` defaults, or
         extra ``{group: [alias, ...]}``.
     threads
-        Threads for the distance computation (see :func:`geozones.distance_to_line`).
+        Threads for the distance computation (see :func:`geozones.distance_to_line`);
+        ignored by the dask engine, which runs one partition per worker thread.
+    engine
+        ``"pandas"`` (the default: in memory, in this process) or ``"dask"``: partition by
+        partition on the current Dask client (see :func:`geozones.scale.connect`), for
+        CSV/TSV or (Geo)Parquet paths, globs or directories, or pandas tables; a dask
+        (geo)DataFrame always takes the dask engine. It returns a lazy
+        ``dask_geopandas.GeoDataFrame``; see :func:`geozones.scale.check_positions_dask`
+        for its options (``blocksize``, ``partition_rows``) and
+        :func:`geozones.scale.write_results` to write it. Needs ``geozones[scale]``.
     **read_options
         Passed to :func:`geozones.read_positions` when `positions` is not read yet.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per input row, in input order: the columns of
+        One row per input row, in input order (a lazy ``dask_geopandas.GeoDataFrame``
+        with the same columns with the dask engine): the columns of
         :func:`~geozones.read_positions`, then ``distance_km``, ``within_km`` (the
         smallest threshold the point is within; NaN beyond them all), ``band``,
         ``nearest_line``, ``side`` (left / right / on the line), ``along_km``,
@@ -278,6 +289,25 @@ def check_positions(
     >>> r[["distance_km", "within_km", "band", "side", "state_5km"]].round(2).values.tolist()
     [[4.69, 5.0, '0–5 km', 'left', 'uncertain']]
     """
+    if engine not in (None, "pandas", "dask"):
+        msg = f"engine must be 'pandas' or 'dask', not {engine!r}"
+        raise InputError(msg)
+    if engine == "dask" or (engine is None and hasattr(positions, "__dask_graph__")):
+        from geozones.scale import check_positions_dask  # dask is only needed here
+
+        return check_positions_dask(
+            positions,
+            line,
+            distances_km,
+            scenarios=scenarios,
+            line_accuracy=line_accuracy,
+            default_uncertainty_m=default_uncertainty_m,
+            actors=actors,
+            **read_options,
+        )
+    if hasattr(positions, "__dask_graph__"):
+        msg = "a dask collection takes engine='dask' (or compute it first)"
+        raise InputError(msg)
     limits = _check_thresholds(distances_km)
     if isinstance(positions, gpd.GeoDataFrame) and ERROR in positions and LON in positions:
         table = positions.copy()

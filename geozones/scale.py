@@ -1,0 +1,932 @@
+"""Checking millions of positions on Dask, partition by partition, in bounded memory.
+
+:func:`check_positions_dask` runs :func:`geozones.check_positions` on every partition of a
+``dask_geopandas.GeoDataFrame`` (or dask DataFrame), or of CSV/TSV or (Geo)Parquet files
+named by a path, a glob or a list, and returns a **lazy** dask GeoDataFrame with the same
+columns and meanings as the in-memory result. :func:`write_results` writes it to GeoParquet
+one partition at a time, so no process ever holds the whole table.
+
+Where it runs is Dask's choice: the ``distributed.Client`` made last (see :func:`connect`,
+which starts a ``LocalCluster`` on this machine or joins an existing scheduler by its
+address), else Dask's local threaded scheduler.
+
+How the partitions are made:
+
+- **CSV / TSV**: each file is cut into blocks of about `blocksize` bytes at line breaks; each
+  block is parsed with the header prepended by the same code as
+  :func:`geozones.read_positions` (the same delimiter, encoding, fast or robust reader and
+  error messages, decided for the whole file). A file with a line holding an odd number of
+  double quotes (a quoted line break, perhaps) is read whole, as one partition.
+- **(Geo)Parquet**: consecutive row groups of a file, up to `partition_rows` rows. GeoParquet
+  rows are read as :func:`geopandas.read_parquet` reads them; plain Parquet as pandas does.
+- **dask collections**: their own partitions.
+
+Files are taken in sorted order of their paths. ``row`` is the global input row number, as
+the in-memory path numbers it: CSV rows count from 2 (the header is row 1) across the files
+as if they were one file with one header; GeoParquet and GeoDataFrame rows count from 1.
+The index is the 0-based position in the whole input, so the divisions are known. To number
+the rows, the call reads Parquet footers, counts CSV records (one pass on the workers) or
+counts the rows of a dask collection (one pass), then returns; the checking itself runs only
+when the result is computed or written.
+
+The lines, scenarios, actor groups and options travel as **one** object in the task graph,
+so each worker receives them once, not once per partition. Lines given as bundled names are
+loaded on each worker from the installed package instead.
+
+Examples
+--------
+>>> import dask_geopandas, geopandas as gpd
+>>> reports = gpd.GeoDataFrame({"actor": ["Hezbollah", "IRGC"]},
+...                            geometry=gpd.points_from_xy([35.89, 35.95], [33.18, 33.0]), crs=4326)
+>>> lazy = check_positions_dask(dask_geopandas.from_geopandas(reports, npartitions=2),
+...                             "alpha_line")
+>>> lazy.compute(scheduler="sync")[["row", "within_km", "actor_groups"]].values.tolist()
+[[1, 5.0, 'hezbollah'], [2, 20.0, 'iran']]
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import glob
+import io as _io
+import itertools
+import math
+import os
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geozones import checks, datasets, positions
+from geozones.actors import ActorNormaliser
+from geozones.errors import GeozonesError, InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import dask_geopandas
+    import distributed
+
+__all__ = [
+    "DEFAULT_BLOCKSIZE",
+    "DEFAULT_PARTITION_ROWS",
+    "check_positions_dask",
+    "connect",
+    "write_results",
+]
+
+#: Bytes of CSV per partition (about 600,000 rows of a typical event table).
+DEFAULT_BLOCKSIZE = 64 * 2**20
+#: Rows per partition of Parquet input (whole row groups; at least one per partition).
+DEFAULT_PARTITION_ROWS = 500_000
+#: Beyond this many actor groups, ``actor_groups`` is text rather than a categorical of
+#: every combination of groups (2**groups categories).
+_MAX_GROUPS_FOR_CATEGORIES = 12
+
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
+_PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
+_READ_OPTIONS = {
+    "lon_column": "lon",
+    "lat_column": "lat",
+    "coordinates_column": "coords",
+    "mgrs_column": "mgrs",
+    "place_column": "place",
+    "admin1_column": "admin1",
+}
+_SAMPLE_ROWS = 500
+
+
+# --------------------------------------------------------------------------------------
+# Dask itself
+# --------------------------------------------------------------------------------------
+
+
+def _require_dask():
+    """Import dask, dask.dataframe and dask_geopandas, or say which extra to install."""
+    try:
+        import dask
+        import dask.dataframe as dd
+        import dask_geopandas  # noqa: F401  (registers the GeoDataFrame collection)
+    except ImportError as exc:
+        msg = (
+            f"the dask engine needs the 'scale' extra ({exc.name} is not installed): "
+            'pip install "geozones[scale]"'
+        )
+        raise GeozonesError(msg) from None
+    return dask, dd
+
+
+def connect(
+    address: str | None = None,
+    *,
+    n_workers: int | None = None,
+    threads_per_worker: int = 1,
+    memory_limit: str | float | None = "auto",
+    processes: bool = True,
+    **cluster_options,
+) -> distributed.Client:
+    """Connect to a Dask cluster: an existing scheduler, or a new ``LocalCluster``.
+
+    The client becomes Dask's default, so :func:`check_positions_dask` and
+    :func:`write_results` run on it until it is closed (``client.close()``, or use it as a
+    context manager). Closing a client made here for a ``LocalCluster`` stops the cluster.
+
+    Parameters
+    ----------
+    address
+        The scheduler of a running cluster, such as ``"tcp://10.0.0.5:8786"`` (started
+        with ``dask scheduler`` and ``dask worker tcp://10.0.0.5:8786`` on each machine, or
+        by dask-jobqueue, dask-kubernetes...). Every worker must have geozones installed
+        and be able to read the input paths (a shared file system). ``None`` starts a
+        ``distributed.LocalCluster`` on this machine.
+    n_workers
+        Local workers; one per CPU core by default. Not allowed with `address`.
+    threads_per_worker
+        Threads per local worker. One (the default) suits geozones: the work holds the
+        GIL in places, and Dask runs one partition per thread.
+    memory_limit
+        Memory per local worker (bytes or text such as ``"4GiB"``); ``"auto"`` shares the
+        machine's memory between the workers.
+    processes
+        Workers in their own processes (the default) or threads of this process.
+    **cluster_options
+        Passed to ``distributed.LocalCluster`` (``dashboard_address`` defaults to ``":0"``,
+        a free port).
+
+    Returns
+    -------
+    distributed.Client
+
+    Examples
+    --------
+    >>> client = connect(n_workers=1, processes=False)
+    >>> len(client.scheduler_info()["workers"])
+    1
+    >>> client.close()
+    """
+    _require_dask()
+    try:
+        from distributed import Client
+    except ImportError:
+        msg = "connecting to a cluster needs the 'scale' extra: pip install \"geozones[scale]\""
+        raise GeozonesError(msg) from None
+    if address is not None:
+        if n_workers is not None or cluster_options:
+            msg = "n_workers and cluster options only apply to a new LocalCluster, not an address"
+            raise InputError(msg)
+        return Client(address)
+    cluster_options.setdefault("dashboard_address", ":0")
+    return Client(
+        n_workers=n_workers or os.cpu_count() or 1,
+        threads_per_worker=threads_per_worker,
+        memory_limit=memory_limit,
+        processes=processes,
+        **cluster_options,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The job: everything a partition needs, in one object
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """Lines, scenarios, options and the output schema, shipped once to the workers."""
+
+    line: object
+    distances_km: tuple[float, ...]
+    scenarios: tuple[checks.Scenario, ...]
+    line_accuracy: bool
+    default_uncertainty_m: float
+    actors: ActorNormaliser
+    read: dict[str, Any]
+    actor_categories: list[str] | None = None
+    positions_columns: list[str] | None = None
+    meta: gpd.GeoDataFrame | None = field(default=None, repr=False)
+
+
+def _make_job(line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, read):
+    limits = checks._check_thresholds(distances_km)
+    lines = checks._lines_table(line)  # validates the lines here, once, on the client
+    # A bundled name stays a name: each worker loads it from the package (and the in-memory
+    # path's reuse of the line's distances for scenarios on the same line still applies).
+    shipped = line if isinstance(line, str) and line in datasets.names() else lines
+    resolved = []
+    for scenario in checks._scenarios(scenarios):
+        s_line = scenario.line
+        if not (isinstance(s_line, str) and s_line in datasets.names()):
+            s_line = checks._lines_table(s_line)  # a path is read here, not on each worker
+        resolved.append(replace(scenario, line=s_line))
+    normaliser = checks._normaliser(actors)
+    groups = sorted(normaliser.groups)
+    categories = None
+    if len(groups) <= _MAX_GROUPS_FOR_CATEGORIES:
+        combos = (
+            ";".join(c) for k in range(len(groups) + 1) for c in itertools.combinations(groups, k)
+        )
+        categories = list(combos)
+    return _Job(
+        line=shipped,
+        distances_km=tuple(limits.tolist()),
+        scenarios=tuple(resolved),
+        line_accuracy=line_accuracy,
+        default_uncertainty_m=default_uncertainty_m,
+        actors=normaliser,
+        read=read,
+        actor_categories=categories,
+    )
+
+
+def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    known = {*_READ_OPTIONS, "order", "precision_radii_m", "area", "gazetteer_"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        msg = (
+            f"the dask engine does not take {', '.join(unknown)}; it takes "
+            f"{', '.join(sorted(known))}"
+        )
+        raise InputError(msg)
+    order = options.get("order", "latlon")
+    if order not in ("latlon", "lonlat"):
+        msg = f"order must be 'latlon' or 'lonlat', not {order!r}"
+        raise InputError(msg)
+    return {
+        "names": {key: options.get(name) for name, key in _READ_OPTIONS.items()},
+        "order": order,
+        "precision_radii_m": options.get("precision_radii_m"),
+        "area": options.get("area", positions.AREA_OF_INTEREST),
+        "gaz": options.get("gazetteer_"),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# One partition: standard columns, global rows, classification
+# --------------------------------------------------------------------------------------
+
+
+def _data_dependent(columns) -> set[str]:
+    """Original columns whose ``src_`` copy the in-memory path keeps or drops by content."""
+    dependent = {positions.ROW, positions.LOCATION_METHOD, positions.PLACE}
+    dependent |= {positions.ERROR, positions.NOTE}
+    lower = {str(c).strip().lower() for c in columns}
+    if lower & {"actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "side_a", "side_b"}:
+        dependent.add(positions.ACTOR)
+    return dependent
+
+
+def _standard(table: pd.DataFrame, geoms, *, label: str, offset: int, job: _Job):
+    """The standard positions of one partition, rows numbered globally."""
+    read = job.read
+    found = positions._positions_from_table(
+        table,
+        geoms,
+        label=label,
+        names=read["names"],
+        order=read["order"],
+        precision_radii_m=read["precision_radii_m"],
+        area=read["area"],
+        gaz=read["gaz"],
+    )
+    found[positions.ROW] = found[positions.ROW].to_numpy() + offset
+    if job.positions_columns is None:  # the sample that sets the schema
+        keep = _data_dependent(table.columns)
+        for column in table.columns:
+            name = f"src_{column}"
+            if column in positions.STANDARD_COLUMNS and column in keep and name not in found:
+                found[name] = table[column].reset_index(drop=True)
+        order = [*positions.STANDARD_COLUMNS]
+        order += [f"src_{c}" if c in positions.STANDARD_COLUMNS else c for c in table.columns]
+        job.positions_columns = [c for c in order if c in found] + [found.geometry.name]
+    for name in job.positions_columns:
+        if name not in found and name.startswith("src_") and name[4:] in table.columns:
+            found[name] = table[name[4:]].reset_index(drop=True)
+    missing = [c for c in job.positions_columns if c not in found]
+    if missing:
+        msg = f"{label}: no column {missing[0]!r}, which the first partition has"
+        raise InputError(msg)
+    return found[job.positions_columns]
+
+
+def _classify(standard: gpd.GeoDataFrame, offset: int, job: _Job) -> gpd.GeoDataFrame:
+    result = checks.check_positions(
+        standard,
+        job.line,
+        job.distances_km,
+        scenarios=job.scenarios,
+        line_accuracy=job.line_accuracy,
+        default_uncertainty_m=job.default_uncertainty_m,
+        actors=job.actors,
+        threads=1,  # Dask runs one partition per worker thread
+    )
+    groups = result[checks.ACTOR_GROUPS]
+    if job.actor_categories is None:
+        result[checks.ACTOR_GROUPS] = groups.astype(str).astype(object)
+    else:
+        fixed = groups.cat.set_categories(job.actor_categories)
+        if fixed.isna().any():  # cannot happen: groups_of returns sorted known groups
+            msg = f"actor groups outside the known combinations: {set(groups[fixed.isna()])}"
+            raise GeozonesError(msg)
+        result[checks.ACTOR_GROUPS] = fixed
+    result.index = pd.RangeIndex(offset, offset + len(result))
+    result.attrs = {}
+    return result
+
+
+def _finish(table, geoms, *, label, offset, job, ready=False) -> gpd.GeoDataFrame:
+    if len(table) == 0 and job.meta is not None:
+        return job.meta.copy()
+    if ready:  # already read_positions output
+        standard = table.reset_index(drop=True)
+        if job.positions_columns is None:
+            job.positions_columns = list(standard.columns)
+        standard = standard[job.positions_columns]
+    else:
+        standard = _standard(table, geoms, label=label, offset=offset, job=job)
+    result = _classify(standard, offset, job)
+    if job.meta is not None and list(result.columns) != list(job.meta.columns):
+        msg = f"{label}: the partition's columns differ from the first partition's"
+        raise InputError(msg)
+    return result
+
+
+def _run_frame(frame: pd.DataFrame, offset: int, ready: bool, job: _Job) -> gpd.GeoDataFrame:
+    if ready:
+        return _finish(frame, None, label="the GeoDataFrame", offset=offset, job=job, ready=True)
+    if len(frame) == 0 and job.meta is not None:
+        return job.meta.copy()
+    label, table, geoms = positions._load(frame, layer=None, sheet=None)
+    return _finish(table, geoms, label=label, offset=offset, job=job)
+
+
+# --------------------------------------------------------------------------------------
+# Dask collections
+# --------------------------------------------------------------------------------------
+
+
+def _is_ready(frame) -> bool:
+    columns = frame.columns
+    geo = isinstance(getattr(frame, "_meta", frame), gpd.GeoDataFrame)
+    return geo and positions.ERROR in columns and positions.LON in columns
+
+
+def _plan_collection(ddf, job: _Job, dask):
+    lengths = ddf.map_partitions(len, meta=(None, "int64")).compute()
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.sum() == 0:
+        msg = "the dask DataFrame holds no rows"
+        raise InputError(msg)
+    offsets = np.r_[0, np.cumsum(lengths)[:-1]]
+    ready = _is_ready(ddf)
+    first = int(np.flatnonzero(lengths)[0])
+    sample = ddf.partitions[first].head(_SAMPLE_ROWS, npartitions=1, compute=True)
+    _set_schema(job, lambda: _run_frame(sample, 0, ready, job))
+    parts = ddf.to_delayed(optimize_graph=True)
+    kept = [i for i in range(len(parts)) if lengths[i] > 0]
+    tasks = [
+        (dask.delayed(_run_frame, pure=True), (parts[i], int(offsets[i]), ready)) for i in kept
+    ]
+    return tasks, [int(offsets[i]) for i in kept], int(lengths.sum())
+
+
+def _set_schema(job: _Job, run_sample) -> None:
+    """Run the first rows on the client: fix the positions columns and the result's meta."""
+    job.positions_columns = None  # set by the sample's run
+    job.meta = None
+    job.meta = run_sample().iloc[:0]
+
+
+# --------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------
+
+
+def _expand(source) -> list[Path]:
+    items = [source] if isinstance(source, str | os.PathLike) else list(source)
+    files: list[Path] = []
+    for item in items:
+        text = os.fspath(item)
+        if os.path.isdir(text):
+            inside = sorted(
+                p
+                for p in Path(text).iterdir()
+                if p.suffix.lower() in _CSV_SUFFIXES + _PARQUET_SUFFIXES
+            )
+            files += inside
+        elif glob.has_magic(text):
+            files += [Path(p) for p in sorted(glob.glob(text))]
+        elif os.path.exists(text):
+            files.append(Path(text))
+        else:
+            msg = f"{text}: no such file"
+            raise InputError(msg)
+    if not files:
+        msg = f"{source}: no files match"
+        raise InputError(msg)
+    kinds = {_kind(p) for p in files}
+    if len(kinds) > 1:
+        msg = f"{source}: mixes CSV and Parquet files; check them separately"
+        raise InputError(msg)
+    return sorted(dict.fromkeys(files), key=os.fspath)
+
+
+def _kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    if suffix in _PARQUET_SUFFIXES:
+        return "parquet"
+    msg = (
+        f"{path}: the dask engine reads CSV/TSV and (Geo)Parquet files; read other formats "
+        "with read_positions and pass dask_geopandas.from_geopandas(...)"
+    )
+    raise InputError(msg)
+
+
+# Parquet ------------------------------------------------------------------------------
+
+
+def _read_parquet_part(path: str, row_groups: list[int]) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read_row_groups(row_groups)
+    metadata = table.schema.metadata or {}
+    if b"geo" in metadata:
+        return gpd.GeoDataFrame.from_arrow(table)
+    return table.to_pandas()
+
+
+def _run_parquet(part: tuple, job: _Job) -> gpd.GeoDataFrame:
+    path, row_groups, offset = part
+    frame = _read_parquet_part(path, row_groups)
+    ready = _is_ready(frame)
+    return _run_frame(frame, offset, ready, job)
+
+
+def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
+    import pyarrow.parquet as pq
+
+    parts = []
+    offset = 0
+    schema = None
+    for path in files:
+        try:
+            pf = pq.ParquetFile(path)
+        except Exception as exc:
+            msg = f"{path}: cannot be read as Parquet ({positions._first_line(exc)})"
+            raise InputError(msg) from None
+        names = pf.schema_arrow.names
+        if schema is None:
+            schema = names
+        elif names != schema:
+            msg = f"{path}: its columns differ from those of {files[0]}"
+            raise InputError(msg)
+        group, rows = [], 0
+        for i in range(pf.metadata.num_row_groups):
+            n = pf.metadata.row_group(i).num_rows
+            if n == 0:
+                continue
+            if group and rows + n > partition_rows:
+                parts.append((os.fspath(path), group, offset))
+                offset += rows
+                group, rows = [], 0
+            group.append(i)
+            rows += n
+        if group:
+            parts.append((os.fspath(path), group, offset))
+            offset += rows
+    if not parts:
+        msg = f"{files[0]}: holds no rows"
+        raise InputError(msg)
+    first = parts[0]
+    sample = _read_parquet_part(first[0], first[1][:1]).iloc[:_SAMPLE_ROWS]
+    _set_schema(job, lambda: _run_frame(sample, 0, _is_ready(sample), job))
+    tasks = [(dask.delayed(_run_parquet, pure=True), (part,)) for part in parts]
+    return tasks, [p[2] for p in parts], offset
+
+
+# CSV ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CsvFile:
+    """What the in-memory reader decides once per file: header, delimiter, encoding."""
+
+    path: str
+    header_bytes: bytes
+    header: tuple[str, ...]
+    names: tuple[str, ...]
+    delimiter: str
+    encoding: str = "utf8"
+    robust: bool = False
+
+
+def _sniff(path: Path, encoding: str = "utf8") -> _CsvFile:
+    """The header and delimiter, decided as :func:`geozones.read_positions` decides them."""
+    with open(path, "rb") as f:
+        head = f.read(65536)
+        first = head.split(b"\n", 1)[0]
+        while b"\n" not in head and len(first) == len(head):
+            more = f.read(65536)
+            if not more:
+                break
+            head += more
+            first = head.split(b"\n", 1)[0]
+    text_head = head[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
+    if not head.strip() or not text_head.strip():
+        msg = f"{path}: is empty"
+        raise InputError(msg)
+    try:
+        delimiter = csv.Sniffer().sniff(text_head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if text_head.count("\t") > text_head.count(",") else ","
+    header = [h.strip() for h in next(csv.reader(_io.StringIO(text_head), delimiter=delimiter))]
+    if not any(header):
+        msg = f"{path}: the first row should name the columns but is empty"
+        raise InputError(msg)
+    header_bytes = first + b"\n" if b"\n" in head else head
+    return _CsvFile(
+        path=os.fspath(path),
+        header_bytes=header_bytes,
+        header=tuple(header),
+        names=tuple(positions._unique_names(header)),
+        delimiter=delimiter,
+        encoding=encoding,
+    )
+
+
+def _block_bytes(file: _CsvFile, start: int, end: int) -> bytes:
+    with open(file.path, "rb") as f:
+        f.seek(start)
+        body = f.read(end - start)
+    return body if start == 0 else file.header_bytes + body
+
+
+def _count_fast(raw: bytes, file: _CsvFile, encoding: str) -> int | None:
+    """Records that ``positions._read_fast`` would return, or None where it gives up."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    invalid = []
+
+    def note_invalid(row):
+        invalid.append(row.number)
+        return "skip"
+
+    names = list(file.names)
+    try:
+        arrow = pa_csv.read_csv(
+            pa.BufferReader(raw),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=file.delimiter, newlines_in_values=True, invalid_row_handler=note_invalid
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                include_columns=names[:1],
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    return None if invalid else arrow.num_rows
+
+
+def _count_robust(raw: bytes, file: _CsvFile, encoding: str) -> int:
+    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=file.delimiter)
+    return sum(1 for _ in reader) - 1
+
+
+def _scan_block(file: _CsvFile, start: int, end: int, robust: bool) -> dict:
+    """Encoding, quoting and record count of one block (a planning task)."""
+    raw = _block_bytes(file, start, end)
+    body = raw if start == 0 else raw[len(file.header_bytes) :]
+    try:
+        body.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    even = True
+    if start != 0 and b'"' in body:  # every line must hold an even number of quotes
+        arr = np.frombuffer(body, dtype=np.uint8)
+        newlines = np.flatnonzero(arr == 10)
+        quotes = np.flatnonzero(arr == 34)
+        per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=newlines.size + 1)
+        even = bool((per_line % 2 == 0).all())
+    encoding = "utf8" if utf8 else "cp1252"
+    n = None if robust else _count_fast(raw, file, encoding)
+    fast = n is not None
+    if n is None:
+        n = _count_robust(raw, file, encoding)
+    return {"utf8": utf8, "even": even, "fast": fast, "n": n}
+
+
+def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[int]:
+    """Block starts: after the first line break at or past each multiple of blocksize."""
+    cuts = [header_end]
+    with open(path, "rb") as f:
+        target = header_end + blocksize
+        while target < size:
+            f.seek(target)
+            pos = target
+            while True:
+                chunk = f.read(65536)
+                if not chunk:
+                    pos = size
+                    break
+                k = chunk.find(b"\n")
+                if k >= 0:
+                    pos += k + 1
+                    break
+                pos += len(chunk)
+            if pos >= size:
+                break
+            cuts.append(pos)
+            target = pos + blocksize
+    return [*cuts, size]
+
+
+def _parse_block(file: _CsvFile, start: int, end: int) -> pd.DataFrame:
+    """One block as text columns with per-row problems, as ``_read_delimited`` reads files."""
+    raw = _block_bytes(file, start, end)
+    names = list(file.names)
+    table = None
+    if not file.robust:
+        table = positions._read_fast(raw, names, file.delimiter, file.encoding)
+        if table is None:
+            msg = f"{file.path}: bytes {start}-{end} no longer parse as when they were counted"
+            raise GeozonesError(msg)
+    else:
+        text = raw.decode(file.encoding, errors="replace")
+        table = positions._read_robust(text, names, file.delimiter)
+    problems = table.attrs.get("row_errors", {})
+    first = table[names[0]].str.strip() == file.header[0]
+    candidates = np.flatnonzero(first.to_numpy(dtype=bool, na_value=False))
+    repeated = [
+        i
+        for i in candidates
+        if all(str(table.iat[i, k]).strip() == h for k, h in enumerate(file.header))
+    ]
+    for i in repeated:
+        problems.setdefault(i, "the header row repeated inside the data; the row was not used")
+    table.attrs["row_errors"] = problems
+    table.attrs["text_source"] = True
+    return table
+
+
+def _run_csv(part: tuple, job: _Job) -> gpd.GeoDataFrame:
+    file, start, end, offset = part
+    table = _parse_block(file, start, end)
+    if len(table) == 0 and job.meta is not None:
+        return job.meta.copy()
+    return _finish(table, None, label=file.path, offset=offset, job=job)
+
+
+def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
+    sniffed = [_sniff(p) for p in files]
+    for path, f in zip(files, sniffed, strict=True):
+        if f.names != sniffed[0].names:
+            msg = f"{path}: its header differs from that of {files[0]}"
+            raise InputError(msg)
+    # Round 1: every block's encoding, quoting and count (on the workers)
+    blocks = {}
+    for f in sniffed:
+        size = os.path.getsize(f.path)
+        header_end = len(f.header_bytes)
+        if f.header_bytes.count(b'"') % 2:  # a header over several lines: read whole
+            blocks[f.path] = [(0, size)]
+        else:
+            cuts = _boundaries(Path(f.path), header_end, size, blocksize)
+            blocks[f.path] = list(itertools.pairwise(cuts))
+    scan = dask.delayed(_scan_block, pure=True)
+    found = dask.compute(
+        {
+            p: [scan(f, a, b, False) for a, b in blocks[p]]
+            for p, f in zip(blocks, sniffed, strict=True)
+        }
+    )[0]
+    # Per file: one encoding, one reader; files with odd quote lines are read whole
+    final = []
+    again = {}
+    for f in sniffed:
+        stats = found[f.path]
+        utf8 = all(s["utf8"] for s in stats) and _decodes(f.header_bytes)
+        if not all(s["even"] for s in stats) and len(blocks[f.path]) > 1:
+            blocks[f.path] = [(0, os.path.getsize(f.path))]
+            again[f.path] = [scan(f, 0, blocks[f.path][0][1], False)]
+        elif not all(s["fast"] for s in stats):
+            again[f.path] = [scan(f, a, b, True) for a, b in blocks[f.path]]
+        final.append((f, utf8))
+    if again:
+        found |= dask.compute(again)[0]
+    parts = []
+    offset = 0
+    for f, utf8 in final:
+        stats = found[f.path]
+        encoding = "utf8" if utf8 and all(s["utf8"] for s in stats) else "cp1252"
+        file = _sniff(Path(f.path), encoding) if encoding != f.encoding else f
+        file = replace(file, robust=not all(s["fast"] for s in stats))
+        for (a, b), s in zip(blocks[f.path], stats, strict=True):
+            if s["n"] > 0:
+                parts.append((file, a, b, offset))
+                offset += s["n"]
+    if not parts:
+        msg = f"{files[0]}: holds no rows"
+        raise InputError(msg)
+
+    def sample():
+        file, a, b, _ = parts[0]
+        table = _parse_block(file, a, b).iloc[:_SAMPLE_ROWS]
+        return _finish(table, None, label=file.path, offset=0, job=job)
+
+    _set_schema(job, sample)
+    tasks = [(dask.delayed(_run_csv, pure=True), (part,)) for part in parts]
+    return tasks, [p[3] for p in parts], offset
+
+
+def _decodes(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# The public entry points
+# --------------------------------------------------------------------------------------
+
+
+def check_positions_dask(
+    positions,
+    line,
+    distances_km: Sequence[float] = (5, 20, 60),
+    *,
+    scenarios: Iterable[checks.Scenario | str] | None = None,
+    line_accuracy: bool = False,
+    default_uncertainty_m: float = 0.0,
+    actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
+    blocksize: int = DEFAULT_BLOCKSIZE,
+    partition_rows: int = DEFAULT_PARTITION_ROWS,
+    **read_options,
+) -> dask_geopandas.GeoDataFrame:
+    """Classify positions partition by partition on Dask; return a lazy dask GeoDataFrame.
+
+    The same check as :func:`geozones.check_positions` (``engine="dask"`` there calls this),
+    with the same result columns and meanings, computed when the result is computed or
+    written (:func:`write_results`), one partition per task.
+
+    Parameters
+    ----------
+    positions
+        A ``dask_geopandas.GeoDataFrame`` or dask DataFrame (read as
+        :func:`geozones.read_positions` reads a GeoDataFrame or DataFrame, or used as is
+        when it already is its result), a pandas or geopandas table (split into
+        `partition_rows` partitions), or the path, glob, directory or list of paths of
+        CSV/TSV or (Geo)Parquet files. Files are read in sorted order of their paths, and
+        must be readable from every worker.
+    line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors
+        As for :func:`geozones.check_positions`; `distances_km` in kilometres,
+        `default_uncertainty_m` in metres.
+    blocksize
+        Bytes of CSV per partition (cut at line breaks).
+    partition_rows
+        Rows per partition of Parquet files (whole row groups) and of pandas tables.
+    **read_options
+        The column and parsing options of :func:`geozones.read_positions`:
+        ``lon_column``, ``lat_column``, ``coordinates_column``, ``mgrs_column``,
+        ``place_column``, ``admin1_column``, ``order``, ``precision_radii_m``, ``area``,
+        ``gazetteer_``.
+
+    Returns
+    -------
+    dask_geopandas.GeoDataFrame
+        Lazy, indexed by the 0-based position in the whole input (known divisions), with
+        the columns of the in-memory result: ``row`` numbers rows globally. Three
+        differences: text columns take Dask's pyarrow string dtype (its
+        ``dataframe.convert-string`` setting); ``actor_groups`` has every combination of
+        the actor groups as its categories (the same on every partition) rather than the
+        combinations seen; and
+        an original column named like a standard column whose content decides whether
+        the in-memory path keeps it (``row``, ``place``, ``location_method``, ``error``,
+        ``note``; ``actor`` in ACLED/UCDP tables) is always kept as ``src_<name>``.
+
+    Raises
+    ------
+    InputError
+        For the input as a whole, as :func:`geozones.read_positions` raises it, or when
+        the files' headers or schemas differ.
+    GeozonesError
+        When dask, distributed or dask-geopandas is not installed.
+
+    Examples
+    --------
+    >>> import dask_geopandas, geopandas as gpd
+    >>> points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([35.89, 36.6], [33.18, 33.5]),
+    ...                           crs=4326)
+    >>> lazy = check_positions_dask(dask_geopandas.from_geopandas(points, npartitions=2),
+    ...                             "alpha_line")
+    >>> lazy.npartitions, lazy.compute(scheduler="sync")["band"].tolist()
+    (2, ['0–5 km', 'beyond 60 km'])
+    """
+    dask, dd = _require_dask()
+    import dask_geopandas
+
+    if isinstance(blocksize, str):
+        from dask.utils import parse_bytes
+
+        blocksize = parse_bytes(blocksize)
+    if int(blocksize) < 1 or int(partition_rows) < 1:
+        msg = "blocksize and partition_rows must be positive"
+        raise InputError(msg)
+    job = _make_job(
+        line,
+        distances_km,
+        scenarios,
+        line_accuracy,
+        default_uncertainty_m,
+        actors,
+        _read_options(read_options),
+    )
+    if isinstance(positions, pd.DataFrame):
+        n_parts = max(1, math.ceil(len(positions) / int(partition_rows)))
+        if isinstance(positions, gpd.GeoDataFrame):
+            positions = dask_geopandas.from_geopandas(positions, npartitions=n_parts)
+        else:
+            positions = dd.from_pandas(positions, npartitions=n_parts, sort=False)
+    if hasattr(positions, "__dask_graph__"):
+        if not hasattr(positions, "partitions") or not hasattr(positions, "columns"):
+            msg = f"the dask engine takes a dask DataFrame, not {type(positions).__name__}"
+            raise InputError(msg)
+        tasks, offsets, total = _plan_collection(positions, job, dask)
+    else:
+        files = _expand(positions)
+        if _kind(files[0]) == "csv":
+            tasks, offsets, total = _plan_csv(files, job, dask, int(blocksize))
+        else:
+            tasks, offsets, total = _plan_parquet(files, job, dask, int(partition_rows))
+    token = uuid.uuid4().hex
+    shipped = dask.delayed(job, name=f"geozones-job-{token}", traverse=False)  # one key, sent once
+    parts = [
+        function(*args, shipped, dask_key_name=f"geozones-check-{token}-{i}")
+        for i, (function, args) in enumerate(tasks)
+    ]
+    divisions = (*offsets, total - 1)
+    return dd.from_delayed(parts, meta=job.meta, divisions=divisions, verify_meta=False)
+
+
+def write_results(
+    result: dask_geopandas.GeoDataFrame,
+    path: str | os.PathLike,
+    *,
+    compute: bool = True,
+    **options,
+):
+    """Write a lazy result to a GeoParquet dataset, one file per partition.
+
+    Each worker checks a partition and writes it, so memory stays bounded whatever the
+    number of rows. Read it back with ``geopandas.read_parquet(path)`` or
+    ``dask_geopandas.read_parquet(path)``: a directory of ``part.00000.parquet``,
+    ``part.00001.parquet``... files, whose names sort in row order.
+
+    Parameters
+    ----------
+    result
+        The output of :func:`check_positions_dask` (or any dask GeoDataFrame).
+    path
+        A directory to create (or overwrite with ``overwrite=True``).
+    compute
+        Write now (the default) or return the lazy write for ``dask.compute``.
+    **options
+        Passed to ``dask_geopandas.GeoDataFrame.to_parquet`` (``compression``,
+        ``overwrite``, ...). The index is not written unless ``write_index=True``.
+
+    Examples
+    --------
+    >>> import tempfile, dask_geopandas, geopandas as gpd
+    >>> points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([35.89], [33.18]), crs=4326)
+    >>> lazy = check_positions_dask(dask_geopandas.from_geopandas(points, npartitions=1),
+    ...                             "alpha_line")
+    >>> out = tempfile.mkdtemp() + "/checked"
+    >>> write_results(lazy, out)
+    >>> gpd.read_parquet(out)["within_km"].tolist()
+    [5.0]
+    """
+    _require_dask()
+    if not hasattr(result, "to_parquet") or not hasattr(result, "__dask_graph__"):
+        msg = f"write_results takes a dask GeoDataFrame, not {type(result).__name__}"
+        raise InputError(msg)
+    options.setdefault("write_index", False)
+    width = max(5, len(str(result.npartitions - 1)))
+    options.setdefault("name_function", functools.partial(_part_name, width=width))
+    return result.to_parquet(os.fspath(path), compute=compute, **options)
+
+
+def _part_name(i: int, *, width: int) -> str:
+    """``part.00012.parquet``: names that sort in row order."""
+    return f"part.{i:0{width}d}.parquet"

@@ -1,0 +1,313 @@
+"""The dask engine: the same results as in memory, partition by partition, on a cluster."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import geozones as gz
+from geozones import scale
+from geozones.checks import ACTOR_GROUPS, check_positions
+from geozones.errors import GeozonesError, InputError
+from geozones.examples import synthetic_positions
+
+dask_geopandas = pytest.importorskip("dask_geopandas")
+distributed = pytest.importorskip("distributed")
+
+SCENARIOS = ["israel_60km_2018", "arrangement_2017_5km"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    # Worker processes (not threads): everything a task needs must really travel.
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def client(cluster):
+    with distributed.Client(cluster) as client:
+        yield client
+
+
+def _same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
+    """Row for row, geometry too.
+
+    Two dtypes are the dask engine's: text columns are dask's pyarrow strings
+    (``dataframe.convert-string``), and actor_groups has every combination as categories.
+    """
+    expected = expected.copy()
+    for column in got.columns:
+        if isinstance(got[column].dtype, pd.StringDtype):
+            assert expected[column].dtype == object or pd.api.types.is_string_dtype(
+                expected[column]
+            )
+            expected[column] = expected[column].astype(got[column].dtype)
+    expected[ACTOR_GROUPS] = expected[ACTOR_GROUPS].cat.set_categories(
+        got[ACTOR_GROUPS].cat.categories
+    )
+    assert expected[ACTOR_GROUPS].notna().all()
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def _table(n: int = 3000) -> pd.DataFrame:
+    """Synthetic positions with every kind of location and of bad row, scattered."""
+    df = synthetic_positions(n, seed=5).astype({"lat": str, "lon": str})
+    df["coordinates"] = ""
+    df["place"] = ""
+    bad = {
+        7: ("lat", "abc"),  # not a number
+        401: ("lat", "95.2"),  # outside ±90
+        1203: ("lon", ""),  # one half missing
+        2999: ("lat", "0"),
+    }
+    for i, (column, value) in bad.items():
+        df.loc[i, column] = value
+    df.loc[2999, "lon"] = "0"  # null island
+    # swapped pair
+    df.loc[1777, ["lat", "lon"]] = [df.loc[1777, "lon"], df.loc[1777, "lat"]]
+    # DMS text, place names and an unknown place, with the lat/lon cells empty
+    for i, column, value in [
+        (15, "coordinates", "33°10'30\"N 35°45'10\"E"),
+        (900, "coordinates", "33°99'N 35°45'E"),
+        (1500, "place", "Daraa"),
+        (2500, "place", "Atlantis"),
+        (2600, "place", "Quneitra"),
+    ]:
+        df.loc[i, ["lat", "lon"]] = ""
+        df.loc[i, column] = value
+    return df
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("csv") / "positions.csv"
+    _table().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def points() -> gpd.GeoDataFrame:
+    df = synthetic_positions(4000, seed=11)
+    geometry = gpd.points_from_xy(df["lon"], df["lat"])
+    geometry[[3, 2100]] = None  # no geometry: falls back to the lat/lon columns
+    df.loc[2100, "lat"] = np.nan
+    return gpd.GeoDataFrame(df, geometry=geometry, crs=4326)
+
+
+# --------------------------------------------------------------------------------------
+# Same results as in memory
+# --------------------------------------------------------------------------------------
+
+
+def test_dask_geodataframe_equals_in_memory(client, points):
+    lazy = check_positions(
+        dask_geopandas.from_geopandas(points, npartitions=4), "alpha_line", scenarios=SCENARIOS
+    )
+    assert isinstance(lazy, dask_geopandas.GeoDataFrame)
+    assert lazy.npartitions == 4 and lazy.known_divisions
+    got = lazy.compute()
+    expected = check_positions(points, "alpha_line", scenarios=SCENARIOS)
+    _same(expected, got)
+    assert got["row"].tolist() == list(range(1, len(points) + 1))
+    assert got.loc[2100, "error"] != "" and got.loc[3, "error"] == ""
+
+
+def test_csv_bad_rows_keep_their_place_and_errors_across_partitions(client, csv_path):
+    lazy = check_positions(csv_path, "alpha_line", engine="dask", blocksize=8_000)
+    assert lazy.npartitions >= 10
+    got = lazy.compute()
+    expected = check_positions(csv_path, "alpha_line")
+    _same(expected, got)
+    # rows as a spreadsheet numbers them: data row i is row i + 2
+    errors = got.set_index("row")["error"]
+    assert errors[7 + 2] == "column 'lat': 'abc' is not a number"
+    assert errors[401 + 2] == "latitude 95.2 is outside ±90"
+    assert errors[1203 + 2] == "column 'lon' is empty"
+    assert errors[1777 + 2].startswith("latitude and longitude look swapped")
+    assert errors[2500 + 2] == "column 'place': unknown place name 'Atlantis'"
+    assert errors[2999 + 2].startswith("0, 0 ('null island')")
+    assert errors[900 + 2].startswith("column 'coordinates': ")
+    assert errors[15 + 2] == "" and got.loc[15, "location_method"] == "coordinates"
+    assert got.loc[1500, "place"] == "Dar‘ā" and got.loc[1500, "within_km"] == 60
+    assert (got["error"] != "").sum() == 7
+    # the bad rows are spread over several partitions
+    parts = {int(np.searchsorted(lazy.divisions[1:-1], i, side="right")) for i in (7, 1777, 2999)}
+    assert len(parts) == 3
+
+
+def test_ragged_rows_blank_lines_and_repeated_headers_read_as_in_memory(client, tmp_path):
+    lines = ["lat,lon,actor"] + [f"33.{i:04d},35.8,Hezbollah" for i in range(600)]
+    lines[100] = "33.1,35.8,Hezbollah,extra"  # ragged: the whole file takes the robust reader
+    lines[350] = ""
+    lines[500] = "lat,lon,actor"
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    got = check_positions(path, "alpha_line", engine="dask", blocksize=2_000)
+    assert got.npartitions > 3
+    got = got.compute()
+    expected = check_positions(path, "alpha_line")
+    _same(expected, got)
+    errors = got.set_index("row")["error"]
+    assert errors[101].startswith("ragged row: 4 fields")
+    assert errors[351] == "empty line"
+    assert errors[501].startswith("the header row repeated")
+
+
+def test_quoted_line_breaks_read_whole(client, tmp_path):
+    rows = [f'33.{i:04d},35.8,"Hezbollah"' for i in range(300)]
+    rows[150] = '33.1,35.8,"Hezbollah,\nsecond line"'
+    path = tmp_path / "quoted.csv"
+    path.write_text("lat,lon,actor\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    lazy = check_positions(path, "alpha_line", engine="dask", blocksize=1_000)
+    assert lazy.npartitions == 1
+    _same(check_positions(path, "alpha_line"), lazy.compute())
+
+
+def test_glob_of_csv_files_numbers_rows_globally(client, tmp_path):
+    table = _table()
+    whole = tmp_path / "whole.csv"
+    table.to_csv(whole, index=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    # written out of order: the files are taken in sorted order of their names
+    for name, chunk in [("b.csv", table.iloc[500:1100]), ("a.csv", table.iloc[:500])]:
+        chunk.to_csv(folder / name, index=False)
+    table.iloc[1100:].to_csv(folder / "c.csv", index=False)
+    lazy = check_positions(str(folder / "*.csv"), "alpha_line", engine="dask", blocksize=10_000)
+    got = lazy.compute()
+    _same(check_positions(whole, "alpha_line"), got)
+    assert got["row"].iloc[[0, 500, 1100, -1]].tolist() == [2, 502, 1102, 3001]
+
+
+def test_geoparquet_files_equal_in_memory(client, tmp_path, points):
+    folder = tmp_path / "geoparquet"
+    folder.mkdir()
+    points.iloc[:2500].to_parquet(folder / "part-0.parquet", row_group_size=700)
+    points.iloc[2500:].to_parquet(folder / "part-1.parquet", row_group_size=700)
+    lazy = check_positions(folder, "alpha_line", engine="dask", partition_rows=1000)
+    lengths = lazy.map_partitions(len).compute().tolist()
+    assert len(lengths) >= 4 and max(lengths) <= 1000  # whole row groups of 700 or less
+    got = lazy.compute()
+    frames = [gpd.read_parquet(folder / f"part-{i}.parquet") for i in (0, 1)]
+    expected = check_positions(pd.concat(frames, ignore_index=True), "alpha_line")
+    _same(expected, got)
+    assert got["row"].tolist() == list(range(1, len(points) + 1))
+
+
+def test_already_read_positions_are_used_as_they_are(client, points):
+    positions = gz.read_positions(points)
+    lazy = check_positions(dask_geopandas.from_geopandas(positions, npartitions=3), "bravo_line")
+    _same(check_positions(positions, "bravo_line"), lazy.compute())
+
+
+# --------------------------------------------------------------------------------------
+# Lazy, lines once, written partition by partition
+# --------------------------------------------------------------------------------------
+
+
+def test_result_is_lazy_until_computed(client, cluster, tmp_path, points):
+    path = tmp_path / "points.parquet"
+    points.to_parquet(path, row_group_size=1000)
+    before = cluster.scheduler.transition_counter
+    lazy = check_positions(path, "alpha_line", engine="dask")
+    assert cluster.scheduler.transition_counter == before  # nothing ran on the cluster
+    assert lazy["distance_km"].max().compute() > 60
+    assert cluster.scheduler.transition_counter > before
+
+
+def test_lines_travel_once_not_once_per_partition(client, points, tmp_path):
+    # a long line: a copy in every task would show in the graph's size
+    t = np.linspace(0, 1, 20_000)
+    long_line = shapely.LineString(np.c_[35.8 + 0.01 * np.sin(40 * t), 32.7 + 0.6 * t])
+    lines = gpd.GeoDataFrame({"name": ["long"]}, geometry=[long_line], crs=4326)
+    path = tmp_path / "points.parquet"  # files: the graph holds paths, not data
+    points.to_parquet(path, row_group_size=500)
+    lazy = scale.check_positions_dask(path, lines, partition_rows=500)
+    graph = dict(lazy.__dask_graph__())
+    jobs = [k for k in graph if str(k).startswith("geozones-job-")]
+    assert len(jobs) == 1
+    job_size = len(pickle.dumps(graph[jobs[0]]))
+    assert job_size > 300_000  # the line is in the job...
+    rest = {k: v for k, v in graph.items() if k != jobs[0]}
+    assert len(pickle.dumps(rest)) < job_size  # ...and in no other task
+    checks_ = [k for k in graph if str(k).startswith("geozones-check-")]
+    assert len(checks_) == 8
+    assert all(jobs[0] in graph[k].dependencies for k in checks_)
+    got = lazy.compute()
+    _same(check_positions(gpd.read_parquet(path), lines), got)
+
+
+def test_write_results_partition_by_partition(client, tmp_path, csv_path):
+    lazy = check_positions(
+        csv_path, "alpha_line", engine="dask", blocksize=20_000, scenarios=SCENARIOS
+    )
+    out = tmp_path / "checked"
+    scale.write_results(lazy, out)
+    files = sorted(out.glob("*.parquet"))
+    assert len(files) == lazy.npartitions > 3
+    back = gpd.read_parquet(out)
+    expected = check_positions(csv_path, "alpha_line", scenarios=SCENARIOS)
+    assert len(back) == len(expected)
+    assert back["row"].tolist() == expected["row"].tolist()
+    assert back["error"].tolist() == expected["error"].tolist()
+    assert back.geometry.equals(expected.geometry)
+    np.testing.assert_array_equal(back["distance_km"], expected["distance_km"])
+    for column in ("band", "state_5km", "scenario_israel_60km_2018", ACTOR_GROUPS):
+        assert back[column].astype(str).tolist() == expected[column].astype(str).tolist()
+    # and the lazy write can be handed back
+    assert scale.write_results(lazy, tmp_path / "later", compute=False) is not None
+
+
+# --------------------------------------------------------------------------------------
+# Connecting, options and errors
+# --------------------------------------------------------------------------------------
+
+
+def test_connect_to_an_existing_scheduler_by_address(cluster):
+    with scale.connect(cluster.scheduler_address) as other:
+        assert len(other.scheduler_info()["workers"]) == 2
+    with pytest.raises(InputError, match="LocalCluster"):
+        scale.connect(cluster.scheduler_address, n_workers=3)
+
+
+def test_engine_must_be_known_and_dask_input_needs_dask(points):
+    with pytest.raises(InputError, match="engine must be"):
+        check_positions(points, "alpha_line", engine="spark")
+    with pytest.raises(InputError, match="engine='dask'"):
+        check_positions(
+            dask_geopandas.from_geopandas(points, npartitions=2), "alpha_line", engine="pandas"
+        )
+
+
+def test_input_errors(client, tmp_path):
+    with pytest.raises(InputError, match="no files match"):
+        check_positions(str(tmp_path / "*.csv"), "alpha_line", engine="dask")
+    xlsx = tmp_path / "a.xlsx"
+    xlsx.write_bytes(b"")
+    with pytest.raises(InputError, match="CSV/TSV and \\(Geo\\)Parquet"):
+        check_positions(xlsx, "alpha_line", engine="dask")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("lat,lon\n")
+    with pytest.raises(InputError, match="holds no rows"):
+        check_positions(empty, "alpha_line", engine="dask")
+    (tmp_path / "x.csv").write_text("lat,lon\n33,35.8\n")
+    (tmp_path / "y.csv").write_text("latitude,longitude\n33,35.8\n")
+    with pytest.raises(InputError, match="header differs"):
+        check_positions(str(tmp_path / "[xy].csv"), "alpha_line", engine="dask")
+    with pytest.raises(InputError, match="does not take sheet"):
+        check_positions(tmp_path / "x.csv", "alpha_line", engine="dask", sheet=1)
+
+
+def test_missing_extra_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask_geopandas", None)
+    with pytest.raises(GeozonesError, match=r'pip install "geozones\[scale\]"'):
+        scale.check_positions_dask(pd.DataFrame({"lat": [33.0], "lon": [35.8]}), "alpha_line")
