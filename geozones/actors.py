@@ -238,10 +238,10 @@ class ActorNormaliser:
 
         Each distinct text is matched once, so long columns with repeated names are cheap.
         """
-        values = pd.Categorical(pd.Series(texts, dtype=object).where(lambda v: v.notna(), ""))
-        found = [
-            ";".join(self.groups_of(t)) if isinstance(t, str) else "" for t in values.categories
-        ]
+        series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+        codes, uniques = pd.factorize(series)  # arrow-backed text: hashed without Python
+        found = [";".join(self.groups_of(t)) if isinstance(t, str) else "" for t in uniques]
         labels = list(dict.fromkeys([*found, ""]))
-        lookup = np.array([labels.index(f) for f in found] + [labels.index("")])
-        return pd.Categorical.from_codes(lookup[values.codes], labels)
+        index = {label: k for k, label in enumerate(labels)}
+        lookup = np.array([index[f] for f in found] + [index[""]])  # code -1 (missing): ""
+        return pd.Categorical.from_codes(lookup[codes], labels)

@@ -361,7 +361,7 @@ def check_positions(
     radius = np.where(ok, radius, np.nan)
 
     out = table.copy()
-    out[ERROR] = error.astype(str)
+    out[ERROR] = pd.array(error, dtype=table[ERROR].dtype)  # text already: no numpy round trip
     out[DISTANCE_KM] = distance_m / 1000.0
     band_index = np.searchsorted(limits * 1000.0, np.where(ok, distance_m, 0.0), side="left")
     within = np.r_[limits, np.nan][band_index]
@@ -486,11 +486,9 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
         wanted = 1 if scenario.side == "left" else -1
         state = np.where((loc.side == -wanted) & (d > r), 3, state)
     excluded = set(scenario.excluded_actors)
-    chosen = pd.Categorical(pd.Series(groups).iloc[idx].astype(object))
-    named_of = np.array(
-        [bool(excluded & set(str(g).split(";"))) for g in chosen.categories] + [False]
-    )
-    named = named_of[chosen.codes]
+    codes_all, uniques = pd.factorize(pd.Series(groups))  # each group combination once
+    named_of = np.array([bool(excluded & set(str(g).split(";"))) for g in uniques] + [False])
+    named = named_of[codes_all[idx]]  # code -1 (missing) picks the final False
     codes = np.full(n, 5)
     codes[idx] = np.where(named, state, 4)
     return _categorical(codes, _OUTCOMES)
