@@ -964,14 +964,15 @@ def save_positions(
     out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio", layer=layer)
 
 
-_CSV_PIECE_ROWS = 200_000  # rows formatted per task when writing large CSV files
+_CSV_PIECE_ROWS = 10_000  # rows formatted per task (small pieces stay in the CPU caches)
+_CSV_AHEAD = 4  # pieces formatted ahead of the writer (bounds the memory held)
 
 
 def _write_csv(table: pd.DataFrame, path: str) -> None:
     """Write CSV with pyarrow (several times faster than pandas for large tables).
 
-    Large tables are formatted in pieces on two threads (arrow releases the GIL) and
-    written in order, the header once.
+    Large tables are formatted in pieces on two threads (arrow releases the GIL) while a
+    third writes the finished pieces in order, the header once.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -988,14 +989,23 @@ def _write_csv(table: pd.DataFrame, path: str) -> None:
         return sink.getvalue()
 
     starts = list(range(0, max(len(arrow), 1), _CSV_PIECE_ROWS))
-    with open(path, "wb") as out, ThreadPoolExecutor(max_workers=2) as pool:
-        pending = [pool.submit(piece, start) for start in starts[:2]]
-        for k in range(len(starts)):  # in order, with at most two pieces formatted ahead
+    with (
+        open(path, "wb") as out,
+        ThreadPoolExecutor(max_workers=2) as formatters,
+        ThreadPoolExecutor(max_workers=1) as writer,
+    ):
+        pending = [formatters.submit(piece, start) for start in starts[:_CSV_AHEAD]]
+        written = None
+        for k in range(len(starts)):  # in order, a bounded number of pieces in memory
             buffer = pending[k].result()
-            if k + 2 < len(starts):
-                pending.append(pool.submit(piece, starts[k + 2]))
-            out.write(buffer)
             pending[k] = None
+            if k + _CSV_AHEAD < len(starts):
+                pending.append(formatters.submit(piece, starts[k + _CSV_AHEAD]))
+            if written is not None:
+                written.result()
+            written = writer.submit(out.write, buffer)
+        if written is not None:
+            written.result()
 
 
 def _cell_text(value) -> object:
