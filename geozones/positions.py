@@ -350,11 +350,7 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     read again with Python's csv module so that each record keeps its place.
     """
     raw = path.read_bytes()
-    try:
-        raw.decode("utf-8")
-        encoding = "utf8"
-    except UnicodeDecodeError:
-        encoding = "cp1252"
+    encoding = _encoding(raw[:65536], partial=len(raw) > 65536)  # arrow checks the rest
     text_head = raw[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
     if not raw.strip() or not text_head.strip():
         msg = f"{path}: is empty"
@@ -369,6 +365,11 @@ def _read_delimited(path: Path) -> pd.DataFrame:
         raise InputError(msg)
     names = _unique_names(header)
     table = _read_fast(raw, names, delimiter, encoding)
+    if table is None:  # a ragged record, or a byte that is not UTF-8 after the first 64 KiB
+        whole = _encoding(raw, partial=False)
+        if whole != encoding:
+            encoding = whole
+            table = _read_fast(raw, names, delimiter, encoding)
     if table is None:
         table = _read_robust(raw.decode(encoding, errors="replace"), names, delimiter)
     problems = table.attrs.get("row_errors", {})
@@ -386,6 +387,19 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     table.attrs["renamed"] = [n for n, h in zip(names, header, strict=True) if n != h]
     table.attrs["text_source"] = True
     return table
+
+
+def _encoding(raw: bytes, *, partial: bool) -> str:
+    """Return "utf8" when `raw` decodes as UTF-8, else "cp1252" (spreadsheets' default).
+
+    In a `partial` read a character cut at the very end is fine.
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not (partial and exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data"):
+            return "cp1252"
+    return "utf8"
 
 
 def _read_fast(raw: bytes, names, delimiter, encoding) -> pd.DataFrame | None:

@@ -259,3 +259,15 @@ def test_iso_dates_are_parsed_and_impossible_ones_noted_not_rolled_over():
     assert pd.isna(got["date"].iloc[0]) and "2018-02-30" in got["note"].iloc[0]
     assert pd.isna(got["date"].iloc[2]) and got["note"].iloc[2] == ""
     assert got["date"].iloc[3] == pd.Timestamp("2018-01-05")  # day first, as most reports
+
+
+def test_encoding_is_found_beyond_the_first_64_kib(tmp_path):
+    rows = ["lat,lon,actor"] + ["33.1,35.8,Hezbollah"] * 5000 + ["33.2,35.9,Liwa Fatemiyoun é"]
+    cp1252 = tmp_path / "windows.csv"
+    cp1252.write_bytes("\r\n".join(rows).encode("cp1252"))
+    assert cp1252.stat().st_size > 65536
+    got = gz.read_positions(cp1252)
+    assert len(got) == 5001 and got["actor"].iloc[-1] == "Liwa Fatemiyoun é"
+    utf8 = tmp_path / "arabic.csv"
+    utf8.write_bytes(("\ufeff" + "\n".join(rows[:-1] + ["33.2,35.9,حزب الله"])).encode("utf-8"))
+    assert gz.read_positions(utf8)["actor"].iloc[-1] == "حزب الله"
