@@ -352,7 +352,7 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     encoding = _encoding(raw[:65536], partial=len(raw) > 65536)  # arrow checks the rest
     text_head = raw[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
-    if not raw.strip() or not text_head.strip():
+    if not text_head.strip() and not raw.strip():  # the whole file only if the head is blank
         msg = f"{path}: is empty"
         raise InputError(msg)
     try:
@@ -758,8 +758,13 @@ def _written_precision_m(lat_t: pd.Series, lon_t: pd.Series, lat: np.ndarray) ->
         length = pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(float)
         return np.where(dot >= 0, length - dot - 1, 0.0)
 
-    half_lat = 0.5 * 10.0 ** -decimals(lat_t) * _M_PER_DEG
-    half_lon = 0.5 * 10.0 ** -decimals(lon_t) * _M_PER_DEG * np.cos(np.radians(np.nan_to_num(lat)))
+    half_unit = 0.5 * 10.0 ** -np.arange(17.0)  # by number of decimals written
+
+    def half(text: pd.Series) -> np.ndarray:
+        return half_unit[np.clip(decimals(text), 0, 16).astype(np.intp)]
+
+    half_lat = half(lat_t) * _M_PER_DEG
+    half_lon = half(lon_t) * _M_PER_DEG * np.cos(np.radians(np.nan_to_num(lat)))
     return np.maximum(half_lat, np.abs(half_lon))
 
 
