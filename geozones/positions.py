@@ -517,6 +517,14 @@ def _find(table: pd.DataFrame, wanted: str | None, candidates, *, what: str, lab
 
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text; missing-value tokens and missing cells become ""."""
+    if _is_plain_number(series.dtype):  # numbers from GeoPackage, Parquet, ...: by arrow
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = series.to_numpy()
+        arr = pa.array(values, from_pandas=True)  # NaN: missing
+        text = pc.fill_null(pc.cast(arr, pa.string()), "")  # 12.0 -> "12", like a sheet
+        return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow")), index=series.index)
     if not isinstance(series.dtype, pd.StringDtype):
         values = series.astype(object)
         floats = values.map(lambda v: isinstance(v, float) and v.is_integer())
@@ -525,6 +533,11 @@ def _text(series: pd.Series) -> pd.Series:
         series = values.astype(pd.StringDtype("pyarrow"))
     text = series.fillna("").str.strip()
     return text.mask(text.str.lower().isin(_MISSING), "")
+
+
+def _is_plain_number(dtype) -> bool:
+    """A numpy integer or float column (not bool, not nullable, not object)."""
+    return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
@@ -775,14 +788,17 @@ def _from_geometries(geoms: np.ndarray):
     unc = np.full(n, np.nan)
     err = np.full(n, "", dtype=object)
     note = np.full(n, "", dtype=object)
-    missing = np.array([g is None or g.is_empty for g in geoms], dtype=bool)
+    geoms = np.asarray(geoms, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     err[missing] = "missing"
     ok = ~missing
     if ok.any():
-        g = shapely.force_2d(geoms[ok].astype(object))
+        g = geoms[ok]
         points = shapely.get_type_id(g) == 0
-        rep = np.where(points, g, shapely.point_on_surface(g))
-        x, y = shapely.get_x(rep), shapely.get_y(rep)
+        rep = g.copy()
+        if not points.all():  # lines and polygons: a point inside them
+            rep[~points] = shapely.point_on_surface(g[~points])
+        x, y = shapely.get_x(rep), shapely.get_y(rep)  # x and y only: any z is ignored
         lon[ok], lat[ok] = x, y
         idx = np.flatnonzero(ok)[~points]
         if idx.size:
