@@ -355,14 +355,7 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     if not text_head.strip() and not raw.strip():  # the whole file only if the head is blank
         msg = f"{path}: is empty"
         raise InputError(msg)
-    try:
-        delimiter = csv.Sniffer().sniff(text_head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = "\t" if text_head.count("\t") > text_head.count(",") else ","
-    header = [h.strip() for h in next(csv.reader(_io.StringIO(text_head), delimiter=delimiter))]
-    if not any(header):
-        msg = f"{path}: the first row should name the columns but is empty"
-        raise InputError(msg)
+    delimiter, header = _delimiter_and_header(text_head, path)
     names = _unique_names(header)
     table = _read_fast(raw, names, delimiter, encoding)
     if table is None:  # a ragged record, or a byte that is not UTF-8 after the first 64 KiB
@@ -387,6 +380,19 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     table.attrs["renamed"] = [n for n, h in zip(names, header, strict=True) if n != h]
     table.attrs["text_source"] = True
     return table
+
+
+def _delimiter_and_header(text_head: str, path) -> tuple[str, list[str]]:
+    """The delimiter (sniffed among , ; tab |) and the stripped header of a text file."""
+    try:
+        delimiter = csv.Sniffer().sniff(text_head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = "\t" if text_head.count("\t") > text_head.count(",") else ","
+    header = [h.strip() for h in next(csv.reader(_io.StringIO(text_head), delimiter=delimiter))]
+    if not any(header):
+        msg = f"{path}: the first row should name the columns but is empty"
+        raise InputError(msg)
+    return delimiter, header
 
 
 def _encoding(raw: bytes, *, partial: bool) -> str:

@@ -540,14 +540,7 @@ def _sniff(path: Path, encoding: str = "utf8") -> _CsvFile:
     if not head.strip() or not text_head.strip():
         msg = f"{path}: is empty"
         raise InputError(msg)
-    try:
-        delimiter = csv.Sniffer().sniff(text_head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = "\t" if text_head.count("\t") > text_head.count(",") else ","
-    header = [h.strip() for h in next(csv.reader(_io.StringIO(text_head), delimiter=delimiter))]
-    if not any(header):
-        msg = f"{path}: the first row should name the columns but is empty"
-        raise InputError(msg)
+    delimiter, header = positions._delimiter_and_header(text_head, path)
     header_bytes = first + b"\n" if b"\n" in head else head
     return _CsvFile(
         path=os.fspath(path),
