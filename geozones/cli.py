@@ -287,7 +287,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 _UCDP_FILE = "ucdp_ged_syria_south_2017_2018.csv"
-_UCDP_CREDIT = "Events: UCDP GED (Sundberg & Melander 2013), CC BY 4.0"
+_UCDP_CREDIT = "UCDP GED, CC BY 4.0"
 
 
 def _cmd_zones(args: argparse.Namespace) -> int:

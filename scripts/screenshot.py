@@ -38,7 +38,7 @@ def main() -> int:
         refused = []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
 
             def route(r):
                 if r.request.url.startswith(LOCAL):
