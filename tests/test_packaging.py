@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from geozones.maps import remote_references
+
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,3 +100,31 @@ def test_wheel_carries_the_layers_and_loads_them_from_elsewhere(tmp_path):
     assert Path(where) == target
     assert loaded == "1 4326 ODbL 1.0"
     assert Path(data) == target / "geozones" / "data"
+
+    # the main job runs from the installed wheel too: its map inlines the packaged assets
+    out = tmp_path / "demo"
+    done = subprocess.run(
+        [sys.executable, "-m", "geozones", "demo", "--out", str(out)],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        str(target)
+        in subprocess.run(
+            [sys.executable, "-c", "import geozones.maps as m; print(m.__file__)"],
+            cwd="/",
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    html = (out / "map.html").read_text(encoding="utf-8")
+    assert "geozones map runtime" in html  # geozones/_web/geozones.js, inlined from the wheel
+    assert 'version="1.9.3"' in html  # Leaflet, inlined from the installed packages
+    assert remote_references(html) == []
+    assert (out / "results.gpkg").exists() and (out / "results.csv").exists()
