@@ -755,7 +755,11 @@ def _positions_payload(
         payload["km"] = [None if not math.isfinite(v) else v for v in np.round(km, 3).tolist()]
     else:
         payload["km"] = [None] * n
-    payload["row"] = sub["row"].astype(int).tolist() if "row" in sub else None
+    if "row" in sub:
+        rows = pd.to_numeric(sub["row"], errors="coerce").to_numpy(dtype=float)
+        payload["row"] = [int(v) if math.isfinite(v) else None for v in rows]
+    else:
+        payload["row"] = None
 
     cols, dicts = {}, {}
     extra = [c for c in columns if c not in _TEXT_COLUMNS]
@@ -804,6 +808,8 @@ def _positions_payload(
             + "</div>"
         )
     legend = f"<h4>{_escape(name)} <span class='gz-count'>{n:,}</span></h4>" + "".join(rows)
+    if not ok.any():  # nothing drawable: the legend still counts the rows
+        return [_js(_escape(name)), _js(payload)], legend, None
     bbox = [float(lon[ok].min()), float(lat[ok].min()), float(lon[ok].max()), float(lat[ok].max())]
     return [_js(_escape(name)), _js(payload)], legend, bbox if n else None
 
@@ -1009,6 +1015,26 @@ def remote_references(page: str) -> list[str]:
     return sorted(found, key=found.__getitem__)
 
 
+def _remote_elements(m: folium.Map) -> list[str]:
+    """Absolute URLs that folium elements of `m` load from JavaScript.
+
+    WMS layers, image and video overlays and custom icons keep their URLs in plain
+    JavaScript strings, which the page text alone does not show as loads.
+    """
+    found, stack = [], [m]
+    while stack:
+        element = stack.pop()
+        stack.extend(getattr(element, "_children", {}).values())
+        values = [getattr(element, a, None) for a in ("url", "video_url", "tiles")]
+        options = getattr(element, "options", None)
+        if isinstance(options, dict):
+            values += list(options.values())
+        for value in values:
+            if isinstance(value, str) and re.match(r"\s*(?:https?:)?//", value, re.IGNORECASE):
+                found.append(value.strip())
+    return found
+
+
 def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) -> Path:
     """Write a map as one self-contained HTML file.
 
@@ -1048,7 +1074,7 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) ->
     _make_offline(m)
     page = m.get_root().render()
     if offline:
-        remote = remote_references(page)
+        remote = list(dict.fromkeys(remote_references(page) + _remote_elements(m)))
         if remote:
             listed = ", ".join(remote[:5]) + (" ..." if len(remote) > 5 else "")
             msg = (

@@ -918,15 +918,16 @@ def _dates(table, note, text) -> pd.Series:
     if (written == "").all():
         return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
     parsed = _iso_dates(written)
-    if parsed is None:
-        parsed = pd.to_datetime(written, errors="coerce", format="ISO8601")
+    if parsed is None:  # utc=True: offsets may differ from row to row (stored as UTC)
+        parsed = pd.to_datetime(written, errors="coerce", format="ISO8601", utc=True)
     retry = parsed.isna() & (written != "")
     if retry.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            parsed[retry] = pd.to_datetime(
-                written[retry], errors="coerce", format="mixed", dayfirst=True
+            again = pd.to_datetime(
+                written[retry], errors="coerce", format="mixed", dayfirst=True, utc=True
             )
+            parsed[retry] = again if parsed.dt.tz is not None else again.dt.tz_convert(None)
     for i in np.flatnonzero((parsed.isna() & (written != "")).to_numpy()):
         msg = f"date {written.iloc[i]!r} not understood; the row is treated as undated"
         note[i] = f"{note[i]}; {msg}" if note[i] else msg

@@ -280,3 +280,32 @@ def test_plot_zones_into_given_axes_and_bad_path(zones, tmp_path):
     assert gz.plot_zones(zones, ax=ax, basemap=False) is fig
     with pytest.raises(gz.InputError, match=r"\.png, \.svg or \.pdf"):
         gz.plot_zones(zones, path=tmp_path / "zones.jpg")
+
+
+def test_save_map_refuses_folium_layers_that_load_from_javascript(tmp_path):
+    import folium
+
+    for layer in (
+        folium.raster_layers.WmsTileLayer(url="https://ows.example.org/wms", layers="x"),
+        folium.raster_layers.ImageOverlay(
+            image="https://img.example.org/a.png", bounds=[[32, 35], [33, 36]]
+        ),
+    ):
+        m = gz.zone_map(lines="alpha_line")
+        layer.add_to(m)
+        with pytest.raises(gz.GeozonesError, match="example.org"):
+            gz.save_map(m, tmp_path / "m.html")
+        assert gz.save_map(m, tmp_path / "m.html", offline=False).exists()
+
+
+def test_positions_that_cannot_be_drawn_are_counted_not_fatal():
+    table = pd.DataFrame({"lat": ["x", "33.2"], "lon": ["y", "35.85"], "row": [2, 3]})
+    checked = gz.check_positions(table, "alpha_line")
+    none_usable = checked.assign(error="bad")
+    html = gz.zone_map(positions=none_usable).get_root().render()
+    assert "2 rows not mapped" in html
+    both = gz.check_positions(
+        pd.DataFrame({"lat": [33.1, 33.2], "lon": [35.8, 35.85]}), "alpha_line"
+    )
+    both["row"] = [np.nan, 3]  # a row number lost on the way: drawn, without one
+    assert '"row":[null,3]' in gz.zone_map(positions=both).get_root().render()

@@ -271,3 +271,19 @@ def test_encoding_is_found_beyond_the_first_64_kib(tmp_path):
     utf8 = tmp_path / "arabic.csv"
     utf8.write_bytes(("\ufeff" + "\n".join(rows[:-1] + ["33.2,35.9,حزب الله"])).encode("utf-8"))
     assert gz.read_positions(utf8)["actor"].iloc[-1] == "حزب الله"
+
+
+def test_dates_with_different_utc_offsets_are_stored_in_utc():
+    table = pd.DataFrame(
+        {
+            "lat": ["33.1"] * 3,
+            "lon": ["35.8"] * 3,
+            "date": ["2020-01-05T10:00:00+03:00", "2020-01-05T10:00:00+05:00", "2020-01-06"],
+        }
+    )
+    got = gz.read_positions(table)["date"].tolist()
+    assert got == [
+        pd.Timestamp("2020-01-05 07:00"),
+        pd.Timestamp("2020-01-05 05:00"),
+        pd.Timestamp("2020-01-06"),
+    ]
