@@ -45,6 +45,7 @@ __all__ = [
     "LineLocation",
     "destination",
     "distance_to_line",
+    "drawn_area_m2",
     "geodesic_area_m2",
     "geodesic_distance",
     "inverse",
@@ -299,6 +300,44 @@ def geodesic_area_m2(geometry: shapely.Geometry) -> float:
             area, _ = WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])
             total += abs(area) if k == 0 else -abs(area)
     return total
+
+
+def drawn_area_m2(geometry: shapely.Geometry) -> float:
+    """Return the area on the WGS84 ellipsoid of a lon/lat (Multi)Polygon as drawn, in m².
+
+    Edges are taken as drawn (straight in lon/lat, as GeoJSON and Leaflet draw them): the
+    area is integrated exactly in longitude and authalic ``q(latitude)``, an equal-area map
+    of the ellipsoid, with edges as trapezoids there. For densely drawn polygons, such as
+    zones, it agrees with :func:`geodesic_area_m2` to better than a millionth, in a small
+    fraction of its time.
+
+    Examples
+    --------
+    >>> from shapely import box, segmentize
+    >>> square = segmentize(box(35.0, 33.0, 35.1, 33.1), 0.001)
+    >>> abs(drawn_area_m2(square) / geodesic_area_m2(square) - 1) < 1e-6
+    True
+    """
+    if geometry is None or geometry.is_empty:
+        return 0.0
+    total = 0.0
+    for polygon in shapely.get_parts(geometry):
+        if polygon.geom_type != "Polygon":
+            continue
+        for k, ring in enumerate(shapely.get_rings(polygon)):
+            xy = shapely.get_coordinates(ring)
+            lam = np.radians(xy[:, 0])
+            q = _authalic_q(np.radians(xy[:, 1]))
+            area = 0.5 * _A * _A * 0.5 * np.sum((lam[1:] - lam[:-1]) * (q[1:] + q[:-1]))
+            total += abs(area) if k == 0 else -abs(area)
+    return float(total)
+
+
+def _authalic_q(phi: NDArray) -> NDArray:
+    """``q(φ)``: (a²/2)·q(φ)·Δλ is the area between the equator and latitude φ."""
+    e = np.sqrt(_E2)
+    s = np.sin(phi)
+    return (1.0 - _E2) * (s / (1.0 - _E2 * s * s) - np.log((1.0 - e * s) / (1.0 + e * s)) / (2 * e))
 
 
 # --------------------------------------------------------------------------------------

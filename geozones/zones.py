@@ -103,7 +103,7 @@ def build_zones(
     -------
     geopandas.GeoDataFrame
         One row per band, innermost first, in EPSG:4326, with columns ``band`` (a label),
-        ``inner_km``, ``outer_km``, ``side``, ``line``, ``area_km2`` (geodesic),
+        ``inner_km``, ``outer_km``, ``side``, ``line``, ``area_km2`` (on the ellipsoid, as drawn),
         ``n_vertices``, ``tolerance_m``, the line's provenance (``line_source``,
         ``licence``, ``attribution``) and ``geometry`` (a valid (Multi)Polygon, empty if
         clipping removed the band). Zones that cross the antimeridian are split at ±180°.
@@ -136,7 +136,7 @@ def build_zones(
     def finish(band: shapely.Geometry) -> tuple[shapely.Geometry, float]:
         if clip_geom is not None:
             band = _polygonal(shapely.make_valid(shapely.intersection(band, clip_geom)))
-        return band, geodesy.geodesic_area_m2(band) / 1e6
+        return band, geodesy.drawn_area_m2(band) / 1e6
 
     bands, areas_km2 = zip(*_map_threads(finish, bands), strict=True)
     bands = list(bands)

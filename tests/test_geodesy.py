@@ -605,3 +605,26 @@ def test_200k_points_in_one_call_equal_two_calls_of_100k(alpha_line):
     assert whole[sample] == pytest.approx(
         reference_distance(lon[sample], lat[sample], alpha_line), abs=TOL_M
     )
+
+
+def test_drawn_area_matches_the_geodesic_area_of_densely_drawn_polygons():
+    import shapely
+
+    from geozones.geodesy import drawn_area_m2, geodesic_area_m2
+
+    with_hole = shapely.Polygon(
+        shapely.box(35.0, 32.0, 36.0, 33.0).exterior.coords,
+        [shapely.box(35.4, 32.4, 35.6, 32.6).exterior.coords[::-1]],
+    )
+    for polygon in (
+        with_hole,
+        shapely.box(-70, -40, -60, -30),
+        shapely.box(170, 80, 179, 84),
+        shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)]),
+    ):
+        dense = shapely.segmentize(polygon, 0.01)
+        assert drawn_area_m2(dense) == pytest.approx(geodesic_area_m2(dense), rel=1e-7)
+    zones = gz.build_zones("alpha_line")  # its area_km2 is the area as drawn
+    for geom, km2 in zip(zones.geometry, zones["area_km2"], strict=True):
+        assert km2 * 1e6 == pytest.approx(geodesic_area_m2(geom), rel=1e-6)
+    assert drawn_area_m2(shapely.Polygon()) == 0.0
