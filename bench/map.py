@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import platform
-import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -47,19 +46,12 @@ from pathlib import Path
 from _common import best_of
 
 import geozones as gz
+from geozones._browser import CHROMIUM_ARGS, LOCAL_SCHEMES, chromium_path
 
 PROBE = (
     "<script>requestAnimationFrame(function(){requestAnimationFrame(function(){"
     "window.__renderMs=performance.now();});});</script>"
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TARGET_MB, TARGET_S, TARGET_N = 5.0, 2.0, 10_000
 MB = 1e6
 
@@ -128,7 +120,7 @@ def time_render(browser, path: Path, *, peer: bool, repeat: int) -> tuple[float,
 
         def route(r, outside=outside):
             url = r.request.url
-            if url.startswith(("file:", "data:", "about:", "blob:")):
+            if url.startswith(LOCAL_SCHEMES):
                 r.continue_()
             elif peer:
                 serve_cdn_locally(r)
@@ -156,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", help="write the HTML files to this folder and keep them")
     args = parser.parse_args(argv)
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if chromium is None:
         raise SystemExit(
             "bench/map.py needs Debian's chromium on the PATH (apt-get install chromium)"
@@ -171,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         out_dir = Path(args.keep) if args.keep else Path(tmp_name)
         out_dir.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
             version = browser.version
             for n in args.sizes:
                 print(f"{n:,} positions ...", flush=True)

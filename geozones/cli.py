@@ -257,7 +257,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         zones = build_zones("alpha_line", (5, 20, 60), side="left")
         progress.step("reading the bundled reports")
         claims = read_positions(examples.reported_positions_path())
-        events = read_positions(datasets.data_dir() / "events" / _UCDP_FILE)
+        events = read_positions(examples.ucdp_events_path())
         positions = pd.concat(
             [claims.assign(dataset="2018 claims"), events.assign(dataset="UCDP GED")],
             ignore_index=True,
@@ -286,7 +286,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_UCDP_FILE = "ucdp_ged_syria_south_2017_2018.csv"
 _UCDP_CREDIT = "UCDP GED, CC BY 4.0"
 
 
@@ -321,9 +320,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         progress.step(f"reading {args.positions}")
         positions = read_positions(args.positions)
         progress.step(f"measuring {len(positions):,} positions")
+        lines = _lines(args.line)  # read once: the check and the map share them
         results = checks.check_positions(
             positions,
-            _lines(args.line),
+            lines,
             args.km,
             scenarios=args.scenario or None,
             line_accuracy=args.line_accuracy,
@@ -336,11 +336,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
             from geozones.zones import build_zones
 
             progress.step(f"drawing {args.map}")
-            zones = build_zones(_single_line(args.line), args.km)
+            zones = build_zones(_line_arg(args.line[0]), args.km)  # zones: the first line
             scenario = args.scenario[0] if args.scenario else None
-            maps.save_map(
-                maps.zone_map(zones, results, _lines(args.line), scenario=scenario), args.map
-            )
+            maps.save_map(maps.zone_map(zones, results, lines, scenario=scenario), args.map)
     _print_summary(results)
     print(f"wrote {args.out}" + (f" and {args.map}" if args.map else ""))
     breaches = _breaches(results)
@@ -357,23 +355,23 @@ def _cmd_map(args: argparse.Namespace) -> int:
     steps = 2 + bool(args.positions) + bool(args.figure)
     with _Progress(steps, "map") as progress:
         progress.step("building the zones")
+        lines = _lines(args.line)  # read once: the check, the map and the figure share them
         if args.zones in ZONE_SETS:
             zones = build_zone_set(args.zones)
         elif args.zones:
             zones = _read_zones(args.zones)
         else:
-            zones = build_zones(_single_line(args.line), args.km, side=args.side)
+            zones = build_zones(_line_arg(args.line[0]), args.km, side=args.side)
         results = None
         if args.positions:
             progress.step(f"checking {args.positions}")
             results = checks.check_positions(
                 args.positions,
-                _lines(args.line),
+                lines,
                 args.km,
                 scenarios=[args.scenario] if args.scenario else None,
             )
         progress.step(f"drawing {args.out}")
-        lines = _lines(args.line)
         m = maps.zone_map(zones, results, lines, scenario=args.scenario, basemap=args.basemap)
         maps.save_map(m, args.out, offline=args.basemap == "offline")
         if args.figure:
@@ -428,11 +426,6 @@ def _lines(texts: Sequence[str]):
 
     tables = [_lines_table(_line_arg(t)) for t in texts]
     return gpd.GeoDataFrame(pd.concat(tables, ignore_index=True), geometry="geometry", crs=4326)
-
-
-def _single_line(texts: Sequence[str]):
-    """Zones need one line: the first given (its parts merged)."""
-    return _line_arg(texts[0])
 
 
 def _clip_arg(text: str | None):

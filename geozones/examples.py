@@ -21,7 +21,12 @@ import pandas as pd
 
 from geozones import datasets
 
-__all__ = ["load_reported_positions", "reported_positions_path", "synthetic_positions"]
+__all__ = [
+    "load_reported_positions",
+    "reported_positions_path",
+    "synthetic_positions",
+    "ucdp_events_path",
+]
 
 _ACTORS = (
     "Hezbollah",
@@ -42,6 +47,11 @@ _SOURCES = ("synthetic monitor A", "synthetic monitor B", "synthetic OSINT sheet
 def reported_positions_path():
     """Path of the bundled CSV of claims from the 2018 reporting."""
     return datasets.data_dir() / "examples" / "reported_positions_2018.csv"
+
+
+def ucdp_events_path():
+    """Path of the bundled UCDP GED events, southern Syria 2017–2018 (real, CC BY 4.0)."""
+    return datasets.data_dir() / "events" / "ucdp_ged_syria_south_2017_2018.csv"
 
 
 def load_reported_positions() -> pd.DataFrame:

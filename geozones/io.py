@@ -228,3 +228,18 @@ def _feature_names(gdf: gpd.GeoDataFrame) -> list[str | None]:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def prepare_output(path: str, suffix: str, layer: str | None) -> None:
+    """Make way for an output file: remove it, unless one layer of a GeoPackage is written.
+
+    Raises
+    ------
+    InputError
+        A `layer` asked of a format other than GeoPackage.
+    """
+    if layer is not None and suffix != ".gpkg":
+        msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
+        raise InputError(msg)
+    if layer is None and os.path.exists(path):
+        os.remove(path)

@@ -40,6 +40,7 @@ import shapely
 
 from geozones import coordinates, gazetteer
 from geozones.errors import InputError
+from geozones.io import prepare_output
 
 __all__ = [
     "ACLED_PRECISION_M",
@@ -972,11 +973,7 @@ def save_positions(
     if suffix not in _WRITERS:
         msg = f"{path}: unknown extension; use one of {', '.join(_WRITERS)}"
         raise InputError(msg)
-    if layer is not None and suffix != ".gpkg":
-        msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
-        raise InputError(msg)
-    if layer is None and os.path.exists(path):
-        os.remove(path)
+    prepare_output(path, suffix, layer)
     out = positions.copy()
     for column in out.columns:
         if column == out.geometry.name:

@@ -708,7 +708,10 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
     again = {}
     for f in sniffed:
         stats = found[f.path]
-        utf8 = all(s["utf8"] for s in stats) and _decodes(f.header_bytes)
+        utf8 = (
+            all(s["utf8"] for s in stats)
+            and positions._encoding(f.header_bytes, partial=False) == "utf8"
+        )
         if not all(s["even"] for s in stats) and len(blocks[f.path]) > 1:
             blocks[f.path] = [(0, os.path.getsize(f.path))]
             again[f.path] = [scan(f, 0, blocks[f.path][0][1], False)]
@@ -740,14 +743,6 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
     _set_schema(job, sample)
     tasks = [(dask.delayed(_run_csv, pure=True), (part,)) for part in parts]
     return tasks, [p[3] for p in parts], offset
-
-
-def _decodes(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from geozones import datasets, geodesy
 from geozones.errors import InputError
-from geozones.io import read_lines
+from geozones.io import prepare_output, read_lines
 
 __all__ = [
     "DEFAULT_DISTANCES_KM",
@@ -468,13 +468,11 @@ def _split_work(fn, *arrays: NDArray):
     `fn` returns an array or a tuple of arrays, element by element of its inputs.
     """
     n = len(arrays[0])
-    if n < _SPLIT_MIN or (os.cpu_count() or 1) < 2:
+    if n < _SPLIT_MIN:
         return fn(*arrays)
     half = n // 2
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        first = pool.submit(fn, *(a[:half] for a in arrays))
-        second = fn(*(a[half:] for a in arrays))
-        first = first.result()
+    halves = [slice(0, half), slice(half, n)]
+    first, second = _map_threads(lambda part: fn(*(a[part] for a in arrays)), halves)
     if isinstance(first, tuple):
         return tuple(np.concatenate([x, y]) for x, y in zip(first, second, strict=True))
     return np.concatenate([first, second])
@@ -759,7 +757,7 @@ def save_zones(
     if suffix not in _DRIVERS:
         msg = f"{path}: unknown extension; use one of {', '.join(_DRIVERS)}"
         raise InputError(msg)
-    _replace(path, suffix, layer)
+    prepare_output(path, suffix, layer)
     out = zones.copy()
     for column in out.columns:
         if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
@@ -776,12 +774,3 @@ def save_zones(
             for r in np.broadcast_to(rank, len(out))
         ]
     out.to_file(path, driver=_DRIVERS[suffix], engine="pyogrio", layer=layer)
-
-
-def _replace(path: str, suffix: str, layer: str | None) -> None:
-    """Remove an existing output file, unless only one layer of a GeoPackage is written."""
-    if layer is not None and suffix != ".gpkg":
-        msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
-        raise InputError(msg)
-    if layer is None and os.path.exists(path):
-        os.remove(path)

@@ -10,16 +10,12 @@ repository root after ``scripts/test`` (which installs playwright and chromium):
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
+from geozones._browser import CHROMIUM_ARGS, LOCAL_SCHEMES, chromium_path
 from geozones.cli import main as geozones_main
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-LOCAL = ("file:", "data:", "about:", "blob:")
 
 
 def main() -> int:
@@ -27,7 +23,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/map.png")
     args = parser.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if chromium is None:
         sys.exit("Debian's chromium is needed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -37,11 +33,11 @@ def main() -> int:
             return 1
         refused = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
             page = browser.new_page(viewport={"width": 1280, "height": 900})
 
             def route(r):
-                if r.request.url.startswith(LOCAL):
+                if r.request.url.startswith(LOCAL_SCHEMES):
                     r.continue_()
                 else:
                     refused.append(r.request.url)

@@ -8,7 +8,6 @@ and fail under CI (when the ``CI`` environment variable is set).
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import mgrs
@@ -17,22 +16,15 @@ import pandas as pd
 import pytest
 
 import geozones as gz
+from geozones._browser import CHROMIUM_ARGS, chromium_path
+from geozones._browser import LOCAL_SCHEMES as LOCAL
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS_ACTOR = '<img src=x onerror="window.__xss=1">Hezbollah'
 XSS_SOURCE = "<script>window.__xss=2</script>SOHR"
-LOCAL = ("file:", "data:", "about:", "blob:")
 
 
 def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = chromium_path()
     reason = None
     if path is None:
         reason = "Debian's chromium is not installed (scripts/test installs it)"
@@ -54,7 +46,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=path, args=list(CHROMIUM_ARGS))
         yield b
         b.close()
 

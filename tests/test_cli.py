@@ -145,9 +145,7 @@ def test_demo_writes_the_map_the_geopackage_and_the_csv(tmp_path, capsys):
     for name in ("map.html", "results.gpkg", "results.csv"):
         assert (out / name).exists() and str(out / name) in printed
     claims = gz.read_positions(gz.examples.reported_positions_path())
-    events = gz.read_positions(
-        gz.datasets.data_dir() / "events" / "ucdp_ged_syria_south_2017_2018.csv"
-    )
+    events = gz.read_positions(gz.examples.ucdp_events_path())
     n_in = len(claims) + len(events)
     results = pd.read_csv(out / "results.csv", keep_default_na=False, low_memory=False)
     assert len(results) == n_in and f"{n_in:,} rows" in printed

@@ -176,7 +176,7 @@ def test_acled_exports_both_schemas(tmp_path, text, precision_m, date):
 
 
 def test_ucdp_events_read_with_precision_and_sides():
-    path = gz.datasets.data_dir() / "events" / "ucdp_ged_syria_south_2017_2018.csv"
+    path = gz.examples.ucdp_events_path()
     got = gz.read_positions(path)
     raw = pd.read_csv(path)
     assert len(got) == len(raw) == 2145
