@@ -383,24 +383,53 @@ def _curve_error(c, prim, lon, lat, u) -> NDArray:
     return err
 
 
-def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolerance_m: float):
+def _sample_adaptively(
+    point_at,
+    error_at,
+    n_prim: int,
+    initial: NDArray,
+    tolerance_m: float,
+    left_out: NDArray | None = None,
+    ring_start: NDArray | None = None,
+):
     """Parameters u of each primitive such that straight lon/lat chords stay in tolerance.
 
     ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat, u)`` the distance error
-    of a point near parameter u. Chords are split at their middle parameter until the
-    lon/lat midpoint of every chord is within ``_CHORD_SHARE`` of the tolerance.
+    of a point near parameter u. Primitive i starts as `initial[i]` equal chords, which are
+    split at their middle parameter until the lon/lat midpoint of every chord is within
+    ``_CHORD_SHARE`` of the tolerance.
+
+    `left_out`, if given, flags initial chords that need no drawing: they are neither
+    computed nor refined, and a run of them becomes one chord (its start computed, to end
+    the drawn run before it; runs break where `ring_start` flags a primitive).
+
+    Returns ``prim, lon, lat, kept``: the start of every chord in order of (prim, u), and
+    whether the chord is drawn.
     """
-    # `initial[i]` equal chords on primitive i: compute each node once
-    nodes = initial + 1
-    node_prim = np.repeat(np.arange(n_prim), nodes)
-    k = np.arange(node_prim.size) - np.repeat(np.cumsum(nodes) - nodes, nodes)
-    node_u = k / initial[node_prim]
-    node_lon, node_lat = point_at(node_prim, node_u)
-    first = k[:-1] < initial[node_prim[:-1]]  # a node that starts a chord
-    prim, u0, u1 = node_prim[:-1][first], node_u[:-1][first], node_u[1:][first]
-    lon0, lat0 = node_lon[:-1][first], node_lat[:-1][first]
-    lon1, lat1 = node_lon[1:][first], node_lat[1:][first]
-    done_prim, done_u, done_lon, done_lat = [], [], [], []
+    prim = np.repeat(np.arange(n_prim), initial)
+    i = np.arange(prim.size) - np.repeat(np.cumsum(initial) - initial, initial)
+    u0, u1 = i / initial[prim], (i + 1) / initial[prim]
+    if left_out is not None:
+        # keep a left-out chord only where its run starts: after a drawn chord or a ring start
+        starts_run = ~left_out | np.r_[True, ~left_out[:-1]]
+        if ring_start is not None:
+            starts_run |= ring_start[prim] & (i == 0)
+        prim, u0, u1, kept = prim[starts_run], u0[starts_run], u1[starts_run], ~left_out[starts_run]
+    else:
+        kept = np.ones(prim.size, bool)
+    # nodes: every chord's start, and a drawn chord's end unless the next chord starts there
+    n = prim.size
+    joined = np.r_[(prim[1:] == prim[:-1]) & (u0[1:] == u1[:-1]), False]
+    own_end = kept & ~joined
+    node_lon, node_lat = point_at(np.r_[prim, prim[own_end]], np.r_[u0, u1[own_end]])
+    lon0, lat0 = node_lon[:n], node_lat[:n]
+    lon1, lat1 = np.empty(n), np.empty(n)
+    lon1[:-1], lat1[:-1] = lon0[1:], lat0[1:]
+    lon1[own_end], lat1[own_end] = node_lon[n:], node_lat[n:]
+    done_prim, done_u, done_lon, done_lat = [prim[~kept]], [u0[~kept]], [lon0[~kept]], [lat0[~kept]]
+    done_kept = [np.zeros(int((~kept).sum()), bool)]
+    prim, u0, u1 = prim[kept], u0[kept], u1[kept]
+    lon0, lat0, lon1, lat1 = lon0[kept], lat0[kept], lon1[kept], lat1[kept]
     for _ in range(_MAX_ROUNDS):
         lon1u = lon0 + (lon1 - lon0 + 180.0) % 360.0 - 180.0  # shortest way round in lon
         mid_lon, mid_lat = (lon0 + lon1u) / 2.0, (lat0 + lat1) / 2.0
@@ -410,6 +439,7 @@ def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolera
         done_u.append(u0[ok])
         done_lon.append(lon0[ok])
         done_lat.append(lat0[ok])
+        done_kept.append(np.ones(int(ok.sum()), bool))
         if not bad.any():
             break
         prim, u0, u1 = prim[bad], u0[bad], u1[bad]
@@ -425,14 +455,19 @@ def _sample_adaptively(point_at, error_at, n_prim: int, initial: NDArray, tolera
         raise InputError(msg)
     prim, u = np.concatenate(done_prim), np.concatenate(done_u)
     lon, lat = np.concatenate(done_lon), np.concatenate(done_lat)
+    kept = np.concatenate(done_kept)
     order = np.lexsort((u, prim))
-    return prim[order], lon[order], lat[order]
+    return prim[order], lon[order], lat[order], kept[order]
 
 
-def _rings(xy: NDArray, limits_m: NDArray, tolerance_m: float) -> list[NDArray]:
-    """The closed offset rings at each distance around one part, as lon/lat (unwrapped).
+def _rings(
+    xy: NDArray, limits_m: NDArray, tolerance_m: float, interior: _Interior | None = None
+) -> list[list[NDArray]]:
+    """The offset rings at each distance around one part, as lon/lat (unwrapped) pieces.
 
     All rings are sampled together, so each refinement round is one batch of geodesics.
+    With `interior`, chords that lie certainly inside the zone are left out, so a ring
+    may come back as several open pieces (or none); otherwise each is one closed ring.
     """
     one = _ring_curves(xy)
     m = len(one["kind"])
@@ -444,19 +479,38 @@ def _rings(xy: NDArray, limits_m: NDArray, tolerance_m: float) -> list[NDArray]:
     spacing = np.sqrt(8.0 * c["d_m"] * tolerance_m * _CHORD_SHARE)
     initial = np.clip(np.ceil(arc_m / spacing), 1, 100_000).astype(int)
     initial[c["concave"] == 1] = 1
-    prim, lon, lat = _sample_adaptively(
+    left_out = None if interior is None else interior.left_out(c, initial)
+    prim, lon, lat, kept = _sample_adaptively(
         lambda p, u: _split_work(lambda *a: _curve_points(c, *a), p, u),
         lambda p, lo, la, u: _split_work(lambda *a: _curve_error(c, *a), p, lo, la, u),
         len(c["kind"]),
         initial,
         tolerance_m,
+        left_out,
+        np.arange(len(c["kind"])) % m == 0,
     )
     rings = []
     for k in range(len(limits_m)):
         mine = (prim >= k * m) & (prim < (k + 1) * m)
         rlon = np.unwrap(lon[mine], period=360.0)
-        rings.append(np.column_stack([np.r_[rlon, rlon[0]], np.r_[lat[mine], lat[mine][0]]]))
+        ring = np.column_stack([np.r_[rlon, rlon[0]], np.r_[lat[mine], lat[mine][0]]])
+        rings.append(_drawn_pieces(ring, kept[mine]))
     return rings
+
+
+def _drawn_pieces(ring: NDArray, kept: NDArray) -> list[NDArray]:
+    """The runs of a closed ring (n + 1 vertices) whose chords (n flags) are drawn."""
+    if kept.all():
+        return [ring]
+    if not kept.any():
+        return []
+    n = len(kept)
+    start = int(np.flatnonzero(~kept)[0])  # begin at a left-out chord: no run wraps
+    order = (start + np.arange(n + 1)) % n
+    flags = np.r_[kept[order[:-1]], False]
+    edges = np.diff(np.r_[0, flags.astype(np.int8)])
+    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return [ring[order[a : b + 1]] for a, b in zip(firsts, lasts, strict=True)]
 
 
 _SPLIT_MIN = 2_000  # points below which a batch of geodesics is not worth a second thread
@@ -496,7 +550,7 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
         )
         return np.where(point_like[p], 0.0, err)
 
-    prim, lon, lat = _sample_adaptively(
+    prim, lon, lat, _ = _sample_adaptively(
         point_at, error_at, len(lon0), np.ones(len(lon0), int), tolerance_m
     )
     lon = np.r_[lon, lon1[-1]]
@@ -512,10 +566,14 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
 def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolerance_m: float):
     parts = geodesy.line_parts(line)
     ref_lon = parts[0][0, 0]
+    # one side's faces are classified by side too, which can change where no line is
+    # drawn (where a ray passes between a point and its nearest point): those keep every loop
+    interior = _Interior.around(parts, limits_m, tolerance_m) if side == "both" else None
     linework = []
     for xy in parts:
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
-        linework.extend(_shift_near(r, ref_lon) for r in _rings(xy, limits_m, tolerance_m))
+        for pieces in _rings(xy, limits_m, tolerance_m, interior):
+            linework.extend(_shift_near(r, ref_lon) for r in pieces)
         if side != "both" and len(np.unique(xy, axis=0)) > 1:
             lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
             linework.append(
@@ -544,6 +602,144 @@ def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolera
         return _polygonal(_split_antimeridian(shapely.make_valid(merged)))
 
     return _map_threads(merge, range(len(limits_m)))
+
+
+#: Zones whose points lie farther than this from the line's centre are drawn without the
+#: planar shortcut of `_Interior` (its error grows with the square of the extent).
+_PLANE_MAX_EXTENT_M = 2_000_000.0
+#: Test points along an offset curve at distance D are at most this share of D apart.
+_TEST_GAP = 0.05
+
+
+class _Interior:
+    """Which stretches of the offset rings lie certainly inside their zone: no need to draw.
+
+    Most of an offset ring is not on the zone's edge: where the line turns or wiggles, the
+    ring at D runs inside the zone of the line's other segments. Sampling, noding and
+    classifying those loops was most of the work. A local azimuthal plane (see
+    :func:`geodesy.local_plane`) answers cheaply which stretches are deep inside. For each
+    D, GEOS buffers the planar line by a distance D' small enough that every point of that
+    buffer is, on the ellipsoid, at least a margin closer to the line than D; each ring's
+    curves are drawn approximately in the plane, and a chord whose test points (its ends and
+    points at most a gap apart) all fall in that buffer is left out.
+
+    The margin covers the plane's distance error, the planar drawing's position error,
+    GEOS's own simplification of the line (1 % of the distance), ours (0.5 %), half the gap
+    between test points and three tolerances. So the edge of the zone, and every crossing of
+    two rings near it, is drawn with room to spare, and the faces (classified exactly
+    afterwards) are those of the full arrangement. Zones too large for a plane
+    (`_PLANE_MAX_EXTENT_M`) or near a pole are drawn whole.
+    """
+
+    def __init__(self, lon0, lat0, limits_m, regions, gaps_m):
+        self.lon0, self.lat0 = lon0, lat0
+        self.limits_m = limits_m
+        self.regions = regions  # per distance: a prepared planar polygon, or None
+        self.gaps_m = gaps_m  # per distance: the largest spacing of test points
+
+    @classmethod
+    def around(cls, parts: list[NDArray], limits_m: NDArray, tolerance_m: float):
+        """The test for zones at `limits_m` around a line's parts, or None if out of reach."""
+        xy = np.vstack(parts)
+        p = geodesy._ecef(xy[:, 0], xy[:, 1]).mean(axis=0)
+        lon0 = float(np.degrees(np.arctan2(p[1], p[0])))
+        lat0 = float(np.degrees(np.arctan2(p[2], np.hypot(p[0], p[1]))))
+        x, y = geodesy.local_plane(xy[:, 0], xy[:, 1], lon0, lat0)
+        extent_m = float(np.hypot(x, y).max() + limits_m.max()) * 1.01 + 10_000.0
+        pole_m = (90.0 - abs(lat0)) * 110_000.0
+        if extent_m > _PLANE_MAX_EXTENT_M or extent_m > 0.8 * pole_m:
+            return None
+        eps = geodesy.local_plane_error(extent_m)
+        longest_m = 0.0
+        planar = []
+        for q in parts:
+            qx, qy = geodesy.local_plane(q[:, 0], q[:, 1], lon0, lat0)
+            if len(q) > 1:
+                lengths = geodesy.inverse(q[:-1, 0], q[:-1, 1], q[1:, 0], q[1:, 1])[2]
+                longest_m = max(longest_m, float(lengths.max()))
+                planar.append(shapely.linestrings(np.column_stack([qx, qy])))
+            else:
+                planar.append(shapely.points(qx[0], qy[0]))
+        planar = shapely.geometrycollections(planar)
+        r2 = geodesy._R_MEAN**2
+        # how far a geodesic (segment or parallel) strays from its planar chord, and how far
+        # its planar chord's direction turns from the geodesic's own at the ends
+        sag_m = longest_m**2 * (extent_m + limits_m.max()) / (4.0 * r2)
+        turn = longest_m * (extent_m + limits_m.max()) / r2
+        gaps = _TEST_GAP * limits_m
+
+        def region(k: int):
+            d = float(limits_m[k])
+            simplify_m = 0.005 * d
+            drawn_m = d * (2.0 * eps + turn) + sag_m  # planar drawing vs the true curve
+            reach = d / (1.0 + eps) - sag_m - drawn_m - gaps[k] / 2.0 - 3.0 * tolerance_m - 1.0
+            reach = (reach - simplify_m) / 1.01  # GEOS simplifies the line by 1 % of it
+            if reach <= 0.0:
+                return None
+            simple = shapely.simplify(planar, simplify_m, preserve_topology=False)
+            inner = shapely.buffer(simple, reach, quad_segs=16)
+            shapely.prepare(inner)
+            return inner
+
+        regions = _map_threads(region, range(len(limits_m)))
+        return cls(lon0, lat0, limits_m, regions, gaps)
+
+    def left_out(self, c: dict[str, NDArray], initial: NDArray) -> NDArray:
+        """Flags, chord by chord (`initial[i]` equal chords of curve i), of those inside."""
+        level = np.searchsorted(self.limits_m, c["d_m"])
+        arc = c["kind"] == 1
+        length = np.where(
+            arc, np.abs(c["sweep"]) * np.pi / 180.0 * c["d_m"], np.abs(c["s_to"] - c["s_from"])
+        )
+        # test points on each curve, at most a gap apart
+        tests = np.maximum(1, np.ceil(length / self.gaps_m[level])).astype(np.int64)
+        prim = np.repeat(np.arange(len(initial)), tests + 1)
+        first = np.cumsum(tests + 1) - (tests + 1)
+        j = np.arange(prim.size) - first[prim]
+        x, y = self._drawn(c, prim, j / tests[prim])
+        hit = np.zeros(prim.size, bool)
+        for k, region in enumerate(self.regions):
+            mine = level[prim] == k
+            if region is not None and mine.any():
+                hit[mine] = shapely.contains_xy(region, x[mine], y[mine])
+        # a test interval is inside if both its ends are; count the others cumulatively
+        outside = ~(hit & np.r_[hit[1:], False])
+        outside[first + tests] = False  # the last point of a curve starts no interval
+        before = np.r_[0, np.cumsum(outside)]  # outside intervals before each test point
+        # a chord is inside if every test interval it overlaps is
+        chord_prim = np.repeat(np.arange(len(initial)), initial)
+        i = np.arange(chord_prim.size) - np.repeat(np.cumsum(initial) - initial, initial)
+        n, m = tests[chord_prim], initial[chord_prim]
+        lo = first[chord_prim] + (i * n) // m
+        hi = first[chord_prim] + -((-(i + 1) * n) // m)  # ceil: one past the last interval
+        return before[hi] == before[lo]
+
+    def _drawn(self, c, prim, u) -> tuple[NDArray, NDArray]:
+        """Where the curves `prim` pass at parameters `u`, approximately, in the plane."""
+        ax, ay = geodesy.local_plane(c["lon0"], c["lat0"], self.lon0, self.lat0)
+        bx, by = geodesy.local_plane(c["lon1"], c["lat1"], self.lon0, self.lat0)
+        nx, ny = geodesy.local_plane(c["lon0"], c["lat0"] + 1e-4, self.lon0, self.lat0)
+        x, y = np.empty(len(u)), np.empty(len(u))
+        d = c["d_m"][prim]
+        par = c["kind"][prim] == 0
+        if par.any():
+            i = prim[par]
+            length = np.maximum(c["s_from"][i], c["s_to"][i])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                t = (c["s_from"][i] + u[par] * (c["s_to"][i] - c["s_from"][i])) / length
+                dx, dy = bx[i] - ax[i], by[i] - ay[i]
+                norm = np.hypot(dx, dy)
+                side = c["sign"][i] * d[par] / norm  # to the right of the way for +1
+                x[par] = ax[i] + t * dx + side * dy
+                y[par] = ay[i] + t * dy - side * dx
+        arc = ~par
+        if arc.any():
+            i = prim[arc]
+            north = np.arctan2(nx[i] - ax[i], ny[i] - ay[i])  # the meridian's planar bearing
+            bearing = np.radians(c["a_start"][i] - u[arc] * c["sweep"][i]) + north
+            x[arc] = ax[i] + d[arc] * np.sin(bearing)
+            y[arc] = ay[i] + d[arc] * np.cos(bearing)
+        return x, y
 
 
 def _map_threads(fn, items) -> list:

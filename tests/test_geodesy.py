@@ -628,3 +628,22 @@ def test_drawn_area_matches_the_geodesic_area_of_densely_drawn_polygons():
     for geom, km2 in zip(zones.geometry, zones["area_km2"], strict=True):
         assert km2 * 1e6 == pytest.approx(geodesic_area_m2(geom), rel=1e-6)
     assert drawn_area_m2(shapely.Polygon()) == 0.0
+
+
+@pytest.mark.parametrize("lat0", [0.0, 33.0, 60.0, 80.0, 89.0])
+def test_local_plane_distances_stay_within_their_stated_bound(lat0):
+    from geozones.geodesy import local_plane, local_plane_error
+
+    geod = pyproj.Geod(ellps="WGS84")
+    rng = np.random.default_rng(int(lat0))
+    for extent_m in (50e3, 150e3, 500e3, 1_500e3):
+        n = 5_000
+        az, r = rng.uniform(0, 360, (2, n)), rng.uniform(0, extent_m, (2, n))
+        lon1, lat1, _ = geod.fwd(np.full(n, 35.0), np.full(n, lat0), az[0], r[0])
+        lon2, lat2, _ = geod.fwd(np.full(n, 35.0), np.full(n, lat0), az[1], r[1])
+        _, _, exact = geod.inv(lon1, lat1, lon2, lat2)
+        x1, y1 = local_plane(lon1, lat1, 35.0, lat0)
+        x2, y2 = local_plane(lon2, lat2, 35.0, lat0)
+        far = exact > 1_000.0
+        rel = np.abs(np.hypot(x2 - x1, y2 - y1)[far] - exact[far]) / exact[far]
+        assert rel.max() <= local_plane_error(extent_m)
