@@ -292,7 +292,8 @@ def test_other_bad_input():
 
 
 # Lines for checking that the planar shortcut (`zones._Interior`) leaves out only what lies
-# inside: jagged, hooked, an open square whose zones have holes, two parts, far north, on the antimeridian.
+# inside: jagged, hooked, an open square whose zones have holes, two parts, far north and
+# on the antimeridian.
 _RNG = np.random.default_rng(7)
 _JAGGED = LineString(
     np.column_stack(
