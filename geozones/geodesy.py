@@ -485,6 +485,12 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
         _, _, seg_len = WGS84.inv(lon0, lat0, lon1, lat1)
         n_pieces = np.maximum(1, np.ceil(seg_len / PIECE_MAX_M)).astype(int)
+        if (n_pieces == 1).all():  # every segment is one piece
+            ends = {"lon0": lon0, "lat0": lat0, "lon1": lon1, "lat1": lat1}
+            for key, value in ends.items():
+                cols[key].append(value)
+            cols["part"].append(np.full(len(lon0), p))
+            continue
         for i in range(len(lon0)):  # loops over segments of the line, never over points
             if n_pieces[i] == 1:
                 plon = np.array([lon0[i], lon1[i]])
@@ -542,16 +548,13 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         out=np.zeros_like(block_a),
         where=block_len[:, None] > 0,
     )
-    block_w = np.array(
-        [
-            max(
-                _point_segment_distance(a[s:e], block_a[k], block_u[k], block_len[k]).max(),
-                _point_segment_distance(b[s:e], block_a[k], block_u[k], block_len[k]).max(),
-            )
-            + sag[s:e].max()
-            for k, (s, e) in enumerate(blocks)
-        ]
+    starts = np.array([s for s, _ in blocks])
+    k = np.repeat(np.arange(len(blocks)), [e - s for s, e in blocks])  # each piece's block
+    reach = np.maximum(
+        _point_segment_distance(a, block_a[k], block_u[k], block_len[k]),
+        _point_segment_distance(b, block_a[k], block_u[k], block_len[k]),
     )
+    block_w = np.maximum.reduceat(reach, starts) + np.maximum.reduceat(sag, starts)
     return _Pieces(
         lon0=lon0,
         lat0=lat0,

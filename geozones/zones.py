@@ -29,6 +29,7 @@ Ends and sides
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -138,10 +139,14 @@ def build_zones(
             band = _polygonal(shapely.make_valid(shapely.intersection(band, clip_geom)))
         return band, geodesy.drawn_area_m2(band) / 1e6
 
-    bands, areas_km2 = zip(*_map_threads(finish, bands), strict=True)
-    bands = list(bands)
+    if clip_geom is None:  # areas alone are quicker than a thread's start
+        bands, areas_km2 = zip(*map(finish, bands), strict=True)
+    else:
+        bands, areas_km2 = zip(*_map_threads(finish, bands), strict=True)
+    geometry = np.empty(len(bands), dtype=object)
+    geometry[:] = bands
     inner = np.r_[0.0, limits_km[:-1]]
-    out = gpd.GeoDataFrame(
+    out = pd.DataFrame(
         {
             "band": [f"{_km(a)}–{_km(b)} km" for a, b in zip(inner, limits_km, strict=True)],
             "inner_km": inner,
@@ -149,13 +154,14 @@ def build_zones(
             "side": side,
             "line": name or line_name,
             "area_km2": list(areas_km2),
-            "n_vertices": shapely.get_num_coordinates(bands),
+            "n_vertices": shapely.get_num_coordinates(geometry),
             "tolerance_m": float(tolerance_m),
             **provenance,
-        },
-        geometry=bands,
-        crs=4326,
+        }
     )
+    # (a geometry column set on a plain frame is quicker than GeoDataFrame(..., geometry=))
+    out["geometry"] = gpd.array.GeometryArray(geometry, crs=_wgs84())
+    out = gpd.GeoDataFrame(out, geometry="geometry")
     out.attrs["line"] = name or line_name
     return out
 
@@ -245,6 +251,12 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+@functools.cache
+def _wgs84():
+    """EPSG:4326 as a CRS object, made once (making it costs about a millisecond)."""
+    return gpd.GeoSeries([], crs=4326).crs
 
 
 def _km(value: float) -> str:
