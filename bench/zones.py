@@ -12,7 +12,9 @@ process, with the same shapely line (loaded once, outside the timings):
 
 1. times ``geozones.build_zones(line, (5, 20, 60), tolerance_m=--tolerance)``, the bands
    [0, 5], (5, 20] and (20, 60] km on both sides, best of ``--repeat`` after a warm-up call;
-2. times the usual UTM shortcut the same way, from the lon/lat line to lon/lat bands:
+2. times the usual UTM shortcut the same way, in turns with step 1 (geozones, UTM, UTM,
+   geozones, ...), so a slow spell of the machine hits both alike; from the lon/lat line to
+   lon/lat bands:
    geopandas ``to_crs(32636)``, ``.buffer(d)`` for d = 5, 20, 60 km (default resolution),
    the bands by differencing (buf5, buf20 - buf5, buf60 - buf20), ``.to_crs(4326)``;
 3. measures the boundary error of both: every edge of every ring of every band is sampled as
@@ -43,7 +45,7 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import shapely
-from _common import best_of, peak_rss_mib
+from _common import best_of_interleaved, peak_rss_mib
 
 import geozones
 
@@ -135,8 +137,9 @@ def bench_line(name: str, args: argparse.Namespace) -> dict:
     line = geozones.datasets.load(name).geometry.iloc[0]
     run_geozones(line, args.tolerance)  # warm-up
     run_utm(line)
-    gz, gz_wall, gz_cpu = best_of(lambda: run_geozones(line, args.tolerance), args.repeat)
-    utm, utm_wall, utm_cpu = best_of(lambda: run_utm(line), args.repeat)
+    (gz, gz_wall, gz_cpu), (utm, utm_wall, utm_cpu) = best_of_interleaved(
+        [lambda: run_geozones(line, args.tolerance), lambda: run_utm(line)], args.repeat
+    )
     gz_err = edge_errors(gz, line, args.spacing)
     utm_err = edge_errors(utm, line, args.spacing)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -755,12 +756,33 @@ class _Interior:
 
 
 def _map_threads(fn, items) -> list:
-    """``[fn(x) for x in items]`` on up to two threads (GEOS and PROJ release the GIL)."""
+    """Return ``[fn(x) for x in items]``, worked out by this thread and one helper.
+
+    GEOS and PROJ release the GIL. Every other item goes to the helper; a helper calling
+    this, or a one-core machine, works alone.
+    """
     items = list(items)
-    if len(items) < 2 or (os.cpu_count() or 1) < 2:
+    helper = _helper()
+    if len(items) < 2 or helper is None or threading.current_thread().name.startswith(_HELPER_NAME):
         return [fn(x) for x in items]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(fn, items))
+    theirs = {i: helper.submit(fn, x) for i, x in enumerate(items) if i % 2 == 1}
+    mine = {i: fn(x) for i, x in enumerate(items) if i % 2 == 0}
+    return [mine[i] if i in mine else theirs[i].result() for i in range(len(items))]
+
+
+_HELPER_NAME = "geozones-zones-helper"
+_HELPERS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _helper() -> ThreadPoolExecutor | None:
+    """One helper thread for this process, started once (a forked child starts its own)."""
+    if (os.cpu_count() or 1) < 2:
+        return None
+    pid = os.getpid()
+    if pid not in _HELPERS:
+        _HELPERS.clear()
+        _HELPERS[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_HELPER_NAME)
+    return _HELPERS[pid]
 
 
 def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:
