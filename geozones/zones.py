@@ -16,6 +16,13 @@ beyond the ends) are noded together; each face of that arrangement is then class
 the exact distance and side of one point inside it. Bands are unions of faces, so they
 never overlap, leave no slivers and together equal the outer zone.
 
+Most of an offset curve is not on the zone's edge: where the line turns or wiggles it runs
+inside the zone of other segments, in loops. For zones on both sides, stretches that a
+local plane shows to be deep inside (by a margin that covers the plane's error, see
+`_Interior`) are neither sampled nor noded; the rest, the edge and every crossing near it,
+is drawn as above. That makes no difference to the bands (tests compare them with the full
+arrangement) and saves most of the work on wiggly lines.
+
 Ends and sides
 --------------
 - Around a line's ends a zone is **round**: it holds every point within D of the line,
