@@ -50,7 +50,9 @@ __all__ = [
     "geodesic_distance",
     "inverse",
     "line_parts",
+    "MEAN_RADIUS_M",
     "local_plane",
+    "local_plane_centre",
     "local_plane_error",
     "locate_on_line",
     "segment_distance",
@@ -64,7 +66,10 @@ _A = WGS84.a  # equatorial radius, metres
 _E2 = WGS84.es  # first eccentricity squared
 _M_MIN = _A * (1.0 - _E2)  # smallest radius of curvature on the ellipsoid (meridian, equator)
 _KAPPA = 1.0 / _M_MIN  # largest curvature a geodesic can have, as a space curve
-_R_MEAN = 6371008.8  # only used for spherical right-angle steps on tiny residuals
+#: The mean Earth radius (IUGG), for spherical estimates: right-angle steps on tiny residuals
+#: and error bounds, never for a result.
+MEAN_RADIUS_M = 6371008.8
+_R_MEAN = MEAN_RADIUS_M
 
 #: Geodesic segments longer than this are cut into equal pieces for the prefilter (metres).
 PIECE_MAX_M = 10_000.0
@@ -315,6 +320,23 @@ def local_plane(
     return x, y
 
 
+def local_plane_centre(lon: ArrayLike, lat: ArrayLike) -> tuple[float, float]:
+    """Return the lon/lat of the points' mean direction from the Earth's centre.
+
+    A centre for :func:`local_plane` that works across the antimeridian (its latitude is
+    geocentric, near enough for a plane's centre).
+
+    Examples
+    --------
+    >>> [round(v, 6) for v in local_plane_centre([179.0, -179.0], [10.0, 10.0])]
+    [180.0, 9.935877]
+    """
+    p = _ecef(np.asarray(lon, float), np.asarray(lat, float)).mean(axis=0)
+    return float(np.degrees(np.arctan2(p[1], p[0]))), float(
+        np.degrees(np.arctan2(p[2], np.hypot(p[0], p[1])))
+    )
+
+
 def local_plane_error(extent_m: float) -> float:
     """Bound the relative distance error of :func:`local_plane` within `extent_m` of its centre.
 
@@ -339,17 +361,7 @@ def geodesic_area_m2(geometry: shapely.Geometry) -> float:
     >>> round(geodesic_area_m2(box(35.0, 33.0, 35.1, 33.1)) / 1e6, 3)
     103.586
     """
-    if geometry is None or geometry.is_empty:
-        return 0.0
-    total = 0.0
-    for polygon in shapely.get_parts(geometry):
-        if polygon.geom_type != "Polygon":
-            continue
-        for k, ring in enumerate(shapely.get_rings(polygon)):
-            xy = shapely.get_coordinates(ring)
-            area, _ = WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])
-            total += abs(area) if k == 0 else -abs(area)
-    return total
+    return _ring_sum(geometry, lambda xy: WGS84.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
 
 
 def drawn_area_m2(geometry: shapely.Geometry) -> float:
@@ -368,6 +380,17 @@ def drawn_area_m2(geometry: shapely.Geometry) -> float:
     >>> abs(drawn_area_m2(square) / geodesic_area_m2(square) - 1) < 1e-6
     True
     """
+
+    def trapezoids(xy: NDArray) -> float:
+        lam = np.radians(xy[:, 0])
+        q = _authalic_q(np.radians(xy[:, 1]))
+        return 0.5 * _A * _A * 0.5 * np.sum((lam[1:] - lam[:-1]) * (q[1:] + q[:-1]))
+
+    return float(_ring_sum(geometry, trapezoids))
+
+
+def _ring_sum(geometry: shapely.Geometry | None, ring_area) -> float:
+    """Sum ``|ring_area(xy)|`` over the polygons' shells, minus that over their holes."""
     if geometry is None or geometry.is_empty:
         return 0.0
     total = 0.0
@@ -375,12 +398,9 @@ def drawn_area_m2(geometry: shapely.Geometry) -> float:
         if polygon.geom_type != "Polygon":
             continue
         for k, ring in enumerate(shapely.get_rings(polygon)):
-            xy = shapely.get_coordinates(ring)
-            lam = np.radians(xy[:, 0])
-            q = _authalic_q(np.radians(xy[:, 1]))
-            area = 0.5 * _A * _A * 0.5 * np.sum((lam[1:] - lam[:-1]) * (q[1:] + q[:-1]))
-            total += abs(area) if k == 0 else -abs(area)
-    return float(total)
+            area = abs(ring_area(shapely.get_coordinates(ring)))
+            total += area if k == 0 else -area
+    return total
 
 
 def _authalic_q(phi: NDArray) -> NDArray:

@@ -230,16 +230,24 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-def prepare_output(path: str, suffix: str, layer: str | None) -> None:
+def prepare_output(path: str | os.PathLike, drivers: dict[str, str], layer: str | None):
     """Make way for an output file: remove it, unless one layer of a GeoPackage is written.
+
+    Returns the path as a string and its extension, lower case, one of `drivers`' keys.
 
     Raises
     ------
     InputError
-        A `layer` asked of a format other than GeoPackage.
+        An extension not in `drivers`, or a `layer` asked of a format other than GeoPackage.
     """
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in drivers:
+        msg = f"{path}: unknown extension; use one of {', '.join(drivers)}"
+        raise InputError(msg)
     if layer is not None and suffix != ".gpkg":
         msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
         raise InputError(msg)
     if layer is None and os.path.exists(path):
         os.remove(path)
+    return path, suffix

@@ -968,12 +968,7 @@ def save_positions(
     >>> pd.read_csv(out).columns[:3].tolist()
     ['row', 'lon', 'lat']
     """
-    path = os.fspath(path)
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in _WRITERS:
-        msg = f"{path}: unknown extension; use one of {', '.join(_WRITERS)}"
-        raise InputError(msg)
-    prepare_output(path, suffix, layer)
+    path, suffix = prepare_output(path, _WRITERS, layer)
     out = positions.copy()
     for column in out.columns:
         if column == out.geometry.name:

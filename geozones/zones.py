@@ -661,9 +661,7 @@ class _Interior:
     def around(cls, parts: list[NDArray], limits_m: NDArray, tolerance_m: float):
         """The test for zones at `limits_m` around a line's parts, or None if out of reach."""
         xy = np.vstack(parts)
-        p = geodesy._ecef(xy[:, 0], xy[:, 1]).mean(axis=0)
-        lon0 = float(np.degrees(np.arctan2(p[1], p[0])))
-        lat0 = float(np.degrees(np.arctan2(p[2], np.hypot(p[0], p[1]))))
+        lon0, lat0 = geodesy.local_plane_centre(xy[:, 0], xy[:, 1])
         x, y = geodesy.local_plane(xy[:, 0], xy[:, 1], lon0, lat0)
         extent_m = float(np.hypot(x, y).max() + limits_m.max()) * 1.01 + 10_000.0
         pole_m = (90.0 - abs(lat0)) * 110_000.0
@@ -681,7 +679,7 @@ class _Interior:
             else:
                 planar.append(shapely.points(qx[0], qy[0]))
         planar = shapely.geometrycollections(planar)
-        r2 = geodesy._R_MEAN**2
+        r2 = geodesy.MEAN_RADIUS_M**2
         # how far a geodesic (segment or parallel) strays from its planar chord, and how far
         # its planar chord's direction turns from the geodesic's own at the ends
         sag_m = longest_m**2 * (extent_m + limits_m.max()) / (4.0 * r2)
@@ -989,12 +987,7 @@ def save_zones(
     >>> import geopandas; list(geopandas.read_file(out)["band"])
     ['0–5 km']
     """
-    path = os.fspath(path)
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix not in _DRIVERS:
-        msg = f"{path}: unknown extension; use one of {', '.join(_DRIVERS)}"
-        raise InputError(msg)
-    prepare_output(path, suffix, layer)
+    path, suffix = prepare_output(path, _DRIVERS, layer)
     out = zones.copy()
     for column in out.columns:
         if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
