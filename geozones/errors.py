@@ -8,6 +8,7 @@ also derives from the built-in exception a caller would expect, so existing
     └── GeozonesError
         ├── InputError (ValueError)        a file, table or argument cannot be used
         │   └── GeometryError               a geometry is of the wrong kind or invalid
+        ├── OutputError (OSError)          a file cannot be written; the old one is kept
         └── DatasetError (KeyError)        an unknown bundled layer
 
     UserWarning
@@ -16,7 +17,14 @@ also derives from the built-in exception a caller would expect, so existing
 
 from __future__ import annotations
 
-__all__ = ["DatasetError", "GeometryError", "GeozonesError", "GeozonesWarning", "InputError"]
+__all__ = [
+    "DatasetError",
+    "GeometryError",
+    "GeozonesError",
+    "GeozonesWarning",
+    "InputError",
+    "OutputError",
+]
 
 
 class GeozonesError(Exception):
@@ -29,6 +37,10 @@ class InputError(GeozonesError, ValueError):
 
 class GeometryError(InputError):
     """A geometry is of the wrong type, empty or has invalid coordinates."""
+
+
+class OutputError(GeozonesError, OSError):
+    """A file cannot be written (disk full, read-only, no folder); the old file is kept."""
 
 
 class DatasetError(GeozonesError, KeyError):

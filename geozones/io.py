@@ -231,9 +231,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def prepare_output(path: str | os.PathLike, drivers: dict[str, str], layer: str | None):
-    """Make way for an output file: remove it, unless one layer of a GeoPackage is written.
+    """Check an output path's extension before anything is written.
 
     Returns the path as a string and its extension, lower case, one of `drivers`' keys.
+    Nothing is removed here: the writers replace the file atomically
+    (:mod:`geozones.writing`), so a failed save leaves the old file as it was.
 
     Raises
     ------
@@ -248,6 +250,4 @@ def prepare_output(path: str | os.PathLike, drivers: dict[str, str], layer: str 
     if layer is not None and suffix != ".gpkg":
         msg = f"{path}: layers need a GeoPackage (.gpkg), not {suffix}"
         raise InputError(msg)
-    if layer is None and os.path.exists(path):
-        os.remove(path)
     return path, suffix

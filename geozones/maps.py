@@ -52,6 +52,7 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.writing import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
@@ -170,15 +171,25 @@ _JSON_ESCAPES = {
 }
 
 
+# A brace that would open Jinja syntax ("{{", "{%", "{#"). In JSON text such a brace can
+# only stand inside a string (a structural "{" is followed by '"' or "}"), where "\u007b"
+# means the same character.
+_TEMPLATE_OPENERS = re.compile(r"\{(?=[{%#])")
+
+
 def _js(obj: Any) -> str:
     """Serialise `obj` as JSON that is safe inside an HTML ``<script>`` element."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    return _js_raw(text)
 
 
 def _js_raw(text: str) -> str:
-    """Make already serialised JSON `text` safe inside an HTML ``<script>`` element."""
-    return text.translate(_JSON_ESCAPES)
+    """Make already serialised JSON `text` safe inside an HTML ``<script>`` element.
+
+    ``< > &`` and the JavaScript line separators are escaped, and so is every brace that
+    opens template syntax, so the text means the same to a browser and nothing to Jinja.
+    """
+    return _TEMPLATE_OPENERS.sub(r"\\u007b", text.translate(_JSON_ESCAPES))
 
 
 # ------------------------------------------------------------------------ the assets
@@ -249,10 +260,29 @@ def _assets_html() -> str:
     )
 
 
+@cache
 def _elements():
-    """Create the branca/folium element classes (folium is imported only when needed)."""
+    """Create the branca/folium element classes (folium is imported only when needed).
+
+    This is where geozones' text enters folium, and no template ever sees it. branca
+    renders a macro's output *again* as Jinja source (``Element(script(...))``), so text
+    from a file passed through a template would be evaluated: ``{{ ... }}`` in an actor
+    cell would run Python. Instead, :class:`Call` and the assets put their finished text
+    into the page as :class:`Raw` elements, which render it verbatim.
+    """
     from branca.element import Element, MacroElement
     from folium.template import Template
+
+    class Raw(Element):
+        """Text put into the page as it is: never parsed as a template."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self._name = "GeozonesRaw"
+            self.text = text
+
+        def render(self, **kwargs) -> str:
+            return self.text
 
     class OfflineAssets(MacroElement):
         """Inline Leaflet and geozones into the page header, replacing folium's CDN links."""
@@ -263,25 +293,34 @@ def _elements():
             figure = self.get_root()
             for name in _FOLIUM_CDN_NAMES:
                 figure.header._children.pop(name, None)
-            figure.header.add_child(Element(_assets_html()), name="geozones_assets", index=0)
+            figure.header.add_child(Raw(_assets_html()), name="geozones_assets", index=0)
             super().render(**kwargs)
 
     class Call(MacroElement):
-        """One call of the geozones map runtime: ``geozones.map(m, options).method(args)``."""
+        """One call of the geozones map runtime: ``geozones.map(m, options).method(args)``.
 
-        _template = Template(
-            "{% macro script(this, kwargs) %}\n"
-            "geozones.map({{ this._parent.get_name() }}, {{ this.options }})"
-            ".{{ this.method }}({{ this.args }});\n"
-            "{% endmacro %}"
-        )
+        `method` is one of geozones' own names; `args` and `options` are JSON from
+        :func:`_js`. The call is written into the page's script as a :class:`Raw` element.
+        """
+
+        _template = Template("")
 
         def __init__(self, method: str, *args: str, options: str = "{}"):
             super().__init__()
+            if not re.fullmatch(r"[A-Za-z]+", method):  # pragma: no cover - our own names
+                msg = f"not a geozones map method: {method!r}"
+                raise InputError(msg)
             self._name = "GeozonesCall"
             self.method = method
             self.args = ", ".join(args)
             self.options = options
+
+        def render(self, **kwargs):
+            text = (
+                f"geozones.map({self._parent.get_name()}, {self.options})"
+                f".{self.method}({self.args});\n"
+            )
+            self.get_root().script.add_child(Raw(text), name=self.get_name())
 
     return OfflineAssets, Call
 
@@ -1083,6 +1122,4 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, offline: bool = True) ->
                 "CDNs, or save it with offline=False"
             )
             raise InputError(msg)
-    path = Path(path)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return write_text_atomic(path, page)

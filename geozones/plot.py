@@ -39,6 +39,7 @@ from geozones.maps import (
     _scenario_column,
     _to_4326,
 )
+from geozones.writing import atomic_output
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -483,5 +484,7 @@ def plot_zones(
         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
     )
     if path is not None:
-        fig.savefig(path, dpi=dpi)
+        fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=fmt)
     return fig

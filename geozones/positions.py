@@ -41,6 +41,7 @@ import shapely
 from geozones import coordinates, gazetteer
 from geozones.errors import InputError
 from geozones.io import prepare_output
+from geozones.writing import atomic_output, write_vector
 
 __all__ = [
     "ACLED_PRECISION_M",
@@ -990,12 +991,13 @@ def save_positions(
         ):
             out[column] = out[column].map(_cell_text)
     if suffix == ".csv":
-        _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), path)
+        with atomic_output(path) as tmp:
+            _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), tmp)
         return
     if suffix == ".kml":
         out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
         out["description"] = out.get(ERROR, pd.Series([""] * len(out))).astype(str)
-    out.to_file(path, driver=_WRITERS[suffix], engine="pyogrio", layer=layer)
+    write_vector(out, path, driver=_WRITERS[suffix], layer=layer)
 
 
 _CSV_PIECE_ROWS = 10_000  # rows formatted per task (small pieces stay in the CPU caches)

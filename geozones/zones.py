@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 from geozones import datasets, geodesy
 from geozones.errors import InputError
 from geozones.io import prepare_output, read_lines
+from geozones.writing import write_vector
 
 __all__ = [
     "DEFAULT_DISTANCES_KM",
@@ -1003,4 +1004,4 @@ def save_zones(
             f"BRUSH(fc:{palette[min(r, 3)]}80);PEN(c:#7f0000,w:1.5px)"
             for r in np.broadcast_to(rank, len(out))
         ]
-    out.to_file(path, driver=_DRIVERS[suffix], engine="pyogrio", layer=layer)
+    write_vector(out, path, driver=_DRIVERS[suffix], layer=layer)
