@@ -1,10 +1,34 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the hypothesis profiles of the fuzz tests.
+
+The property-based tests run with a fixed seed and a small budget by default (profile
+``ci``), so every run checks the same examples and the suite stays fast. A longer, random
+run: ``scripts/test --hypothesis-profile=long -k "hostile or fuzz"``.
+"""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import pytest
+from hypothesis import HealthCheck, settings
 from shapely import LineString
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=25,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci")
 
 
 @pytest.fixture
