@@ -55,7 +55,9 @@ _MESSAGE_CAUSES = (
 )
 
 
-def output_error(path: str | os.PathLike, exc: BaseException) -> OutputError:
+def output_error(
+    path: str | os.PathLike, exc: BaseException, *, folder: str | os.PathLike | None = None
+) -> OutputError:
     """Describe why writing `path` failed, as an :class:`OutputError` to raise.
 
     Parameters
@@ -65,6 +67,10 @@ def output_error(path: str | os.PathLike, exc: BaseException) -> OutputError:
     exc
         What the writer raised: an :class:`OSError` with an errno, or a library's error
         whose message says the cause.
+    folder
+        The folder written to: when the error itself does not say why, a folder with
+        almost no free space left means the disk is full (GDAL drivers report a full disk
+        as "Cannot write feature").
 
     Returns
     -------
@@ -82,6 +88,8 @@ def output_error(path: str | os.PathLike, exc: BaseException) -> OutputError:
     if cause is None:
         lowered = str(exc).lower()
         cause = next((c for text, c in _MESSAGE_CAUSES if text in lowered), None)
+    if cause is None and folder is not None and _free_bytes(folder) < _NEARLY_FULL:
+        cause = "the disk is full"
     cause = cause or "the write failed"
     return OutputError(f"{os.fspath(path)}: cannot be written: {cause} ({detail})")
 
@@ -148,7 +156,7 @@ def atomic_output(path: str | os.PathLike, *, copy_existing: bool = False) -> It
     except Exception as exc:
         _remove(tmp)
         if isinstance(exc, OSError) or _looks_like_io(exc):
-            raise output_error(target, exc) from exc
+            raise output_error(target, exc, folder=folder) from exc
         raise
     except BaseException:  # KeyboardInterrupt and the like: clean up, then go on
         _remove(tmp)
@@ -233,6 +241,17 @@ def write_vector(frame, path: str | os.PathLike, *, driver: str, layer: str | No
                 "arrived (disk full?)"
             )
             raise OutputError(msg)
+
+
+_NEARLY_FULL = 1 << 20  # bytes free in a folder that counts as a full disk
+
+
+def _free_bytes(folder: str | os.PathLike) -> int:
+    try:
+        stat = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs on Windows
+        return _NEARLY_FULL
+    return stat.f_bavail * stat.f_frsize
 
 
 def _flush_to_disk(tmp: str) -> None:

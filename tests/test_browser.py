@@ -186,6 +186,25 @@ def test_hostile_text_is_shown_literally(opened):
     opened.close_popups()
 
 
+def test_template_syntax_is_shown_literally(browser, tmp_path):
+    """Jinja syntax in the data reaches the page as text: not evaluated, not deleted."""
+    actor = "{{7*7}} {# gone? #} Hezbollah"
+    table = pd.DataFrame({"lon": [35.9], "lat": [33.0], "actor": [actor], "source": ["{{x}}"]})
+    m = gz.zone_map(positions=gz.read_positions(table), positions_name="{{ 6*7 }} reports")
+    page = Page(browser, gz.save_map(m, tmp_path / "template.html"))
+    try:
+        legend = page.eval("document.querySelector('.gz-legend').innerText")
+        assert "{{ 6*7 }} reports" in legend
+        x, y = page.map_point(33.0, 35.9)
+        page.page.mouse.click(x, y)
+        page.page.wait_for_selector(".leaflet-popup-content table.gz-popup", timeout=5000)
+        text = page.page.locator(".leaflet-popup-content").inner_text()
+        assert actor in text and "{{x}}" in text
+        assert page.errors == [] and page.blocked == []
+    finally:
+        page.close()
+
+
 def test_http_source_is_a_safe_link(opened):
     x, y = opened.map_point(33.05, 35.95)
     opened.page.mouse.click(x, y)

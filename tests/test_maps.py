@@ -309,3 +309,101 @@ def test_positions_that_cannot_be_drawn_are_counted_not_fatal():
     )
     both["row"] = [np.nan, 3]  # a row number lost on the way: drawn, without one
     assert '"row":[null,3]' in gz.zone_map(positions=both).get_root().render()
+
+
+# ------------------------------------------------- template syntax is data, never code
+
+# Jinja syntax that, parsed as a template, would run Python (makes a folder named
+# "generate_lorem_ipsum" in the working directory), compute, delete text or crash.
+RCE = "{{ lipsum.__globals__.os.mkdir(lipsum.__name__) }}"
+TEMPLATE_TEXTS = {
+    "actor": RCE,
+    "place": "{{7*7}} Quneitra",
+    "source": "{# hidden #}SOHR",
+    "side": "{{citation needed}}",
+    "date_text": "{% for x in range(3) %}x{% endfor %}",
+    "comment": "{%- raw %}{{ 1 }}",
+}
+
+
+@pytest.fixture
+def template_page(tmp_path, monkeypatch):
+    """A map whose every text field, layer name and column name holds template syntax."""
+    monkeypatch.chdir(tmp_path)
+    from shapely import LineString
+
+    table = pd.DataFrame({"lon": [35.9, 36.0], "lat": [33.0, 33.1]} | TEMPLATE_TEXTS)
+    table["url"] = "https://example.org/{{7*7}}"
+    table["{{ 6*7 }}"] = "column {{ 5*5 }}"
+    table["scenario_{{x}}"] = ["{{ 8*8 }}", "breach"]
+    positions = gz.read_positions(table.drop(columns=["side"]))
+    positions["side"] = TEMPLATE_TEXTS["side"]
+    positions["scenario_{{x}}"] = table["scenario_{{x}}"].to_numpy()
+    lines = gz.read_lines(
+        __import__("geopandas").GeoDataFrame(
+            {"name": ["{{ 3*3 }} line", RCE]},
+            geometry=[LineString([(35.8, 33.2), (35.9, 32.9)]), LineString([(36, 33), (36, 32.9)])],
+            crs=4326,
+        )
+    )
+    zones = gz.build_zones(lines.geometry.iloc[0], (5,))
+    zones["line"] = "{{ 4*4 }}"
+    zones["attribution"] = RCE
+    m = gz.zone_map(
+        zones,
+        positions,
+        lines=lines,
+        scenario="scenario_{{x}}",
+        columns=["comment", "date_text", "{{ 6*7 }}"],
+        zones_name="{{ 2*2 }} zones",
+        positions_name=RCE,
+        credits=["{{ 9*9 }} credit", RCE],
+    )
+    path = gz.save_map(m, tmp_path / "map.html")
+    return path.read_text(encoding="utf-8"), tmp_path
+
+
+def test_template_syntax_in_every_text_field_is_shown_not_run(template_page):
+    page, folder = template_page
+    assert not (folder / "generate_lorem_ipsum").exists()  # no code ran
+    shown = payload_strings(page)
+    for text in ["{{7*7}} Quneitra", "{# hidden #}SOHR", "{{citation needed}}", "{{ 5*5 }}"]:
+        assert html.escape(text) in shown or text in shown, text
+    for text in ["{% for x in range(3) %}x{% endfor %}", "{%- raw %}{{ 1 }}", "{{ 8*8 }}"]:
+        assert html.escape(text) in shown or text in shown, text
+    for text in ["{{ 6*7 }}", "{{ 3*3 }} line", "{{ 2*2 }} zones", "{{ 9*9 }} credit", RCE]:
+        assert html.escape(text) in shown or text in shown, text
+    assert "https://example.org/{{7*7}}" in shown
+    # and the page itself carries no template syntax a later render could evaluate
+    assert not re.search(r"\{[{%#]", page.split("geozones_assets")[-1].split("</script>", 1)[-1])
+
+
+def test_template_syntax_is_never_evaluated_by_a_second_render(template_page):
+    """folium renders again on every _repr_html_ and save: still nothing is evaluated."""
+    page, folder = template_page
+    assert "49 Quneitra" not in page and ">49<" not in page
+    assert not (folder / "generate_lorem_ipsum").exists()
+
+
+def test_the_cli_map_of_a_hostile_sheet_runs_nothing(tmp_path, monkeypatch):
+    from geozones.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    sheet = tmp_path / "evil.csv"
+    sheet.write_text(f'lat,lon,actor,place\n33.1,35.9,"{RCE}","{{{{citation needed}}}}"\n')
+    assert main(["map", "--positions", str(sheet), "--out", str(tmp_path / "m.html")]) == 0
+    assert not (tmp_path / "generate_lorem_ipsum").exists()
+    assert "{{citation needed}}" in payload_strings((tmp_path / "m.html").read_text())
+
+
+def test_a_kml_line_name_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    kml = tmp_path / "line.kml"
+    kml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Placemark><name>{html.escape(RCE)}</name><LineString><coordinates>"
+        "35.8,33.2 35.9,32.9</coordinates></LineString></Placemark></Document></kml>"
+    )
+    page = gz.zone_map(lines=str(kml)).get_root().render()
+    assert not (tmp_path / "generate_lorem_ipsum").exists()
+    assert html.escape(RCE) in payload_strings(page)

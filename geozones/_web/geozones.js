@@ -210,7 +210,11 @@
     if (!bbox) return;
     var b = L.latLngBounds([bbox[1], bbox[0]], [bbox[3], bbox[2]]);
     this.bounds = this.bounds ? this.bounds.extend(b) : b;
-    if (!this.options.fixedView) this.map.fitBounds(this.bounds, { padding: [10, 10] });
+    // maxZoom: a single position (or one place) has bounds of no size, and a map with no
+    // tile layer has no zoom limit of its own, so fitting would zoom to Infinity.
+    if (!this.options.fixedView) {
+      this.map.fitBounds(this.bounds, { padding: [10, 10], maxZoom: 14 });
+    }
   };
 
   Context.prototype.attribution = function (html) {
