@@ -1,4 +1,6 @@
+import difflib
 import itertools
+import pathlib
 import time
 
 import geopandas as gpd
@@ -7,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely import Point, Polygon
 
-from geozones import datasets, geodesy
+from geozones import datasets, gazetteer, geodesy
 from geozones.errors import GeometryError, InputError
 from geozones.gazetteer import (
     HERMON_RADIUS_M,
@@ -17,6 +19,7 @@ from geozones.gazetteer import (
     Gazetteer,
     normalize_place_name,
 )
+from geozones.positions import read_positions
 
 DARAA = "geonames:170905"
 QUNEITRA = "geonames:173334"
@@ -420,3 +423,69 @@ def test_custom_places_are_checked_and_projected():
     got = Gazetteer(utm).lookup(["A"]).iloc[0]
     assert (got["lon"], got["lat"]) == pytest.approx((36.1, 33.2))
     assert got["admin1"] == "" and got["uncertainty_m"] == 1_000.0
+
+
+# --- hints for unknown names stay cheap ---------------------------------------------------
+
+HOSTILE = pathlib.Path(__file__).parent / "data" / "hostile"
+
+
+class _CountingMatcher(difflib.SequenceMatcher):
+    """difflib's matcher, counting the candidates it is set to compare."""
+
+    compared = 0
+
+    def set_seq1(self, a):
+        type(self).compared += 1
+        super().set_seq1(a)
+
+
+def test_hints_are_difflibs_answer(gaz):
+    names = ["Majdal Shamz", "Quneitr", "Daraaa", "Atlantis", "Nawaa", "Khan Arnabeh", "zzzz"]
+    keys = list(gaz._index[0])
+    got = gaz.lookup(names)["error"].tolist()
+    for name, error in zip(names, got, strict=True):
+        close = difflib.get_close_matches(normalize_place_name(name), keys, n=3, cutoff=0.8)
+        expected = [gaz.places["name"].iloc[min(gaz._index[0][c])] for c in close]
+        hint = " or ".join(repr(n) for n in dict.fromkeys(expected))
+        assert error == f"unknown place name {name!r}" + (f"; did you mean {hint}?" if hint else "")
+    assert "did you mean 'Majdal Shams'?" in got[0]
+
+
+def test_hints_compare_few_candidates_per_unknown_name(gaz, monkeypatch):
+    names = pd.read_csv(HOSTILE / "place_9000_unknown_names.csv")["place"].tolist()[:500]
+    monkeypatch.setattr(difflib, "SequenceMatcher", _CountingMatcher)
+    _CountingMatcher.compared = 0
+    # each name twice, under two governorates: one hint per distinct name
+    got = gaz.lookup(names * 2, admin1=["Daraa"] * len(names) + ["Quneitra"] * len(names))
+    assert got["error"].str.startswith("unknown place name").all()
+    # difflib alone compares every unknown name with all ~1,300 primary names
+    assert _CountingMatcher.compared < 2 * len(names)
+
+
+def test_nine_thousand_unknown_names_resolve_quickly():
+    # a hostile file: 9,000 distinct made-up names (67 KB); each used to cost a full
+    # difflib scan of the gazetteer, over 20 s in all
+    path = HOSTILE / "place_9000_unknown_names.csv"
+    assert path.stat().st_size < 100_000
+    Gazetteer.bundled()  # built once, outside the timing
+    start = time.perf_counter()
+    got = read_positions(path)
+    elapsed = time.perf_counter() - start
+    assert len(got) == 9000 and got["error"].str.contains("unknown place name").all()
+    assert elapsed < 5.0  # generous: about 1 s here; the point is not 20 s
+
+
+def test_hints_stop_when_the_budget_of_one_lookup_is_spent(monkeypatch):
+    gaz = _custom(["Nawa", "Jasim", "Inkhil"], [(36.05, 32.89), (36.06, 32.99), (36.12, 33.02)])
+    # one hint costs a comparison with each of the 3 places: budget for 2 names
+    monkeypatch.setattr(gazetteer, "_HINT_BUDGET", 6)
+    got = gaz.lookup(["Nawaa", "Jasimm", "Inkhill", "Nawaa"])["error"].tolist()
+    assert got == [
+        "unknown place name 'Nawaa'; did you mean 'Nawa'?",
+        "unknown place name 'Jasimm'; did you mean 'Jasim'?",
+        "unknown place name 'Inkhill'",  # budget spent: no hint, same error
+        "unknown place name 'Nawaa'; did you mean 'Nawa'?",  # remembered: free
+    ]
+    # the next lookup has a budget of its own
+    assert gaz.lookup(["Inkhill"])["error"].iloc[0].endswith("did you mean 'Inkhil'?")
