@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 
 import folium
 import numpy as np
@@ -316,6 +317,7 @@ def test_positions_that_cannot_be_drawn_are_counted_not_fatal():
 # Jinja syntax that, parsed as a template, would run Python (makes a folder named
 # "generate_lorem_ipsum" in the working directory), compute, delete text or crash.
 RCE = "{{ lipsum.__globals__.os.mkdir(lipsum.__name__) }}"
+HOSTILE = Path(__file__).parent / "data" / "hostile"
 TEMPLATE_TEXTS = {
     "actor": RCE,
     "place": "{{7*7}} Quneitra",
@@ -389,21 +391,15 @@ def test_the_cli_map_of_a_hostile_sheet_runs_nothing(tmp_path, monkeypatch):
     from geozones.cli import main
 
     monkeypatch.chdir(tmp_path)
-    sheet = tmp_path / "evil.csv"
-    sheet.write_text(f'lat,lon,actor,place\n33.1,35.9,"{RCE}","{{{{citation needed}}}}"\n')
+    sheet = HOSTILE / "map_template_in_cells.csv"
     assert main(["map", "--positions", str(sheet), "--out", str(tmp_path / "m.html")]) == 0
     assert not (tmp_path / "generate_lorem_ipsum").exists()
-    assert "{{citation needed}}" in payload_strings((tmp_path / "m.html").read_text())
+    shown = payload_strings((tmp_path / "m.html").read_text())
+    assert "{{citation needed}}" in shown and "{{7*7}} {# deleted? #} SOHR" in shown
 
 
 def test_a_kml_line_name_runs_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    kml = tmp_path / "line.kml"
-    kml.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
-        f"<Document><Placemark><name>{html.escape(RCE)}</name><LineString><coordinates>"
-        "35.8,33.2 35.9,32.9</coordinates></LineString></Placemark></Document></kml>"
-    )
-    page = gz.zone_map(lines=str(kml)).get_root().render()
+    page = gz.zone_map(lines=str(HOSTILE / "map_template_in_line_name.kml")).get_root().render()
     assert not (tmp_path / "generate_lorem_ipsum").exists()
     assert html.escape(RCE) in payload_strings(page)
