@@ -933,7 +933,8 @@ def zone_map(
     ------
     InputError
         A layer cannot be drawn: zones without ``outer_km``, an unknown scenario or column,
-        an unknown basemap, or lines that :func:`geozones.read_lines` refuses.
+        an unknown basemap, or lines that :func:`geozones.read_lines` refuses; a `location`
+        that is not a (lat, lon) on Earth, or a `zoom_start` outside 0–20.
 
     Examples
     --------
@@ -948,6 +949,7 @@ def zone_map(
     if basemap is not None and basemap != "offline" and basemap not in BASEMAPS:
         msg = f"unknown basemap {basemap!r}; use 'offline', {', '.join(map(repr, BASEMAPS))}"
         raise InputError(msg)
+    _check_view(location, zoom_start)
     new = m is None
     if new:
         m = folium.Map(
@@ -1009,6 +1011,23 @@ def zone_map(
     if box is not None:
         _call(m, "fit", _js(box))
     return m
+
+
+def _check_view(location, zoom_start) -> None:
+    if location is not None:
+        try:
+            lat, lon = (float(v) for v in location)
+        except (TypeError, ValueError):
+            msg = f"location must be (lat, lon) in degrees, not {location!r}"
+            raise InputError(msg) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            msg = f"location must be (lat, lon) with |lat| <= 90 and |lon| <= 180, not {location!r}"
+            raise InputError(msg)
+    if zoom_start is not None and not (
+        isinstance(zoom_start, int | np.integer) and 0 <= zoom_start <= 20
+    ):
+        msg = f"zoom_start must be a whole number from 0 to 20, not {zoom_start!r}"
+        raise InputError(msg)
 
 
 _REMOTE_PATTERNS = (

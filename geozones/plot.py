@@ -265,7 +265,9 @@ def plot_zones(
     Raises
     ------
     InputError
-        An unknown file extension, scenario or malformed zones.
+        An unknown file extension, scenario or malformed zones; a figure size, resolution
+        or extent out of range (at most 100 inches a side, 10–1,200 dpi, at most 20,000
+        pixels a side).
 
     Examples
     --------
@@ -282,6 +284,7 @@ def plot_zones(
     if path is not None and Path(path).suffix.lower() not in _FORMATS:
         msg = f"cannot write {str(path)!r}: use a .png, .svg or .pdf file name"
         raise InputError(msg)
+    _check_size(figsize, dpi, extent)
     if ax is None:
         fig = Figure(figsize=figsize, layout="constrained")
         ax = fig.add_subplot()
@@ -488,3 +491,45 @@ def plot_zones(
         with atomic_output(path) as tmp:
             fig.savefig(tmp, dpi=dpi, format=fmt)
     return fig
+
+
+_MAX_INCHES = 100.0
+_DPI_RANGE = (10, 1200)
+_MAX_PIXELS = 20_000  # a side: a larger PNG takes gigabytes to draw
+
+
+def _check_size(figsize, dpi, extent) -> None:
+    """Refuse a figure that cannot be drawn, or would take gigabytes, before drawing it."""
+    try:
+        width, height = (float(v) for v in figsize)
+        dpi_value = float(dpi)
+    except (TypeError, ValueError):
+        msg = (
+            f"figsize must be (width, height) in inches and dpi a number, not {figsize!r}, {dpi!r}"
+        )
+        raise InputError(msg) from None
+    if not all(0 < v <= _MAX_INCHES for v in (width, height)):
+        msg = f"figsize must be two sizes in (0, {_MAX_INCHES:g}] inches, not {figsize!r}"
+        raise InputError(msg)
+    if not _DPI_RANGE[0] <= dpi_value <= _DPI_RANGE[1]:
+        msg = f"dpi must be within {_DPI_RANGE[0]}–{_DPI_RANGE[1]}, not {dpi!r}"
+        raise InputError(msg)
+    if max(width, height) * dpi_value > _MAX_PIXELS:
+        msg = (
+            f"a {width:g} × {height:g} inch figure at {dpi_value:g} dpi is over "
+            f"{_MAX_PIXELS:,} pixels a side; lower dpi or figsize"
+        )
+        raise InputError(msg)
+    if extent is None:
+        return
+    try:
+        x0, x1, y0, y1 = (float(v) for v in extent)
+    except (TypeError, ValueError):
+        msg = f"extent must be (lon_min, lon_max, lat_min, lat_max) in degrees, not {extent!r}"
+        raise InputError(msg) from None
+    if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+        msg = (
+            "extent must be (lon_min, lon_max, lat_min, lat_max) with min < max, longitudes "
+            f"within ±180 and latitudes within ±90, not {tuple(extent)!r}"
+        )
+        raise InputError(msg)

@@ -217,6 +217,10 @@ def test_inputs_are_not_mutated(zones, checked):
         ({"basemap": "google"}, "unknown basemap"),
         ({"scenario": "nope"}, "no scenario column 'nope'"),
         ({"columns": ["missing"]}, "columns not in positions: missing"),
+        ({"location": (95, 35)}, "location must be"),
+        ({"location": "Golan"}, "location must be"),
+        ({"zoom_start": 99}, "zoom_start must be"),
+        ({"zoom_start": 2.5}, "zoom_start must be"),
     ],
 )
 def test_errors(checked, kwargs, match):
@@ -403,3 +407,21 @@ def test_a_kml_line_name_runs_nothing(tmp_path, monkeypatch):
     page = gz.zone_map(lines=str(HOSTILE / "map_template_in_line_name.kml")).get_root().render()
     assert not (tmp_path / "generate_lorem_ipsum").exists()
     assert html.escape(RCE) in payload_strings(page)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dpi": 10**6}, "dpi must be within"),
+        ({"dpi": float("nan")}, "dpi must be within"),
+        ({"figsize": (8, -1)}, "figsize must be"),
+        ({"figsize": (1e9, 9)}, "figsize must be"),
+        ({"figsize": "big"}, "figsize must be"),
+        ({"figsize": (90, 90), "dpi": 1200}, "pixels a side"),
+        ({"extent": (36, 35, 32, 34)}, "extent must be"),
+        ({"extent": (35, 36, 32, float("inf"))}, "extent must be"),
+    ],
+)
+def test_plot_zones_refuses_sizes_it_cannot_draw(zones, kwargs, match):
+    with pytest.raises(gz.InputError, match=match):
+        gz.plot_zones(zones, **kwargs)
