@@ -19,6 +19,16 @@ Formats read by :func:`parse_coordinate_text`
 The first number is the latitude unless ``order="lonlat"``; hemisphere letters override the
 order (N/S mark the latitude, E/W the longitude).
 
+Refused rather than guessed:
+
+- **exponent notation** (``33.1e1 35.8``, ``1e5``, ``35.8e-1``): a number, ``e`` or ``E`` and
+  a whole number, touching. Read as a hemisphere letter it gives a wrong position, read as
+  an exponent degrees nobody writes. ``33.1E 35.8`` (a space after the E) is East, and
+  :func:`parse_dms_value` reads ``33.1E`` as East too.
+- **a letter that could belong to either number**: ``33.1 E35.8``, ``33.1 E 35.8`` or
+  ``33.1E35.8``, where the other number has no letter of its own. ``33.1E 35.8``,
+  ``33.1 E, 35.8`` and ``33.1 N 35.8 E`` say which number each letter belongs to.
+
 Uncertainty
 -----------
 Half a unit of the last digit written, in metres (1° of latitude = 111,320 m, 1° of longitude
@@ -91,6 +101,9 @@ _UNITS = {"D": 0, "DEG": 0, "DEGS": 0, "DEGREE": 0, "DEGREES": 0, "M": 1, "MIN":
 _UNITS.update(MINUTE=1, MINUTES=1, SEC=2, SECS=2, SECOND=2, SECONDS=2)
 _BRACKETS = re.compile(r"^\s*[(\[]\s*(.*?)\s*[)\]]\s*$", re.DOTALL)
 _DECIMAL_COMMA = re.compile(r"\d,\d")
+# A number, e or E and a whole number, touching: "33.1e1", "1e5", "35.8e-1". Read as a
+# hemisphere letter it gives a wrong position; read as an exponent, degrees nobody writes.
+_EXPONENT = re.compile(r"(?<![\d.])[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+(?![\d.])")
 
 _MGRS_LIKE = re.compile(r"^(\d{1,2})\s*([A-Z])\s*([A-Z]{2})\s*(\d[\d\s]*)?$")
 _BANDS = "CDEFGHJKLMNPQRSTUVWX"
@@ -129,6 +142,7 @@ class _Angle:
     start: int = -1
     end: int = -1
     colons: bool = False
+    movable: bool = False  # the letter might belong to the next number instead
 
     def add(self, f: _Field) -> None:
         self.fields.append(f)
@@ -254,6 +268,7 @@ def parse_dms_value(text: str) -> tuple[float, float]:
     shown = text.strip()
     try:
         norm = _normalise(shown)
+        _refuse_exponents(norm)
         angles = _group(_items(norm))
         if len(angles) != 1:
             msg = (
@@ -347,12 +362,16 @@ def _parse_text(text: str, *, order: str) -> tuple[float, float, float, str]:
     norm = _normalise(text)
     if _MGRS_LIKE.match(norm.upper()):
         return _parse_mgrs_one(text)
+    _refuse_exponents(norm, f"cannot read '{text}' as coordinates: ")
     decimal_comma = _DECIMAL_COMMA.search(norm) is not None and "." not in norm
     comma_msg = f"cannot read '{text}' as coordinates: write decimals with a point, not a comma"
     try:
         angles = _group(_items(norm))
     except _Unreadable as exc:
-        raise _Unreadable(comma_msg if decimal_comma else str(exc) or _unreadable(text)) from None
+        if decimal_comma:
+            raise _Unreadable(comma_msg) from None
+        why = str(exc)
+        raise _Unreadable(f"{_unreadable(text)}: {why}" if why else _unreadable(text)) from None
     if len(angles) != 2 and decimal_comma:
         raise _Unreadable(comma_msg)
     if len(angles) == 1 and angles[0].plain:
@@ -391,6 +410,17 @@ def _parse_text(text: str, *, order: str) -> tuple[float, float, float, str]:
     unc = float(_uncertainty_m(lat, lat_r.precision_deg, lon_r.precision_deg))
     kind = "dms" if first.dms or second.dms else "decimal"
     return lon, lat, unc, kind
+
+
+def _refuse_exponents(text: str, prefix: str = "") -> None:
+    """Refuse "33.1e1 35.8": is it an exponent, or an E between two numbers? Nobody knows."""
+    found = _EXPONENT.search(text)
+    if found:
+        msg = (
+            f"{prefix}'{found.group()}' looks like a number in exponent notation; "
+            "write decimal degrees, with a space before a hemisphere letter"
+        )
+        raise _Unreadable(msg)
 
 
 def _unreadable(text: str) -> str:
@@ -486,7 +516,7 @@ def _group(items: list) -> list[_Angle]:
             raise _Unreadable
         cur = _Angle()
 
-    for item in items:
+    for k, item in enumerate(items):
         if isinstance(item, _Field):
             if cur.fields and not item.linked and not _continues(cur, item):
                 close()
@@ -503,9 +533,19 @@ def _group(items: list) -> list[_Angle]:
             else:
                 if not cur.fields:
                     raise _Unreadable
-                cur.hemisphere, cur.end = letter, end
+                nxt = items[k + 1] if k + 1 < len(items) else None
+                # "33.1 E35.8", "33.1 E 35.8", "33.1E35.8": the letter may be the next one's
+                movable = isinstance(nxt, _Field) and (cur.end < start or nxt.start == end)
+                cur.hemisphere, cur.end, cur.movable = letter, end, movable
                 close()
     close()
+    for a, b in zip(angles, angles[1:], strict=False):
+        if a.movable and not b.hemisphere:  # b has no letter: which one has this one?
+            msg = (
+                f"the hemisphere letter {a.hemisphere} could belong to the number before it "
+                "or after it; write one letter after each number"
+            )
+            raise _Unreadable(msg)
     return angles
 
 

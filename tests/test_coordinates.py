@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -428,3 +429,79 @@ def test_input_index_is_not_kept_and_types_are_stable():
     assert pd.api.types.is_string_dtype(got["error"]) and pd.api.types.is_string_dtype(got["kind"])
     empty = parse_coordinate_text([])
     assert list(empty.columns) == list(COLUMNS) and len(empty) == 0
+
+
+# --------------------------------------------------------------------------- letters or exponents
+
+_EXPONENT = (
+    "looks like a number in exponent notation; "
+    "write decimal degrees, with a space before a hemisphere letter"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("33.1e1 35.8", "33.1e1"),  # was read as 33.1 E and a DMS "1 35.8"
+        ("33.1E1 35.8", "33.1E1"),
+        ("1e5", "1e5"),  # was read as 1 E, 5 (lat 5, lon 1)
+        ("1e5 1e5", "1e5"),
+        ("35.8e-1 33.1", "35.8e-1"),  # was read as 35.8 E and -1 33.1
+        ("33.1 35.8e-1", "35.8e-1"),
+        ("33.1E+1 35.8", "33.1E+1"),
+        ("3.31e1, 3.58e1", "3.31e1"),
+        ("N33.1e1 E35.8", "33.1e1"),
+        ("33.1e1N 35.8E", "33.1e1"),
+        ("33E35N", "33E35"),  # integer degrees written without a space: too close to call
+    ],
+)
+def test_exponent_notation_is_refused(text, token):
+    row = one(text)
+    assert row["error"] == f"cannot read '{text}' as coordinates: '{token}' {_EXPONENT}"
+    assert math.isnan(row["lat"]) and math.isnan(row["lon"]) and row["kind"] == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "letter"),
+    [
+        ("33.1 E35.8", "E"),  # was 33.1 E, though the E touches 35.8
+        ("33.1 N35.8", "N"),
+        ("33.1 E 35.8", "E"),
+        ("33.1E35.8", "E"),
+        ("33 07 24.5 N 35 49 12", "N"),
+    ],
+)
+def test_a_letter_that_could_belong_to_either_number_is_refused(text, letter):
+    row = one(text)
+    assert row["error"] == (
+        f"cannot read '{text}' as coordinates: the hemisphere letter {letter} could belong "
+        "to the number before it or after it; write one letter after each number"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "lat", "lon"),
+    [
+        ("33.1E 35.8", 35.8, 33.1),  # E touches 33.1 only: its hemisphere, not an exponent
+        ("33.1e 35.8", 35.8, 33.1),
+        ("33.1E, 35.8", 35.8, 33.1),
+        ("33.1 E, 35.8", 35.8, 33.1),  # the comma says which number the E belongs to
+        ("35.8E33.1N", 33.1, 35.8),  # compact: each number has its letter
+        ("33.1 N 35.8 E", 33.1, 35.8),
+        ("33.1N 35.8", 33.1, 35.8),
+    ],
+)
+def test_letters_that_belong_to_one_number_are_hemispheres(text, lat, lon):
+    row = one(text)
+    assert (row["lat"], row["lon"], row["error"]) == (lat, lon, "")
+
+
+@pytest.mark.parametrize("text", ["33.1e1", "1e5", "35.8e-1", "3.31E+01"])
+def test_parse_dms_value_refuses_exponent_notation(text):
+    with pytest.raises(InputError, match=f"'{re.escape(text)}' {_EXPONENT}"):
+        parse_dms_value(text)
+
+
+def test_parse_dms_value_reads_a_trailing_e_as_east():
+    assert parse_dms_value("33.1E") == (33.1, 0.05)
+    assert parse_dms_value("33.1 e")[0] == 33.1
