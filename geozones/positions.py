@@ -274,6 +274,10 @@ def read_positions(
         :data:`STANDARD_COLUMNS` (``row`` is the record's number as a spreadsheet shows it,
         the header being row 1; for vector files the feature number) followed by the
         original columns. Unusable rows have an empty geometry and a non-empty ``error``.
+        ``date`` is ``datetime64[ns]``: a date it cannot hold (before 1677-09-21 or after
+        2262-04-11, such as a typed ``0218-06-01``) is never shifted into range; the row is
+        undated, its ``note`` says why, and the text as written stays in the original
+        column (``src_date``).
 
     Raises
     ------
@@ -898,8 +902,17 @@ def _actor(table, text) -> pd.Series:
     return _first_text(table, _ACTOR_NAMES, text)
 
 
+#: The first and last instants a ``datetime64[ns]`` column holds (1677-09-21 to 2262-04-11).
+#: Dates outside them are kept as text (in the original column) and the row is undated.
+_EARLIEST = pd.Timestamp.min.ceil("us").as_unit("us")
+_LATEST = pd.Timestamp.max.floor("us").as_unit("us")
+
+
 def _iso_dates(written: pd.Series) -> pd.Series | None:
-    """Plain ``YYYY-MM-DD`` dates (or empty) parsed by arrow; None when any cell is not one."""
+    """Plain ``YYYY-MM-DD`` dates (or empty) parsed by arrow, in microseconds (years 1-9999).
+
+    None when any cell is written some other way.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -911,31 +924,58 @@ def _iso_dates(written: pd.Series) -> pd.Series | None:
         return None
     if pc.any(pc.not_equal(pc.cast(days, pa.string()), arr)).as_py():
         return None  # written some other way ("2018-1-2"): let pandas read it
-    values = days.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    values = days.to_numpy(zero_copy_only=False).astype("datetime64[us]")  # exact: no wrap
     return pd.Series(values, index=written.index)
 
 
+def _parse_dates(written: pd.Series, **options) -> pd.Series:
+    """Parse with pandas, as naive UTC microseconds; NaT where a cell cannot be read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            parsed = pd.to_datetime(written, errors="coerce", utc=True, **options)
+        except (OverflowError, ValueError):  # out of bounds for any unit: cell by cell
+            parsed = pd.Series(
+                [_parse_date(v, options) for v in written], index=written.index, dtype=object
+            )
+            parsed = pd.to_datetime(parsed, errors="coerce", utc=True)
+    return parsed.dt.tz_convert(None).dt.as_unit("us")
+
+
+def _parse_date(value: str, options) -> pd.Timestamp:
+    try:
+        return pd.to_datetime(value, utc=True, **options)
+    except (OverflowError, ValueError):
+        return pd.NaT
+
+
 def _dates(table, note, text) -> pd.Series:
+    """The date column as ``datetime64[ns]``; the rows it cannot hold are undated, with a note.
+
+    Dates before 1677-09-22 or after 2262-04-11 (the range of ``datetime64[ns]``) are never
+    shifted into it: the row is undated, its note says why, and the text as written stays in
+    the original column.
+    """
     written = _first_text(table, _DATE_NAMES, text)
     if (written == "").all():
         return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
     parsed = _iso_dates(written)
     if parsed is None:  # utc=True: offsets may differ from row to row (stored as UTC)
-        parsed = pd.to_datetime(written, errors="coerce", format="ISO8601", utc=True)
+        parsed = _parse_dates(written, format="ISO8601")
     retry = parsed.isna() & (written != "")
     if retry.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            again = pd.to_datetime(
-                written[retry], errors="coerce", format="mixed", dayfirst=True, utc=True
-            )
-            parsed[retry] = again if parsed.dt.tz is not None else again.dt.tz_convert(None)
+        parsed[retry] = _parse_dates(written[retry], format="mixed", dayfirst=True)
+    outside = (parsed < _EARLIEST) | (parsed > _LATEST)
+    for i in np.flatnonzero(outside.to_numpy(dtype=bool, na_value=False)):
+        msg = (
+            f"date {written.iloc[i]!r} is outside the dates geozones can hold "
+            f"({_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}); the row is treated as undated"
+        )
+        note[i] = f"{note[i]}; {msg}" if note[i] else msg
     for i in np.flatnonzero((parsed.isna() & (written != "")).to_numpy()):
         msg = f"date {written.iloc[i]!r} not understood; the row is treated as undated"
         note[i] = f"{note[i]}; {msg}" if note[i] else msg
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)
-    return parsed.astype("datetime64[ns]")
+    return parsed.mask(outside).astype("datetime64[ns]").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
