@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from geozones.errors import InputError
+
 __all__ = ["DEFAULT_GROUPS", "IRAN_AXIS", "ActorNormaliser", "normalise_actor_text"]
 
 #: Groups and the aliases that name them. Aliases match whole words after normalisation,
@@ -150,6 +152,37 @@ DEFAULT_GROUPS: dict[str, tuple[str, ...]] = {
 #: militias allied with them.
 IRAN_AXIS = ("iran", "hezbollah", "iran_backed_militias")
 
+_GROUP_NAME = re.compile(r"\w+")
+
+
+def _checked_groups(groups: object) -> dict[str, tuple[str, ...]]:
+    """``{group: (alias, ...)}`` from a mapping, or an InputError naming the group.
+
+    A group name is letters, digits and underscores (results join groups with ``;``); its
+    aliases are a list of texts: one string would be read letter by letter.
+    """
+    if not isinstance(groups, Mapping):
+        msg = f"actor groups must be a mapping {{group: [alias, ...]}}, not {type(groups).__name__}"
+        raise InputError(msg)
+    checked = {}
+    for group, aliases in groups.items():
+        if not (isinstance(group, str) and _GROUP_NAME.fullmatch(group)):
+            msg = f"actor group names are letters, digits and underscores, not {group!r}"
+            raise InputError(msg)
+        if isinstance(aliases, str) or not isinstance(aliases, Iterable):
+            msg = f"actor group {group!r}: aliases must be a list of names, not {aliases!r}" + (
+                f" (write [{aliases!r}])" if isinstance(aliases, str) else ""
+            )
+            raise InputError(msg)
+        aliases = tuple(aliases)
+        for alias in aliases:
+            if not isinstance(alias, str):
+                msg = f"actor group {group!r}: aliases must be text, not {alias!r}"
+                raise InputError(msg)
+        checked[group] = aliases
+    return checked
+
+
 _APOSTROPHES = "'`‘’ʿʾ´\u02bc"
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
 
@@ -187,7 +220,7 @@ class ActorNormaliser:
     """
 
     def __init__(self, groups: Mapping[str, Iterable[str]] | None = None) -> None:
-        source = DEFAULT_GROUPS if groups is None else groups
+        source = DEFAULT_GROUPS if groups is None else _checked_groups(groups)
         self.groups: dict[str, tuple[str, ...]] = {
             g: tuple(
                 dict.fromkeys(a if a.startswith("=") else normalise_actor_text(a) for a in aliases)
@@ -215,7 +248,7 @@ class ActorNormaliser:
         ('hezbollah',)
         """
         merged = {g: list(a) for g, a in self.groups.items()}
-        for group, aliases in groups.items():
+        for group, aliases in _checked_groups(groups).items():
             merged.setdefault(group, []).extend(aliases)
         return ActorNormaliser(merged)
 

@@ -10,15 +10,33 @@ own positional accuracy to ``r``.
 A *scenario* is an agreement or a demand written as data (a TOML file): a line, a
 distance, a side and the actor groups it keeps away. Each position gets ``breach``,
 ``compliant``, ``uncertain``, ``not restricted`` (its actor is not named) or ``other side``.
+A scenario is checked against a schema (the metadata of :class:`Scenario`'s fields) when it
+is read, made or used: unknown keys, wrong types, a distance that is not a positive number
+of kilometres up to :data:`MAX_DISTANCE_KM`, an unknown side or actor group are errors
+naming the file (or scenario) and the key, with a close match when there is one.
+
+Input columns are never lost
+----------------------------
+An input column with the name of a result column (``distance_km``, ``within_km``, ``band``,
+``nearest_line``, ``side``, ``along_km``, ``radius_m``, ``actor_groups``, or any
+``state_…km`` or ``scenario_…`` column), compared without case, and a repeated column
+name, are kept under the prefix :data:`INPUT_PREFIX`: ``side`` becomes ``input_side``, or
+``input_2_side``, ``input_3_side``… when that is taken. So geozones' own output can be
+checked again: the earlier results are kept as ``input_…`` columns, and the result's
+``state_…`` and ``scenario_…`` columns are always its own run's. The result's
+``attrs["input_columns"]`` maps each new name to the input's.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import numbers
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,6 +60,9 @@ __all__ = [
     "ALONG_KM",
     "BAND",
     "DISTANCE_KM",
+    "INPUT_PREFIX",
+    "MAX_DISTANCE_KM",
+    "MAX_RADIUS_M",
     "NEAREST_LINE",
     "RADIUS_M",
     "SIDE",
@@ -64,6 +85,17 @@ RADIUS_M = "radius_m"
 ACTOR_GROUPS = "actor_groups"
 
 _SIDE_WORDS = {1: "left", -1: "right", 0: "on the line"}
+_SIDES = ("both", "left", "right")
+_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+#: The largest distance, in kilometres, a scenario or a threshold may have: about half the
+#: Earth's circumference, beyond which every point on Earth is within it of any line.
+MAX_DISTANCE_KM = 20_000.0
+#: The largest uncertainty radius, in metres, a position may have (the same bound).
+MAX_RADIUS_M = MAX_DISTANCE_KM * 1000.0
+#: Input columns named like a result column are kept under this prefix (see
+#: :func:`check_positions`): ``side`` becomes ``input_side``, or ``input_2_side``...
+INPUT_PREFIX = "input_"
 
 
 def state_column(distance_km: float) -> str:
@@ -77,39 +109,132 @@ def state_column(distance_km: float) -> str:
     return f"state_{distance_km:g}km"
 
 
+class _Bad(Exception):
+    """A value does not fit its key: the message says why, the caller names file and key."""
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:56]}…{text[-3:]}"
+
+
+def _as_text(value: object) -> str:
+    if not isinstance(value, str):
+        raise _Bad(f"must be text, not {_show(value)}")
+    return value
+
+
+def _as_name(value: object) -> str:
+    if not (isinstance(value, str) and _NAME.fullmatch(value)):
+        raise _Bad(f"must be 1 to 64 letters, digits and underscores, not {_show(value)}")
+    return value
+
+
+def _as_line(value: object) -> object:
+    paths = (str, os.PathLike, shapely.Geometry, gpd.GeoDataFrame, gpd.GeoSeries)
+    several = isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
+    if not (isinstance(value, paths) or several) or (isinstance(value, str) and not value.strip()):
+        raise _Bad(f"must be a bundled layer name or a file, not {_show(value)}")
+    return value
+
+
+def _as_distance(value: object) -> float:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise _Bad(f"must be a number of kilometres, not {_show(value)}")
+    if not 0 < float(value) <= MAX_DISTANCE_KM:  # NaN fails too
+        raise _Bad(
+            f"must be a positive number of kilometres up to {MAX_DISTANCE_KM:,.0f}, "
+            f"not {_show(value)}"
+        )
+    return float(value)
+
+
+def _as_side(value: object) -> str:
+    if not (isinstance(value, str) and value in _SIDES):
+        raise _Bad(f"must be 'both', 'left' or 'right', not {_show(value)}")
+    return value
+
+
+def _as_groups(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise _Bad(
+            f"must be a list of actor groups, not one string {_show(value)} "
+            f"(write {json.dumps([value], ensure_ascii=False)})"
+        )
+    if not (isinstance(value, list | tuple) and all(isinstance(g, str) for g in value)):
+        raise _Bad(f"must be a list of actor groups, not {_show(value)}")
+    if not value:
+        raise _Bad("is empty: name the actor groups the scenario keeps away")
+    return tuple(dict.fromkeys(value))
+
+
+def _as_flag(value: object) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise _Bad(f"must be true or false, not {_show(value)}")
+    return bool(value)
+
+
+def _key(check, *, required: bool = False) -> dict:
+    """A scenario key: how its value is checked, and whether a TOML file must give it."""
+    return {"check": check, "required": required}
+
+
 @dataclass(frozen=True)
 class Scenario:
     """An agreement or demand: keep `excluded_actors` at least `distance_km` from `line`.
 
+    Every field is checked when the object is made (an :class:`~geozones.errors.InputError`
+    names the scenario and the field); :func:`check_positions` also checks that the actor
+    groups are known. Each field's ``metadata`` is the schema of its TOML key, so a new
+    key is one line here.
+
     Attributes
     ----------
     name, title
-        A short identifier (used in column names) and a one-line description.
+        A short identifier (1 to 64 letters, digits and underscores, used in the column
+        name ``scenario_<name>``) and a one-line description.
     source
         The agreement or demand in plain words, with who reported it.
     line
         A bundled line layer name, a path, or a geometry / GeoDataFrame.
     distance_km
-        The distance the actors must keep.
+        The distance the actors must keep (kilometres, more than 0 and at most
+        :data:`MAX_DISTANCE_KM`).
     side
         ``"both"``, or ``"left"`` / ``"right"`` of the line's direction: positions on the
         other side are ``other side``.
     excluded_actors
-        Actor groups (see :mod:`geozones.actors`) the scenario keeps away.
+        Actor groups (see :mod:`geozones.actors`) the scenario keeps away: at least one.
     proxy
         True when the line stands in for one that is not available; ``note`` says how.
-    """
 
-    name: str
-    title: str
-    source: str
-    line: object
-    distance_km: float
-    side: str = "both"
-    excluded_actors: tuple[str, ...] = ()
-    proxy: bool = False
-    note: str = ""
-    path: str = field(default="", compare=False)
+    Examples
+    --------
+    >>> Scenario(name="demand", title="t", source="s", line="alpha_line", distance_km=-5,
+    ...          excluded_actors=["iran"])
+    Traceback (most recent call last):
+    geozones.errors.InputError: scenario 'demand': distance_km must be a positive number of kilometres up to 20,000, not -5
+    """  # noqa: E501
+
+    name: str = field(metadata=_key(_as_name, required=True))
+    title: str = field(metadata=_key(_as_text))
+    source: str = field(metadata=_key(_as_text))
+    line: object = field(metadata=_key(_as_line, required=True))
+    distance_km: float = field(metadata=_key(_as_distance, required=True))
+    side: str = field(default="both", metadata=_key(_as_side))
+    excluded_actors: tuple[str, ...] = field(default=(), metadata=_key(_as_groups, required=True))
+    proxy: bool = field(default=False, metadata=_key(_as_flag))
+    note: str = field(default="", metadata=_key(_as_text))
+    path: str = field(default="", compare=False)  # where it was read from: not a TOML key
+
+    def __post_init__(self) -> None:
+        label = self.path or f"scenario {self.name!r}"
+        for key, check in _SCHEMA.items():
+            try:
+                object.__setattr__(self, key, check["check"](getattr(self, key)))
+            except _Bad as exc:
+                msg = f"{label}: {key} {exc}"
+                raise InputError(msg) from None
 
     @property
     def column(self) -> str:
@@ -117,60 +242,152 @@ class Scenario:
         return f"scenario_{self.name}"
 
 
-def load_scenario(path: str | os.PathLike, **overrides) -> Scenario:
+#: The keys of a scenario TOML file, in order, with their checks (from Scenario's fields).
+_SCHEMA: dict[str, dict] = {f.name: dict(f.metadata) for f in fields(Scenario) if f.metadata}
+
+
+def load_scenario(
+    path: str | os.PathLike,
+    /,
+    *,
+    actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
+    **overrides,
+) -> Scenario:
     """Read a scenario from a TOML file; keyword arguments override its fields.
 
-    A relative ``line`` path is read relative to the TOML file.
+    The file holds a ``[scenario]`` table (or the same keys at the top level): ``name``,
+    ``line``, ``distance_km`` and ``excluded_actors`` (a list), and optionally ``title``,
+    ``source``, ``side``, ``proxy`` and ``note``. Each value is checked: an unknown key (a
+    typo such as ``excluded_actor`` would silently do nothing), a value of the wrong type,
+    a distance that is not a positive number of kilometres up to :data:`MAX_DISTANCE_KM`,
+    an unknown side or actor group, or a line that is neither a bundled layer nor a file
+    is an error naming the file and the key, with a close match when there is one. A
+    relative ``line`` path is read relative to the TOML file.
+
+    Parameters
+    ----------
+    path
+        The TOML file.
+    actors
+        The actor groups the scenario may name, as :func:`check_positions` takes them;
+        the default groups (:data:`geozones.actors.DEFAULT_GROUPS`) when omitted.
+    **overrides
+        Values that replace the file's, checked the same way (the message says
+        ``(argument)``).
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, is not TOML, or a key or value is refused.
 
     Examples
     --------
     >>> s = load_scenario(datasets.data_dir() / "scenarios" / "israel_60km_2018.toml")
     >>> s.distance_km, s.side, s.excluded_actors
     (60.0, 'left', ('iran', 'hezbollah', 'iran_backed_militias'))
-    """
+    >>> load_scenario(s.path, excluded_actors=["hezbolah"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    geozones.errors.InputError: ...: excluded_actors: unknown actor group 'hezbolah'; did you mean 'hezbollah'? ...
+    """  # noqa: E501
+    return _load_scenario(path, _normaliser(actors), overrides)
+
+
+def _load_scenario(path, normaliser: ActorNormaliser | None, overrides: Mapping) -> Scenario:
+    """load_scenario; a `normaliser` of None leaves the actor groups unchecked."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         msg = f"{path}: no such scenario file"
         raise InputError(msg) from None
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise InputError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the scenario file ({exc.strerror or exc})"
+        raise InputError(msg) from None
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML ({exc})"
         raise InputError(msg) from None
-    table = dict(data.get("scenario", data))
-    table |= overrides
-    missing = [k for k in ("name", "line", "distance_km") if k not in table]
+    table = data
+    if "scenario" in data:
+        table = data["scenario"]
+        if not isinstance(table, dict):
+            msg = f"{path}: scenario must be a table ([scenario]), not {_show(table)}"
+            raise InputError(msg)
+        outside = [k for k in data if k != "scenario"]
+        if outside:
+            msg = f"{path}: unknown key {outside[0]!r} outside the [scenario] table"
+            raise InputError(msg)
+    for keys, what in ((table, "key"), (overrides, "argument")):
+        for key in keys:
+            if key not in _SCHEMA:
+                close = difflib.get_close_matches(key, list(_SCHEMA), n=1)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; the keys are {', '.join(_SCHEMA)}"
+                )
+                msg = f"{path}: unknown {what} {key!r}{hint}"
+                raise InputError(msg)
+    table = dict(table) | dict(overrides)
+    missing = [k for k, key in _SCHEMA.items() if key["required"] and k not in table]
     if missing:
         msg = f"{path}: the scenario needs {', '.join(missing)}"
         raise InputError(msg)
-    line = table["line"]
-    if isinstance(line, str) and line not in datasets.names() and not Path(line).is_absolute():
-        candidate = path.parent / line
-        line = str(candidate) if candidate.exists() else line
-    try:
-        distance = float(table["distance_km"])
-    except (TypeError, ValueError):
-        msg = f"{path}: distance_km must be a number, not {table['distance_km']!r}"
-        raise InputError(msg) from None
-    side = table.get("side", "both")
-    if side not in ("both", "left", "right"):
-        msg = f"{path}: side must be both, left or right, not {side!r}"
+    table.setdefault("title", table["name"])
+    table.setdefault("source", "")
+    values = {}
+    for key, value in table.items():
+        where = f"{path}: {key}" + (" (argument)" if key in overrides else "")
+        try:
+            values[key] = _SCHEMA[key]["check"](value)
+        except _Bad as exc:
+            msg = f"{where} {exc}"
+            raise InputError(msg) from None
+        if key == "line":
+            values[key] = _scenario_line(value, path, where)
+    scenario = Scenario(**values, path=str(path))
+    if normaliser is not None:
+        _check_groups(scenario, normaliser, str(path))
+    return scenario
+
+
+def _scenario_line(line, path: Path, where: str):
+    """A bundled name, or a path relative to the TOML file or the working folder."""
+    if isinstance(line, list | tuple):
+        return [_scenario_line(one, path, where) for one in line]
+    if not isinstance(line, str) or line in datasets.names():
+        return line
+    beside = path.parent / line
+    if beside.exists():
+        return str(beside)
+    if Path(line).exists():
+        return line
+    close = difflib.get_close_matches(line, datasets.names(), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f" (looked beside {path.name} too)"
+    msg = f"{where} {line!r} is neither a bundled layer nor a file{hint}"
+    raise InputError(msg)
+
+
+def _check_groups(scenario: Scenario, normaliser: ActorNormaliser, label: str) -> None:
+    """Every excluded actor group is one `normaliser` knows, or an error with a hint."""
+    known = normaliser.groups
+    for group in scenario.excluded_actors:
+        if group in known:
+            continue
+        if group.strip().lower() in known:
+            close = [group.strip().lower()]
+        else:  # an alias names its groups ("Hizballah"); else a close spelling
+            close = list(normaliser.groups_of(group))
+            close = close or difflib.get_close_matches(group.lower(), sorted(known), n=1)
+        each = " (one entry each)" if len(close) > 1 else ""
+        hint = f"; did you mean {', '.join(map(repr, close))}{each}?" if close else ""
+        msg = (
+            f"{label}: excluded_actors: unknown actor group {group!r}{hint or '.'} Known "
+            f"groups: {', '.join(sorted(known))}; for groups of your own, pass actors="
+        )
         raise InputError(msg)
-    if not re.fullmatch(r"[A-Za-z0-9_]+", str(table["name"])):
-        msg = f"{path}: name must be letters, digits and underscores, not {table['name']!r}"
-        raise InputError(msg)
-    return Scenario(
-        name=str(table["name"]),
-        title=str(table.get("title", table["name"])),
-        source=str(table.get("source", "")),
-        line=line,
-        distance_km=distance,
-        side=side,
-        excluded_actors=tuple(table.get("excluded_actors", ())),
-        proxy=bool(table.get("proxy", False)),
-        note=str(table.get("note", "")),
-        path=str(path),
-    )
 
 
 def bundled_scenarios() -> dict[str, Scenario]:
@@ -210,6 +427,15 @@ def _lines_table(line) -> gpd.GeoDataFrame:
     if "accuracy_m" not in gdf:
         gdf["accuracy_m"] = np.nan
     gdf["accuracy_m"] = pd.to_numeric(gdf["accuracy_m"], errors="coerce")
+    accuracy = gdf["accuracy_m"].to_numpy(dtype=float)
+    bad = ~np.isnan(accuracy) & ~((accuracy >= 0) & (accuracy <= MAX_RADIUS_M))
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"line {gdf['name'].iloc[k]!r}: accuracy_m must be a number of metres from 0 to "
+            f"{MAX_RADIUS_M:,.0f}, not {accuracy[k]:g}"
+        )
+        raise InputError(msg)
     return gdf.reset_index(drop=True)
 
 
@@ -243,14 +469,19 @@ def check_positions(
         ``accuracy_m``) or a shapely line. A dated position is measured to the lines in
         force on its date; an undated one to all of them.
     distances_km
-        The thresholds, increasing, in kilometres.
+        The thresholds, increasing, in kilometres: positive, at most
+        :data:`MAX_DISTANCE_KM`, and distinct in their ``state_<D>km`` names.
     scenarios
         Scenarios to judge each position against: :class:`Scenario` objects, names of
-        bundled ones (see :func:`bundled_scenarios`) or TOML paths.
+        bundled ones (see :func:`bundled_scenarios`) or TOML paths, with distinct names;
+        each is checked (see :func:`load_scenario`), and its actor groups must be known
+        to `actors`.
     line_accuracy
         Add the line's ``accuracy_m`` to each position's uncertainty radius.
     default_uncertainty_m
-        The radius used for positions whose uncertainty is unknown (metres).
+        The radius used for positions whose uncertainty is unknown (metres, 0 to
+        :data:`MAX_RADIUS_M`). A position's own radius (``uncertainty_m``) outside that
+        range, infinite or not a number makes its row an error.
     actors
         How to group actor names; :class:`geozones.actors.ActorNormaliser` defaults, or
         extra ``{group: [alias, ...]}``.
@@ -278,7 +509,14 @@ def check_positions(
         ``nearest_line``, ``side`` (left / right / on the line), ``along_km``,
         ``radius_m`` (the uncertainty used), one ``state_<D>km`` column per threshold,
         ``actor_groups`` and one ``scenario_<name>`` column per scenario. ``error`` is ""
-        or the reason the row could not be used (its distance is then NaN).
+        or the reason the row could not be used (its distance is then NaN). Input
+        columns of those names are kept as ``input_<name>`` (``input_2_<name>``… when
+        taken; see the module's notes).
+
+    Raises
+    ------
+    InputError
+        An option is refused (naming it), a scenario is, or the line cannot be read.
 
     Examples
     --------
@@ -288,10 +526,18 @@ def check_positions(
     >>> r = check_positions(reports, "alpha_line")
     >>> r[["distance_km", "within_km", "band", "side", "state_5km"]].round(2).values.tolist()
     [[4.69, 5.0, '0–5 km', 'left', 'uncertain']]
+    >>> check_positions(reports.assign(side=["Syria"]), "alpha_line")[["input_side", "side"]]
+      input_side  side
+    0      Syria  left
     """
     if engine not in (None, "pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', not {engine!r}"
         raise InputError(msg)
+    _check_options(
+        default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy, threads=threads
+    )
+    limits = _check_thresholds(distances_km)
+    normaliser = _normaliser(actors)
     if engine == "dask" or (engine is None and hasattr(positions, "__dask_graph__")):
         from geozones.scale import check_positions_dask  # dask is only needed here
 
@@ -308,22 +554,38 @@ def check_positions(
     if hasattr(positions, "__dask_graph__"):
         msg = "a dask collection takes engine='dask' (or compute it first)"
         raise InputError(msg)
-    limits = _check_thresholds(distances_km)
-    if isinstance(positions, gpd.GeoDataFrame) and ERROR in positions and LON in positions:
+    judged = _scenarios(scenarios, normaliser)
+    if isinstance(positions, gpd.GeoDataFrame) and {ERROR, LON, LAT} <= set(positions.columns):
         table = positions.copy()
     else:
         table = read_positions(positions, **read_options)
+    produced = [DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M]
+    produced += [state_column(d) for d in limits] + [ACTOR_GROUPS]
+    produced += [s.column for s in judged]
+    table, kept = _keep_input_columns(table, produced)
     lines = _lines_table(line)
     n = len(table)
-    usable = (table[ERROR] == "").to_numpy() & table[LON].notna().to_numpy()
-    lon = table[LON].to_numpy(dtype=float)
-    lat = table[LAT].to_numpy(dtype=float)
+    error = _error_texts(table[ERROR])
+    lon = pd.to_numeric(table[LON], errors="coerce").to_numpy(dtype=float)
+    lat = pd.to_numeric(table[LAT], errors="coerce").to_numpy(dtype=float)
+    placed = np.isfinite(lon) & np.isfinite(lat)
+    error[(error == "") & ~placed] = "no position: lon or lat is empty or not a number"
+    usable = (error == "") & placed
     dates = (
         pd.to_datetime(table[DATE], errors="coerce")
         if DATE in table
         else pd.Series(pd.NaT, index=table.index)
     )
-    error = table[ERROR].to_numpy(dtype=object).copy()
+
+    given = table[UNCERTAINTY_M] if UNCERTAINTY_M in table else pd.Series(np.nan, index=table.index)
+    radius, bad_radius = _radii(given, default_uncertainty_m)
+    for i in np.flatnonzero(usable & bad_radius):
+        value = given.iloc[i]
+        shown = f"{value:g} m" if isinstance(value, numbers.Real) else _show(value)
+        error[i] = (
+            f"uncertainty_m is {shown}: an uncertainty radius is 0 to {MAX_DISTANCE_KM:,.0f} km"
+        )
+    usable &= ~bad_radius
 
     best = np.full(n, np.inf)
     which = np.full(n, -1)
@@ -353,15 +615,13 @@ def check_positions(
     ok = usable & ~no_line
     distance_m = np.where(ok, best, np.nan)
 
-    radius = table[UNCERTAINTY_M].to_numpy(dtype=float).copy()
-    radius[np.isnan(radius)] = default_uncertainty_m
     if line_accuracy:
         acc = lines["accuracy_m"].to_numpy(dtype=float)
         radius = radius + np.where(which >= 0, np.nan_to_num(acc[np.maximum(which, 0)]), 0.0)
     radius = np.where(ok, radius, np.nan)
 
     out = table.copy()
-    out[ERROR] = pd.array(error, dtype=table[ERROR].dtype)  # text already: no numpy round trip
+    out[ERROR] = pd.array(error, dtype=_text_dtype(table[ERROR]))  # no numpy round trip
     out[DISTANCE_KM] = distance_m / 1000.0
     band_index = np.searchsorted(limits * 1000.0, np.where(ok, distance_m, 0.0), side="left")
     within = np.r_[limits, np.nan][band_index]
@@ -376,30 +636,149 @@ def check_positions(
     for d_km in limits:
         out[state_column(d_km)] = _states(distance_m, radius, d_km * 1000.0, ok)
 
-    normaliser = _normaliser(actors)
     actor_text = table[ACTOR] if ACTOR in table else pd.Series([""] * n)
     out[ACTOR_GROUPS] = normaliser(actor_text)
-    for scenario in _scenarios(scenarios):
+    for scenario in judged:
         out[scenario.column] = _judge(
             scenario, lon, lat, radius, ok, out[ACTOR_GROUPS], threads, measured
         )
-    out.attrs = dict(table.attrs) | {"distances_km": limits.tolist()}
+    out.attrs = dict(table.attrs) | {"distances_km": limits.tolist(), "input_columns": kept}
     return out
 
 
+def _check_options(*, default_uncertainty_m, line_accuracy, threads) -> None:
+    """Refuse absurd options before any work, with the option's name."""
+    d = default_uncertainty_m
+    if (
+        isinstance(d, bool | np.bool_)
+        or not isinstance(d, numbers.Real)
+        or not 0 <= float(d) <= MAX_RADIUS_M  # NaN fails too
+    ):
+        msg = (
+            f"default_uncertainty_m must be a number of metres from 0 to "
+            f"{MAX_RADIUS_M:,.0f} ({MAX_DISTANCE_KM:,.0f} km), not {_show(d)}"
+        )
+        raise InputError(msg)
+    if not isinstance(line_accuracy, bool | np.bool_):
+        msg = f"line_accuracy must be True or False, not {_show(line_accuracy)}"
+        raise InputError(msg)
+    if threads is not None and (
+        isinstance(threads, bool | np.bool_)
+        or not isinstance(threads, numbers.Integral)
+        or threads < 1
+    ):
+        msg = f"threads must be a positive whole number or None, not {_show(threads)}"
+        raise InputError(msg)
+
+
 def _check_thresholds(distances_km) -> np.ndarray:
-    try:
-        km = np.atleast_1d(np.asarray(distances_km, dtype=float))
-    except (TypeError, ValueError):
-        msg = f"distances_km must be numbers of kilometres, not {distances_km!r}"
-        raise InputError(msg) from None
-    if km.size == 0 or not np.isfinite(km).all() or (km <= 0).any():
-        msg = f"distances_km must be positive numbers; got {km.tolist()}"
+    """The thresholds as floats: positive, finite, at most MAX_DISTANCE_KM, increasing."""
+    values = [distances_km] if isinstance(distances_km, numbers.Real) else distances_km
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        msg = f"distances_km must be a list of numbers of kilometres, not {_show(distances_km)}"
+        raise InputError(msg)
+    values = list(values)
+    if not values:
+        msg = "distances_km needs at least one threshold"
+        raise InputError(msg)
+    for v in values:
+        if isinstance(v, Iterable) and not isinstance(v, str | bytes):
+            msg = f"distances_km must be a list of numbers, not nested lists: {_show(values)}"
+            raise InputError(msg)
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real):
+            msg = f"distances_km must be numbers of kilometres, not {_show(v)}"
+            raise InputError(msg)
+    km = np.asarray(values, dtype=float)
+    if not (np.isfinite(km) & (km > 0) & (km <= MAX_DISTANCE_KM)).all():
+        msg = (
+            f"distances_km must be positive, finite numbers of kilometres, at most "
+            f"{MAX_DISTANCE_KM:,.0f}; got {km.tolist()}"
+        )
         raise InputError(msg)
     if (np.diff(km) <= 0).any():
         msg = f"distances_km must be increasing, without duplicates; got {km.tolist()}"
         raise InputError(msg)
+    columns = [state_column(d) for d in km]
+    if len(set(columns)) < len(columns):
+        msg = (
+            f"distances_km must be distinct to 6 significant digits, as their columns "
+            f"are ({', '.join(columns)}); got {km.tolist()}"
+        )
+        raise InputError(msg)
     return km
+
+
+#: Result columns whatever the thresholds and scenarios: an input column of one of these
+#: names (in any case) is kept under INPUT_PREFIX, and so is any ``state_…km`` or
+#: ``scenario_…`` column, so that a result's columns are always its own run's.
+_RESULT_COLUMNS = (DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M)
+_RESULT_COLUMNS += (ACTOR_GROUPS,)
+_RESULT_PATTERN = re.compile(r"state_.*km|scenario_.+", re.IGNORECASE | re.DOTALL)
+
+
+def _keep_input_columns(table: gpd.GeoDataFrame, produced: list[str]):
+    """Rename input columns a result column would overwrite, and repeated names.
+
+    ``side`` becomes ``input_side``, or ``input_2_side``, ``input_3_side``... when that is
+    taken; names are compared without case (GeoPackage fields ignore it). Returns the
+    table (a new one when anything changed) and ``{new name: input name}``.
+    """
+    geometry = table.geometry.name
+    reserved = {c.lower() for c in (*_RESULT_COLUMNS, *produced)}
+    taken = {str(c).lower() for c in table.columns} | reserved
+    seen: set[str] = set()
+    names = []
+    kept: dict[str, str] = {}
+    for column in table.columns:
+        key = str(column).lower()
+        clash = key in reserved or _RESULT_PATTERN.fullmatch(key) or key in seen
+        if column == geometry or not clash:
+            names.append(column)
+            seen.add(key)
+            continue
+        new, k = f"{INPUT_PREFIX}{column}", 1
+        while new.lower() in taken:
+            k += 1
+            new = f"{INPUT_PREFIX}{k}_{column}"
+        taken.add(new.lower())
+        seen.add(new.lower())
+        names.append(new)
+        kept[new] = str(column)
+    if not kept:
+        return table, kept
+    table = table.copy()
+    table.columns = names
+    return table.set_geometry(geometry), kept
+
+
+def _error_texts(errors: pd.Series) -> np.ndarray:
+    """The error column as an object array of text ("" for missing)."""
+    text = errors.to_numpy(dtype=object, na_value=None).copy()
+    missing = pd.isna(errors).to_numpy()
+    text[missing] = ""
+    return text
+
+
+def _text_dtype(errors: pd.Series):
+    dtype = errors.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or not pd.api.types.is_string_dtype(dtype):
+        return object
+    return dtype
+
+
+def _radii(given: pd.Series, default_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Uncertainty radii in metres (the default where unknown) and where they are unusable."""
+    values = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
+    unknown = np.isnan(values)
+    bad = ~unknown & ~((values >= 0) & (values <= MAX_RADIUS_M))  # inf, negative, huge
+    if not _is_plain_number(given.dtype):  # text that is not a number
+        written = given.notna().to_numpy() & (given.astype(str).str.strip() != "").to_numpy()
+        bad |= unknown & written
+    return np.where(unknown | bad, default_m, values).astype(float), bad
+
+
+def _is_plain_number(dtype) -> bool:
+    return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
 
 
 def _band_labels(limits: np.ndarray) -> list[str]:
@@ -441,29 +820,61 @@ def _normaliser(actors) -> ActorNormaliser:
         return ActorNormaliser()
     if isinstance(actors, ActorNormaliser):
         return actors
-    return ActorNormaliser().extend(actors)
+    if isinstance(actors, Mapping):
+        return ActorNormaliser().extend(actors)  # checks the groups and aliases
+    msg = (
+        "actors must be an ActorNormaliser or a mapping {group: [alias, ...]}, "
+        f"not {_show(actors)}"
+    )
+    raise InputError(msg)
 
 
-def _scenarios(scenarios) -> list[Scenario]:
+def _scenarios(scenarios, normaliser: ActorNormaliser | None = None) -> list[Scenario]:
+    """Scenario objects, names of bundled ones and TOML paths, checked; distinct names.
+
+    With a `normaliser`, every excluded actor group must be one of its groups; without,
+    the groups are left for :func:`check_positions` to check.
+    """
     if scenarios is None:
         return []
     if isinstance(scenarios, Scenario | str | os.PathLike):
         scenarios = [scenarios]
+    if not isinstance(scenarios, Iterable) or isinstance(scenarios, bytes | Mapping):
+        msg = f"scenarios must be a list of scenarios, not {_show(scenarios)}"
+        raise InputError(msg)
     bundled = None
-    out = []
+    out: list[tuple[Scenario, str]] = []
     for s in scenarios:
         if isinstance(s, Scenario):
-            out.append(s)
-            continue
-        bundled = bundled or bundled_scenarios()
-        if isinstance(s, str) and s in bundled:
-            out.append(bundled[s])
-        elif Path(s).suffix.lower() == ".toml":
-            out.append(load_scenario(s))
+            label = s.path or f"scenario {s.name!r}"
+            s = replace(s)  # runs the field checks again: the object may predate them
+        elif isinstance(s, str | os.PathLike):
+            bundled = bundled or bundled_scenarios()
+            if isinstance(s, str) and s in bundled:
+                s, label = bundled[s], f"bundled scenario {s!r}"
+            elif Path(s).suffix.lower() == ".toml":
+                label = str(s)
+                s = _load_scenario(s, normaliser, {})
+            else:
+                msg = f"no scenario {s!r}; bundled: {', '.join(bundled)}, or give a TOML path"
+                raise InputError(msg)
         else:
-            msg = f"no scenario {s!r}; bundled: {', '.join(bundled)}, or give a TOML path"
+            msg = (
+                "scenarios must be Scenario objects, names of bundled scenarios or TOML "
+                f"paths, not {_show(s)}"
+            )
             raise InputError(msg)
-    return out
+        if normaliser is not None:
+            _check_groups(s, normaliser, label)
+        for other, other_label in out:
+            if other.name == s.name:
+                msg = (
+                    f"two scenarios named {s.name!r} ({other_label} and {label}): "
+                    f"both would be column {s.column!r}"
+                )
+                raise InputError(msg)
+        out.append((s, label))
+    return [s for s, _ in out]
 
 
 def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
