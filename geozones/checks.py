@@ -958,7 +958,10 @@ def _band_order(results) -> list[str]:
     return sorted(v for v in results[BAND].astype(str).unique() if v)
 
 
+_NUMBER_IN_TEXT = re.compile(r"-?(?:\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?|\binf\b|\bnan\b)")
+
+
 def _error_kind(message: str) -> str:
+    """An error message with its quoted values and numbers (20,000, 1e+303, inf) as '#'."""
     text = re.sub(r"'[^']*'", "'…'", message)
-    text = re.sub(r"-?\d+(\.\d+)?", "#", text)
-    return text
+    return _NUMBER_IN_TEXT.sub("#", text)

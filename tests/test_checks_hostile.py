@@ -413,3 +413,11 @@ def test_a_table_already_read_with_missing_errors_or_positions_loses_no_row():
     got = gz.check_positions(table, "alpha_line")
     assert got[ERROR].tolist() == ["", "", "no position: lon or lat is empty or not a number"]
     assert got[DISTANCE_KM].notna().tolist() == [True, True, False]
+
+
+def test_the_summary_groups_unusable_radii_as_one_kind_of_error():
+    got = gz.check_positions(HOSTILE / "check_uncertainty.csv", "alpha_line")
+    errors = gz.summarize(got).query("what == 'error'")
+    assert errors[["value", "count"]].values.tolist() == [
+        ["uncertainty_m is # m: an uncertainty radius is # to # km", 4]
+    ]
