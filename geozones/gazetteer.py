@@ -102,8 +102,11 @@ _ARABIC_FORMS = str.maketrans(
     {"ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None}  # tatweel dropped
 )
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_./\\,;:()\[\]\"|]+")
-_ADMIN_SUFFIX = re.compile(
-    r"(?:\s(?:governorate|province|muhafazah|muhafazat|district|subdistrict|town|village|city))+$"
+# Trailing words removed (never the first): removed word by word, as a regex anchored at
+# the end would try every start and take quadratic time on a cell of "town town town…"
+_ADMIN_SUFFIX_WORDS = frozenset(
+    ("governorate", "province", "muhafazah", "muhafazat", "district", "subdistrict")
+    + ("town", "village", "city")
 )
 _ARTICLE = re.compile(
     r"^(?:(?:al|el|il|ul|ad|adh|ar|as|ash|at|ath|az|an|ed|er|es|esh|et|ez|en)\s|ال)"
@@ -165,9 +168,11 @@ def normalize_place_name(text: str) -> str:
     text = "".join(
         c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
     )
-    text = _SEPARATORS.sub(" ", text.translate(_ARABIC_FORMS).casefold()).strip()
-    stripped = _ADMIN_SUFFIX.sub("", text)
-    return stripped if stripped else text
+    words = _SEPARATORS.sub(" ", text.translate(_ARABIC_FORMS).casefold()).split()
+    end = len(words)
+    while end > 1 and words[end - 1] in _ADMIN_SUFFIX_WORDS:
+        end -= 1
+    return " ".join(words[:end])
 
 
 def _drop_article(key: str) -> str:
