@@ -12,11 +12,14 @@ address), else Dask's local threaded scheduler.
 
 How the partitions are made:
 
-- **CSV / TSV**: each file is cut into blocks of about `blocksize` bytes at line breaks; each
-  block is parsed with the header prepended by the same code as
-  :func:`geozones.read_positions` (the same delimiter, encoding, fast or robust reader and
-  error messages, decided for the whole file). A file with a line holding an odd number of
-  double quotes (a quoted line break, perhaps) is read whole, as one partition.
+- **CSV / TSV**: each file is cut into blocks of about `blocksize` bytes at line breaks (LF,
+  CRLF or CR); each block is parsed by the same code as :func:`geozones.read_positions`
+  (the same header of any length, delimiter, encoding, blank-line rows, long-cell and
+  ragged-row errors). The encoding is decided once per file: named (``encoding=``), shown
+  by a byte-order mark, UTF-8 when every block is, else guessed from the blocks' text
+  beyond ASCII. A file with a line holding an odd number of double quotes (a quoted line
+  break, perhaps) is read whole, as one partition, and so is a UTF-16 or UTF-32 file.
+  Blank lines at the very end of a file are not rows, as in memory.
 - **(Geo)Parquet**: consecutive row groups of a file, up to `partition_rows` rows. GeoParquet
   rows are read as :func:`geopandas.read_parquet` reads them; plain Parquet as pandas does.
 - **dask collections**: their own partitions.
@@ -46,10 +49,9 @@ Examples
 
 from __future__ import annotations
 
-import csv
+import codecs
 import functools
 import glob
-import io as _io
 import itertools
 import math
 import os
@@ -243,7 +245,7 @@ def _make_job(line, distances_km, scenarios, line_accuracy, default_uncertainty_
 
 
 def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    known = {*_READ_OPTIONS, "order", "precision_radii_m", "area", "gazetteer_"}
+    known = {*_READ_OPTIONS, "order", "precision_radii_m", "area", "gazetteer_", "encoding"}
     unknown = sorted(set(options) - known)
     if unknown:
         msg = (
@@ -261,6 +263,7 @@ def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
         "precision_radii_m": options.get("precision_radii_m"),
         "area": options.get("area", positions.AREA_OF_INTEREST),
         "gaz": options.get("gazetteer_"),
+        "encoding": options.get("encoding"),
     }
 
 
@@ -514,109 +517,118 @@ def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
 
 @dataclass(frozen=True)
 class _CsvFile:
-    """What the in-memory reader decides once per file: header, delimiter, encoding."""
+    """What is decided once per file: encoding, delimiter and header, as in memory."""
 
     path: str
-    header_bytes: bytes
-    header: tuple[str, ...]
-    names: tuple[str, ...]
-    delimiter: str
-    encoding: str = "utf8"
-    robust: bool = False
+    layout: positions._Layout
+    header_end: int  # the first byte after the header: in the file, or its UTF-8 text if whole
+    encoding: str | None  # None until the blocks are scanned (then "utf-8" or a guess)
+    fixed: bool = False  # named by the caller or shown by a byte-order mark
+    whole: bool = False  # read as one part: line breaks are not ASCII bytes (UTF-16, UTF-32)
+    header_sample: bytes = b""  # the header's bytes beyond ASCII, when it is not UTF-8
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.layout.names
 
 
-def _sniff(path: Path, encoding: str = "utf8") -> _CsvFile:
-    """The header and delimiter, decided as :func:`geozones.read_positions` decides them."""
+def _sniff(path: Path, encoding: str | None = None, *, fixed: bool | None = None) -> _CsvFile:
+    """The header and delimiter, decided as :func:`geozones.read_positions` decides them.
+
+    Reads the file's start, as much of it as the header needs (a header of any length).
+    Until the encoding is known, the start is read as UTF-8: every encoding the blocks can
+    be cut in has the same bytes for line breaks, quotes and delimiters.
+    """
     with open(path, "rb") as f:
-        head = f.read(65536)
-        first = head.split(b"\n", 1)[0]
-        while b"\n" not in head and len(first) == len(head):
-            more = f.read(65536)
-            if not more:
+        head = f.read(1 << 16)
+        eof = len(head) < 1 << 16
+        if fixed is None:
+            encoding = positions._fixed_encoding(head, encoding, path)
+            fixed = encoding is not None
+        whole = encoding is not None and not positions._ascii_compatible(encoding)
+        while True:
+            if encoding in (None, *positions._UTF8):
+                buf, start = head, 3 if head.startswith(codecs.BOM_UTF8) else 0
+            else:
+                buf, start = positions._to_utf8(head, encoding), 0
+            layout = positions._layout(buf, start, complete=eof, label=path)
+            if layout is not None:
                 break
+            more = f.read(3 * len(head))
+            eof = len(more) < 3 * len(head)
             head += more
-            first = head.split(b"\n", 1)[0]
-    text_head = head[:65536].decode(encoding, errors="replace").lstrip("\ufeff")
-    if not head.strip() or not text_head.strip():
-        msg = f"{path}: is empty"
-        raise InputError(msg)
-    delimiter, header = positions._delimiter_and_header(text_head, path)
-    header_bytes = first + b"\n" if b"\n" in head else head
-    return _CsvFile(
-        path=os.fspath(path),
-        header_bytes=header_bytes,
-        header=tuple(header),
-        names=tuple(positions._unique_names(header)),
-        delimiter=delimiter,
-        encoding=encoding,
-    )
+    if whole:  # UTF-16: one part, whose UTF-8 text is parsed after the header
+        return _CsvFile(os.fspath(path), layout, layout.header_end, encoding, fixed, True)
+    start = 3 if head.startswith(codecs.BOM_UTF8) else 0
+    header_end = positions._line_end(head, start, layout.header_lines)
+    header = head[:header_end]
+    sample = b"" if positions._is_utf8(header) else positions._non_ascii_sample(header)
+    return _CsvFile(os.fspath(path), layout, header_end, encoding, fixed, header_sample=sample)
 
 
-def _block_bytes(file: _CsvFile, start: int, end: int) -> bytes:
+def _block_text(file: _CsvFile, start: int, end: int, encoding: str | None) -> tuple[bytes, int]:
+    """A block's bytes as UTF-8 text, and where its records start in them."""
     with open(file.path, "rb") as f:
+        if file.whole:
+            return positions._to_utf8(f.read(), file.encoding), file.header_end
         f.seek(start)
-        body = f.read(end - start)
-    return body if start == 0 else file.header_bytes + body
+        raw = f.read(end - start)
+    if encoding in (None, *positions._UTF8) and positions._is_utf8(raw):
+        return raw, 0
+    return positions._to_utf8(raw, encoding or "utf-8"), 0
 
 
-def _count_fast(raw: bytes, file: _CsvFile, encoding: str) -> int | None:
-    """Records that ``positions._read_fast`` would return, or None where it gives up."""
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
+def _scan_block(file: _CsvFile, start: int, end: int, encoding: str | None) -> dict:
+    """Encoding, quoting and record count of one block (a planning task).
 
-    invalid = []
+    The records are counted as :func:`_parse_block` will read them, decoding with
+    `encoding` (UTF-8 until the file's encoding is known: the same line breaks).
+    """
+    utf8, even, sample = True, True, b""
+    if not file.whole:
+        with open(file.path, "rb") as f:
+            f.seek(start)
+            raw = f.read(end - start)
+        utf8 = positions._is_utf8(raw)
+        if not utf8:
+            sample = positions._non_ascii_sample(raw, limit=16_384)
+        if b'"' in raw:  # every line must hold an even number of quotes to cut anywhere
+            arr = np.frombuffer(raw, dtype=np.uint8)
+            breaks = np.flatnonzero((arr == 10) | (arr == 13))
+            quotes = np.flatnonzero(arr == 34)
+            per_line = np.bincount(np.searchsorted(breaks, quotes), minlength=breaks.size + 1)
+            even = bool((per_line % 2 == 0).all())
+        del raw
+    buf, at = _block_text(file, start, end, encoding)
+    table = positions._parse_records(
+        buf, at, file.layout, label=file.path, first_row=2, final=False, count_only=True
+    )
+    n = len(table)
+    return {
+        "utf8": utf8,
+        "sample": sample,
+        "even": even,
+        "n": n,
+        "trailing": table.attrs["trailing_blank"],
+    }
 
-    def note_invalid(row):
-        invalid.append(row.number)
-        return "skip"
 
-    names = list(file.names)
-    try:
-        arrow = pa_csv.read_csv(
-            pa.BufferReader(raw),
-            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=file.delimiter, newlines_in_values=True, invalid_row_handler=note_invalid
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                include_columns=names[:1],
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
-        return None
-    return None if invalid else arrow.num_rows
-
-
-def _count_robust(raw: bytes, file: _CsvFile, encoding: str) -> int:
-    text = raw.decode(encoding, errors="replace").lstrip("\ufeff")
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=file.delimiter)
-    return sum(1 for _ in reader) - 1
-
-
-def _scan_block(file: _CsvFile, start: int, end: int, robust: bool) -> dict:
-    """Encoding, quoting and record count of one block (a planning task)."""
-    raw = _block_bytes(file, start, end)
-    body = raw if start == 0 else raw[len(file.header_bytes) :]
-    try:
-        body.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError:
-        utf8 = False
-    even = True
-    if start != 0 and b'"' in body:  # every line must hold an even number of quotes
-        arr = np.frombuffer(body, dtype=np.uint8)
-        newlines = np.flatnonzero(arr == 10)
-        quotes = np.flatnonzero(arr == 34)
-        per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=newlines.size + 1)
-        even = bool((per_line % 2 == 0).all())
-    encoding = "utf8" if utf8 else "cp1252"
-    n = None if robust else _count_fast(raw, file, encoding)
-    fast = n is not None
-    if n is None:
-        n = _count_robust(raw, file, encoding)
-    return {"utf8": utf8, "even": even, "fast": fast, "n": n}
+def _next_line_start(f, offset: int, size: int) -> int:
+    """The offset just after the first line break (CR, LF or CRLF) at or after `offset`."""
+    f.seek(offset)
+    pos = offset
+    while True:
+        chunk = f.read(65536)
+        if not chunk:
+            return size
+        k = positions._first_break(chunk, 0)
+        if k >= 0:
+            end = pos + k + 1
+            if chunk[k : k + 1] == b"\r":
+                after = chunk[k + 1 : k + 2] if k + 1 < len(chunk) else f.read(1)
+                end += after == b"\n"
+            return end
+        pos += len(chunk)
 
 
 def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[int]:
@@ -625,18 +637,7 @@ def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[
     with open(path, "rb") as f:
         target = header_end + blocksize
         while target < size:
-            f.seek(target)
-            pos = target
-            while True:
-                chunk = f.read(65536)
-                if not chunk:
-                    pos = size
-                    break
-                k = chunk.find(b"\n")
-                if k >= 0:
-                    pos += k + 1
-                    break
-                pos += len(chunk)
+            pos = _next_line_start(f, target, size)
             if pos >= size:
                 break
             cuts.append(pos)
@@ -644,100 +645,90 @@ def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[
     return [*cuts, size]
 
 
-def _parse_block(file: _CsvFile, start: int, end: int) -> pd.DataFrame:
-    """One block as text columns with per-row problems, as ``_read_delimited`` reads files."""
-    raw = _block_bytes(file, start, end)
-    names = list(file.names)
-    table = None
-    if not file.robust:
-        table = positions._read_fast(raw, names, file.delimiter, file.encoding)
-        if table is None:
-            msg = f"{file.path}: bytes {start}-{end} no longer parse as when they were counted"
-            raise GeozonesError(msg)
-    else:
-        text = raw.decode(file.encoding, errors="replace")
-        table = positions._read_robust(text, names, file.delimiter)
-    problems = table.attrs.get("row_errors", {})
-    first = table[names[0]].str.strip() == file.header[0]
-    candidates = np.flatnonzero(first.to_numpy(dtype=bool, na_value=False))
-    repeated = [
-        i
-        for i in candidates
-        if all(str(table.iat[i, k]).strip() == h for k, h in enumerate(file.header))
-    ]
-    for i in repeated:
-        problems.setdefault(i, "the header row repeated inside the data; the row was not used")
-    table.attrs["row_errors"] = problems
-    table.attrs["text_source"] = True
-    return table
+def _parse_block(file: _CsvFile, start: int, end: int, *, final: bool, offset: int):
+    """One block as text columns with per-row problems, as ``read_positions`` reads files."""
+    buf, at = _block_text(file, start, end, file.encoding)
+    return positions._parse_records(
+        buf, at, file.layout, label=file.path, first_row=offset + 2, final=final
+    )
 
 
 def _run_csv(part: tuple, job: _Job) -> gpd.GeoDataFrame:
-    file, start, end, offset = part
-    table = _parse_block(file, start, end)
+    file, start, end, offset, final = part
+    table = _parse_block(file, start, end, final=final, offset=offset)
     if len(table) == 0 and job.meta is not None:
         return job.meta.copy()
     return _finish(table, None, label=file.path, offset=offset, job=job)
 
 
 def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
-    sniffed = [_sniff(p) for p in files]
+    encoding = job.read.get("encoding")
+    sniffed = [_sniff(p, encoding) for p in files]
     for path, f in zip(files, sniffed, strict=True):
         if f.names != sniffed[0].names:
             msg = f"{path}: its header differs from that of {files[0]}"
             raise InputError(msg)
-    # Round 1: every block's encoding, quoting and count (on the workers)
-    blocks = {}
-    for f in sniffed:
-        size = os.path.getsize(f.path)
-        header_end = len(f.header_bytes)
-        if f.header_bytes.count(b'"') % 2:  # a header over several lines: read whole
-            blocks[f.path] = [(0, size)]
-        else:
-            cuts = _boundaries(Path(f.path), header_end, size, blocksize)
-            blocks[f.path] = list(itertools.pairwise(cuts))
     scan = dask.delayed(_scan_block, pure=True)
+
+    def blocks_of(f: _CsvFile, whole: bool = False) -> list[tuple[int, int]]:
+        size = os.path.getsize(f.path)
+        if f.whole or whole:
+            return [(0 if f.whole else f.header_end, size)]
+        return list(itertools.pairwise(_boundaries(Path(f.path), f.header_end, size, blocksize)))
+
+    # Round 1, on the workers: every block's encoding, quoting and count
+    blocks = {f.path: blocks_of(f) for f in sniffed}
     found = dask.compute(
-        {
-            p: [scan(f, a, b, False) for a, b in blocks[p]]
-            for p, f in zip(blocks, sniffed, strict=True)
-        }
+        {f.path: [scan(f, a, b, f.encoding) for a, b in blocks[f.path]] for f in sniffed}
     )[0]
-    # Per file: one encoding, one reader; files with odd quote lines are read whole
-    final = []
+    # Per file: one encoding; a file with a line of odd quotes is read whole
+    final_files = []
     again = {}
     for f in sniffed:
         stats = found[f.path]
-        utf8 = (
-            all(s["utf8"] for s in stats)
-            and positions._encoding(f.header_bytes, partial=False) == "utf8"
-        )
+        if f.fixed:
+            decided = f.encoding
+        elif all(s["utf8"] for s in stats) and not f.header_sample:
+            decided = "utf-8"
+        else:
+            samples = [f.header_sample, *(s["sample"] for s in stats)]
+            decided = positions._guess_encoding(b"\n".join(samples)[:65536])
+        file = f if decided == f.encoding else _sniff(Path(f.path), decided, fixed=False)
+        recount = not f.fixed and decided != "utf-8"
         if not all(s["even"] for s in stats) and len(blocks[f.path]) > 1:
-            blocks[f.path] = [(0, os.path.getsize(f.path))]
-            again[f.path] = [scan(f, 0, blocks[f.path][0][1], False)]
-        elif not all(s["fast"] for s in stats):
-            again[f.path] = [scan(f, a, b, True) for a, b in blocks[f.path]]
-        final.append((f, utf8))
+            blocks[f.path] = blocks_of(file, whole=True)
+            recount = True
+        if recount:
+            again[f.path] = [scan(file, a, b, decided) for a, b in blocks[f.path]]
+        final_files.append(file)
     if again:
         found |= dask.compute(again)[0]
+    for file in final_files:
+        if file.names != final_files[0].names:
+            msg = f"{file.path}: its header differs from that of {files[0]}"
+            raise InputError(msg)
     parts = []
     offset = 0
-    for f, utf8 in final:
-        stats = found[f.path]
-        encoding = "utf8" if utf8 and all(s["utf8"] for s in stats) else "cp1252"
-        file = _sniff(Path(f.path), encoding) if encoding != f.encoding else f
-        file = replace(file, robust=not all(s["fast"] for s in stats))
-        for (a, b), s in zip(blocks[f.path], stats, strict=True):
-            if s["n"] > 0:
-                parts.append((file, a, b, offset))
-                offset += s["n"]
+    for file in final_files:
+        stats = found[file.path]
+        # blank lines at the very end of a file are not rows: find the last block with a
+        # record, drop its trailing blank lines (and the blocks after it)
+        filled = [k for k, s in enumerate(stats) if s["n"] - s["trailing"] > 0]
+        last = filled[-1] if filled else -1
+        for k, ((a, b), s) in enumerate(zip(blocks[file.path], stats, strict=True)):
+            n = s["n"] - s["trailing"] if k == last else s["n"]
+            if k <= last and n > 0:
+                parts.append((file, a, b, offset, k == last))
+                offset += n
     if not parts:
         msg = f"{files[0]}: holds no rows"
         raise InputError(msg)
 
     def sample():
-        file, a, b, _ = parts[0]
-        table = _parse_block(file, a, b).iloc[:_SAMPLE_ROWS]
+        file, a, b, _, final = parts[0]
+        table = _parse_block(file, a, b, final=final, offset=0).iloc[:_SAMPLE_ROWS]
+        errors = table.attrs["row_errors"]
+        table.attrs["row_errors"] = {i: e for i, e in errors.items() if i < _SAMPLE_ROWS}
         return _finish(table, None, label=file.path, offset=0, job=job)
 
     _set_schema(job, sample)
@@ -789,7 +780,7 @@ def check_positions_dask(
         The column and parsing options of :func:`geozones.read_positions`:
         ``lon_column``, ``lat_column``, ``coordinates_column``, ``mgrs_column``,
         ``place_column``, ``admin1_column``, ``order``, ``precision_radii_m``, ``area``,
-        ``gazetteer_``.
+        ``gazetteer_``, ``encoding`` (of CSV files).
 
     Returns
     -------

@@ -6,12 +6,17 @@ start with ``read_`` or ``csv_`` are small hostile inputs; big ones are made her
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import geozones as gz
-from geozones.positions import DATE, ERROR, NOTE, ROW
+from geozones.errors import InputError
+from geozones.positions import ACTOR, DATE, ERROR, LAT, LON, NOTE, PLACE, ROW
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 
@@ -83,3 +88,203 @@ def test_date_objects_and_fine_grained_datetimes_out_of_range_in_a_table():
     got = gz.read_positions(seconds)
     _undated_with_a_note(got, [2, 4])
     assert got[DATE].iloc[1] == pd.Timestamp("2018-06-01")
+
+
+# --------------------------------------------------------------------------------------
+# Delimited text: line endings, headers, blank lines, quotes, huge cells, encodings
+# --------------------------------------------------------------------------------------
+
+BLANK = "blank line"
+RAGGED = "ragged row: "
+NOT_A_NUMBER = "column 'lat': 'abc' is not a number"
+
+# file -> {row: the start of its error ("" = usable)}; every input row comes back once
+HOSTILE_TEXT = {
+    "csv_cr_only.csv": {2: "", 3: "", 4: ""},
+    "csv_mixed_line_endings.csv": {2: "", 3: "", 4: "", 5: ""},
+    "csv_long_header.csv": {2: "", 3: NOT_A_NUMBER},
+    # blank, whitespace-only and CRLF blank lines keep their rows; a quoted blank line is
+    # inside a cell; blank lines at the very end are not rows
+    "csv_blank_lines.csv": {2: "", 3: BLANK, 4: "", 5: BLANK, 6: BLANK, 7: "", 8: ""},
+    "csv_blank_lines_ragged.csv": {2: "", 3: BLANK, 4: RAGGED, 5: BLANK, 6: ""},
+    "csv_quotes_80kb.csv": {**dict.fromkeys(range(2, 16002), RAGGED), 16002: ""},
+    "csv_utf16_excel_unicode.txt": {2: "", 3: "", 4: "column 'place': unknown place name"},
+    "csv_cp1256_arabic.csv": {2: "", 3: ""},
+    "csv_cp1255_hebrew.csv": {2: "", 3: ""},
+    "csv_cp1252_latin.csv": {2: "", 3: ""},
+}
+
+
+def _assert_rows(got, expected: dict[int, str]) -> None:
+    assert got[ROW].tolist() == list(expected)
+    for row, error, found in zip(got[ROW], expected.values(), got[ERROR], strict=True):
+        if error:
+            assert found.startswith(error), (row, found)
+        else:
+            assert found == "", (row, found)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_TEXT))
+def test_hostile_text_files_every_row_once_in_place(name):
+    got = gz.read_positions(HOSTILE / name)
+    _assert_rows(got, HOSTILE_TEXT[name])
+
+
+def test_old_mac_and_mixed_line_endings_keep_line_breaks_inside_cells():
+    cr = gz.read_positions(HOSTILE / "csv_cr_only.csv")
+    assert cr[PLACE].iloc[1] == "Dar‘ā"
+    assert cr[ACTOR].tolist() == ["Hezbollah", "IRGC", "two\rlines"]
+    mixed = gz.read_positions(HOSTILE / "csv_mixed_line_endings.csv")
+    assert mixed[ACTOR].tolist() == ["Hezbollah", "IRGC", "two\r\nlines", "x"]
+
+
+def test_a_header_over_64_kib_is_read_whole():
+    got = gz.read_positions(HOSTILE / "csv_long_header.csv")
+    last = "extra_39_" + "x" * 1800
+    assert last in got.columns and got[last].tolist() == ["", ""]
+    assert got[LAT].iloc[0] == pytest.approx(33.1)
+
+
+def test_blank_lines_keep_the_row_numbers_of_the_rows_after_them():
+    got = gz.read_positions(HOSTILE / "csv_blank_lines.csv").set_index(ROW)
+    assert got.loc[4, "actor"] == "b" and got.loc[8, "actor"] == "d"
+    assert got.loc[7, "actor"] == "quoted\r\n\r\nblank line"
+    assert got.loc[3, NOTE] == "" and got.loc[3, LON] != got.loc[3, LON]  # NaN
+
+
+def test_80_kb_of_quotes_is_read_in_well_under_a_second_or_two():
+    start = time.perf_counter()
+    gz.read_positions(HOSTILE / "csv_quotes_80kb.csv")
+    assert time.perf_counter() - start < 3  # csv.Sniffer took 21 s
+
+
+def _big_cell_file(path: Path, size: int, *, ragged: bool, quoted: bool = False) -> Path:
+    cell = b"x" * size
+    if quoted:
+        cell = b'"' + b"y\n" * (size // 2) + b'"'
+    rows = [b"lat,lon,notes", b"33.1,35.8,a", b"33.2,35.8," + cell, b"33.3,35.8,b"]
+    if ragged:
+        rows.insert(3, b"33.25,35.8,c,extra")
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "size,ragged,quoted",
+    [(50_000_000, False, False), (200_000, True, False), (300_000, False, True)],
+)
+def test_huge_cells_make_a_row_error_not_a_traceback(tmp_path, size, ragged, quoted):
+    path = _big_cell_file(tmp_path / "big.csv", size, ragged=ragged, quoted=quoted)
+    got = gz.read_positions(path)
+    expected = {2: "", 3: "column 'notes': a cell of ", 4: RAGGED, 5: ""}
+    if not ragged:
+        expected = {2: "", 3: "column 'notes': a cell of ", 4: ""}
+    _assert_rows(got, expected)
+    assert f"{size:,} characters" in got[ERROR].iloc[1]
+    assert got["notes"].iloc[1] == ""  # the cell is not carried along
+    assert got["notes"].iloc[-1] == "b"
+
+
+def test_a_huge_header_cell_is_an_input_error(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_bytes(b"lat,lon," + b"h" * 300_000 + b"\n33.1,35.8,a\n")
+    with pytest.raises(
+        InputError, match=r"header.csv: the header has a name of 300,000 characters"
+    ):
+        gz.read_positions(path)
+
+
+def test_arabic_hebrew_and_latin_code_pages_and_utf16_are_read_as_written():
+    utf16 = gz.read_positions(HOSTILE / "csv_utf16_excel_unicode.txt")
+    assert utf16[PLACE].tolist()[:2] == ["Dar‘ā", "Katzrin"]
+    assert utf16[ACTOR].tolist() == ["حزب الله", "צה״ל", "x"]
+    assert utf16[DATE].iloc[0] == pd.Timestamp("2018-06-01")
+    arabic = gz.read_positions(HOSTILE / "csv_cp1256_arabic.csv")
+    assert arabic[PLACE].tolist() == ["Dar‘ā", "Al Qunayţirah"]
+    assert arabic[ACTOR].tolist() == ["حزب الله", "الحرس الثوري"]
+    assert arabic.attrs["encoding"] == "cp1256"
+    hebrew = gz.read_positions(HOSTILE / "csv_cp1255_hebrew.csv")
+    assert hebrew[PLACE].tolist() == ["Katzrin", "Mas‘adah"]
+    assert hebrew[ACTOR].tolist() == ["צבא", "חיזבאללה"]
+    latin = gz.read_positions(HOSTILE / "csv_cp1252_latin.csv")
+    assert latin[PLACE].tolist() == ["Mas‘adah", "Baalbek"]
+    assert latin[ACTOR].tolist() == ["Liwa Fatemiyoun é", "Hézbollah"]
+
+
+def test_encoding_can_be_named_and_an_unknown_one_is_refused():
+    path = HOSTILE / "csv_cp1255_hebrew.csv"
+    assert gz.read_positions(path, encoding="cp1255")[PLACE].tolist() == ["Katzrin", "Mas‘adah"]
+    forced = gz.read_positions(path, encoding="cp1252")  # the caller's word is final
+    assert forced[ERROR].str.startswith("column 'place': unknown place name").all()
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        gz.read_positions(path, encoding="klingon")
+
+
+# --------------------------------------------------------------------------------------
+# The dask engine reads the same files the same way, cut into blocks
+# --------------------------------------------------------------------------------------
+
+
+def _dask_rows(path, blocksize, **options):
+    pytest.importorskip("dask_geopandas")
+    lazy = gz.check_positions(path, "alpha_line", engine="dask", blocksize=blocksize, **options)
+    return lazy.compute(scheduler="sync")
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_TEXT))
+def test_dask_reads_hostile_text_files_as_in_memory(name):
+    blocksize = 4096 if "80kb" in name or "long_header" in name else 24
+    got = _dask_rows(HOSTILE / name, blocksize)
+    _assert_rows(got, HOSTILE_TEXT[name])
+    expected = gz.read_positions(HOSTILE / name)
+    for column in (PLACE, ACTOR, LAT, NOTE):
+        assert got[column].tolist() == expected[column].tolist() or column == LAT
+
+
+def test_dask_huge_cells_and_named_encoding(tmp_path):
+    path = _big_cell_file(tmp_path / "big.csv", 200_000, ragged=True)
+    got = _dask_rows(path, 64)
+    _assert_rows(got, {2: "", 3: "column 'notes': a cell of ", 4: RAGGED, 5: ""})
+    hebrew = _dask_rows(HOSTILE / "csv_cp1255_hebrew.csv", 16, encoding="cp1255")
+    assert hebrew[PLACE].tolist() == ["Katzrin", "Mas‘adah"]
+
+
+def test_dask_blank_lines_at_the_end_over_several_blocks_are_not_rows(tmp_path):
+    path = tmp_path / "tail.csv"
+    path.write_bytes(b"lat,lon\r\n33.1,35.8\r\n\r\n33.2,35.8\r\n" + b"\r\n" * 60)
+    expected = {2: "", 3: BLANK, 4: ""}
+    _assert_rows(gz.read_positions(path), expected)
+    _assert_rows(_dask_rows(path, 16), expected)
+
+
+def test_dask_a_header_in_another_encoding_than_the_ascii_rows_after_it(tmp_path):
+    path = tmp_path / "header.csv"
+    path.write_bytes("lat,lon,acteur_é\n33.1,35.8,a\n33.2,35.8,b\n".encode("cp1252"))
+    assert "acteur_é" in gz.read_positions(path).columns
+    assert "acteur_é" in _dask_rows(path, 8).columns
+
+
+_PEAK = """
+import resource, sys
+from pathlib import Path
+import geozones as gz
+gz.read_positions(Path(sys.argv[2]))  # imports and the gazetteer, before measuring
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+got = gz.read_positions(Path(sys.argv[1]))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert len(got) == 3 and got["error"].iloc[1].startswith("column 'notes': a cell of ")
+print((after - before) * 1024)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
+def test_memory_for_a_50_mb_cell_stays_within_ten_times_the_file(tmp_path):
+    path = _big_cell_file(tmp_path / "big.csv", 50_000_000, ragged=False)
+    run = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path), str(HOSTILE / "csv_cr_only.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert int(run.stdout) < 10 * path.stat().st_size  # 5.4 times when measured

@@ -158,7 +158,7 @@ def test_ragged_rows_blank_lines_and_repeated_headers_read_as_in_memory(client, 
     _same(expected, got)
     errors = got.set_index("row")["error"]
     assert errors[101].startswith("ragged row: 4 fields")
-    assert errors[351] == "empty line"
+    assert errors[351] == "blank line"
     assert errors[501].startswith("the header row repeated")
 
 
