@@ -321,6 +321,10 @@ def read_positions(
       with too many or too few fields, or that repeats the header, is a row whose error
       says so. A cell longer than :data:`MAX_CELL_CHARS` characters makes its row an error
       and is dropped.
+    - **Formulas.** A cell or column name that :func:`save_positions` neutralised (a
+      ``'`` put before text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+      carriage return, after any number of quotes) loses that one quote, so that the round
+      trip gives the text back. Other text is read as it is: ``'abc`` stays ``'abc``.
     - **Memory** stays within about ten times the file's size, whatever its shape (9 times
       for 200,000 clean rows, 10 with a ragged row or in cp1252, 5 for a 50 MB cell or a
       50 MB line): the file's bytes (and their UTF-8 copy if it is in another encoding),
@@ -654,7 +658,7 @@ def _layout(buf: bytes, start: int, *, complete: bool, label) -> _Layout | None:
     if not text.strip():
         msg = f"{label}: is empty"
         raise InputError(msg)
-    header = [h.strip() for h in header]
+    header = [_unneutralise_text(h.strip()) for h in header]
     if not any(header):
         msg = f"{label}: the first row should name the columns but is empty"
         raise InputError(msg)
@@ -783,7 +787,9 @@ def _parse_records(
     - a record with more or fewer fields than the header is a row whose error says so;
     - a cell longer than :data:`MAX_CELL_CHARS` makes its row an error, and its cells are
       emptied;
-    - a record that repeats the header is a row whose error says so.
+    - a record that repeats the header is a row whose error says so;
+    - text that :func:`save_positions` neutralised against spreadsheet formulas loses its
+      quote again (:func:`_unneutralise_text`).
 
     Clean text takes arrow's multi-threaded reader; text with a blank line or a record of
     the wrong width takes Python's csv module, :data:`_BATCH_ROWS` records at a time. Both
@@ -821,6 +827,7 @@ def _parse_records(
         problems, trailing = {}, 0
     if not count_only:
         arrow = _refuse_long_cells(arrow, problems)
+        arrow = _unneutralise(arrow)
     table = arrow.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     if table.shape[1] == len(names):
         table.columns = names
@@ -1489,6 +1496,101 @@ def _dates(table, note, text) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------
+# Formulas: what a spreadsheet would run is written as text, and read back as it was
+# --------------------------------------------------------------------------------------
+
+# OWASP's CSV-injection guidance: a cell that starts with = + - @ tab or carriage return is
+# a formula to a spreadsheet. The writer puts a single quote before such text, and before
+# text that already starts with quotes followed by one of those, so that the reader can
+# take exactly one quote off again. Plain numbers ("-33.5", "+1e5", "35,8") are not touched.
+_FORMULA = r"^'*[=+\-@\t\r]"
+_NEUTRALISED = r"^'+[=+\-@\t\r]"
+_NUMBER = r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]+)?"
+_PLAIN_NUMBER = f"^{_NUMBER}$"  # for arrow (RE2), where $ is the end of the text
+
+
+def _neutralise_text(text: str) -> str:
+    """`text` as :func:`save_positions` writes it to CSV: a quote before formula text."""
+    if re.match(_FORMULA, text) and not re.fullmatch(_NUMBER, text):
+        return "'" + text
+    return text
+
+
+def _unneutralise_text(text: str) -> str:
+    """`text` as :func:`read_positions` reads it: one quote fewer before formula text."""
+    return text[1:] if re.match(_NEUTRALISED, text) else text
+
+
+def _neutralise(arrow):
+    """Every text cell of an arrow table through :func:`_neutralise_text`, vectorised.
+
+    Only text whose first byte may start a formula is looked at with the regular
+    expressions, and categories are neutralised in their dictionaries: a table of numbers
+    and ordinary words costs one look at each cell's first byte.
+    """
+    import pyarrow as pa
+
+    columns = []
+    for column in arrow.columns:
+        chunks = [_neutralise_chunk(chunk) for chunk in column.chunks]
+        columns.append(pa.chunked_array(chunks, type=chunks[0].type) if chunks else column)
+    names = [_neutralise_text(str(name)) for name in arrow.column_names]
+    return pa.table(columns, names=names)
+
+
+_FORMULA_BYTES = np.frombuffer(b"=+-@\t\r'", dtype=np.uint8)
+
+
+def _neutralise_chunk(chunk):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = chunk.type
+    if pa.types.is_dictionary(kind) and pa.types.is_string(kind.value_type):
+        values = _neutralise_chunk(chunk.dictionary)  # categories: a few values
+        return pa.DictionaryArray.from_arrays(chunk.indices, values, ordered=kind.ordered)
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)) or len(chunk) == 0:
+        return chunk  # numbers, dates, booleans: as they are
+    _, offsets, data = chunk.buffers()
+    if data is None or data.size == 0:
+        return chunk  # every cell empty
+    width = np.int64 if pa.types.is_large_string(kind) else np.int32
+    ends = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1]
+    starts = ends[:-1]
+    first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts, data.size - 1)]
+    if not np.isin(first[ends[1:] > starts], _FORMULA_BYTES).any():
+        return chunk  # no cell starts with what a formula (or a neutralised one) starts with
+    risky = pc.and_(
+        pc.match_substring_regex(chunk, _FORMULA),
+        pc.invert(pc.match_substring_regex(chunk, _PLAIN_NUMBER)),
+    )
+    if not pc.any(risky).as_py():
+        return chunk
+    quote, nothing = pa.scalar("'", kind), pa.scalar("", kind)
+    return pc.if_else(risky, pc.binary_join_element_wise(quote, chunk, nothing), chunk)
+
+
+def _unneutralise(arrow):
+    """Take off the quote that :func:`save_positions` put before formula-like text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    changed = False
+    for column in arrow.columns:
+        if len(column) and pc.any(pc.starts_with(column, "'")).as_py():
+            marked = pc.match_substring_regex(column, _NEUTRALISED)
+            column = pc.if_else(marked, pc.utf8_slice_codeunits(column, 1), column)
+            changed = True
+        columns.append(column)
+    return pa.table(columns, names=arrow.column_names) if changed else arrow
+
+
+def _unneutralise_text(text: str) -> str:
+    return text[1:] if re.match(_NEUTRALISED, text) else text
+
+
+# --------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------
 
@@ -1502,14 +1604,38 @@ _WRITERS = {
 
 
 def save_positions(
-    positions: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None
+    positions: gpd.GeoDataFrame,
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    raw: bool = False,
 ) -> None:
     """Write positions or check results, every row kept, by the file's extension.
 
     ``.csv`` writes lon/lat columns and no geometry; ``.gpkg`` / ``.geojson`` / ``.kml``
     write points, with an empty geometry for rows that could not be used (their ``error``
-    says why). An existing file is replaced; with `layer` (GeoPackage only) just that
-    layer is.
+    says why). An existing file is replaced atomically (a save that fails or is killed
+    leaves the old file); with `layer` (GeoPackage only) just that layer is.
+
+    **CSV is safe to open in a spreadsheet.** Following OWASP's guidance on CSV injection,
+    a text cell or column name that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+    carriage return (after any number of single quotes) is written with a single quote
+    ``'`` before it, so that Excel or LibreOffice shows it as text instead of running it
+    as a formula. Number columns, dates and text cells that are plain numbers (``-33.5``,
+    ``+1e5``, ``35,8``) are written as they are. :func:`read_positions` takes that one
+    quote off again, so reading the file back gives the original text. ``raw=True``
+    writes every cell as it is.
+
+    Parameters
+    ----------
+    positions
+        The positions (:func:`read_positions`) or check results.
+    path
+        ``.csv``, ``.gpkg``, ``.geojson``/``.json`` or ``.kml``.
+    layer
+        The GeoPackage layer to write (the file's other layers are kept).
+    raw
+        Write CSV cells that a spreadsheet would take as formulas as they are.
 
     Examples
     --------
@@ -1542,7 +1668,7 @@ def save_positions(
             out[column] = out[column].map(_cell_text)
     if suffix == ".csv":
         with atomic_output(path) as tmp:
-            _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), tmp)
+            _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), tmp, raw=raw)
         return
     if suffix == ".kml":
         out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
@@ -1554,11 +1680,12 @@ _CSV_PIECE_ROWS = 10_000  # rows formatted per task (small pieces stay in the CP
 _CSV_AHEAD = 4  # pieces formatted ahead of the writer (bounds the memory held)
 
 
-def _write_csv(table: pd.DataFrame, path: str) -> None:
+def _write_csv(table: pd.DataFrame, path: str, *, raw: bool = False) -> None:
     """Write CSV with pyarrow (several times faster than pandas for large tables).
 
-    Large tables are formatted in pieces on two threads (arrow releases the GIL) while a
-    third writes the finished pieces in order, the header once.
+    Text that a spreadsheet would run as a formula is neutralised unless `raw`
+    (:func:`_neutralise`). Large tables are formatted in pieces on two threads (arrow
+    releases the GIL) while a third writes the finished pieces in order, the header once.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -1567,6 +1694,8 @@ def _write_csv(table: pd.DataFrame, path: str) -> None:
         arrow = pa.Table.from_pandas(table, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a column: write text
         arrow = pa.Table.from_pandas(table.astype(str), preserve_index=False)
+    if not raw:
+        arrow = _neutralise(arrow)
 
     def piece(start: int) -> pa.Buffer:
         sink = pa.BufferOutputStream()
