@@ -4,7 +4,8 @@
 ``dask_geopandas.GeoDataFrame`` (or dask DataFrame), or of CSV/TSV or (Geo)Parquet files
 named by a path, a glob or a list, and returns a **lazy** dask GeoDataFrame with the same
 columns and meanings as the in-memory result. :func:`write_results` writes it to GeoParquet
-one partition at a time, so no process ever holds the whole table.
+one partition at a time, so no process ever holds the whole table, into a temporary folder
+that replaces the target only when complete.
 
 Where it runs is Dask's choice: the ``distributed.Client`` made last (see :func:`connect`,
 which starts a ``LocalCluster`` on this machine or joins an existing scheduler by its
@@ -50,11 +51,13 @@ Examples
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import glob
 import itertools
 import math
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -67,7 +70,8 @@ import pandas as pd
 
 from geozones import checks, datasets, positions
 from geozones.actors import ActorNormaliser
-from geozones.errors import GeozonesError, InputError
+from geozones.errors import GeozonesError, InputError, OutputError
+from geozones.writing import output_error
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask_geopandas
@@ -864,26 +868,45 @@ def write_results(
     path: str | os.PathLike,
     *,
     compute: bool = True,
+    overwrite: bool = False,
     **options,
 ):
-    """Write a lazy result to a GeoParquet dataset, one file per partition.
+    """Write a lazy result to a GeoParquet dataset, one file per partition, atomically.
 
     Each worker checks a partition and writes it, so memory stays bounded whatever the
     number of rows. Read it back with ``geopandas.read_parquet(path)`` or
     ``dask_geopandas.read_parquet(path)``: a directory of ``part.00000.parquet``,
     ``part.00001.parquet``... files, whose names sort in row order.
 
+    The parts are written to a hidden folder beside `path` (``.<name>.tmp-<random>``),
+    which takes the place of `path` only once every part is written: a write that fails
+    leaves an existing folder as it was, and never leaves a half-written result under
+    `path`. (The old folder is renamed aside, the new one renamed in, then the old one
+    removed: a process killed between the two renames leaves the complete old result in
+    ``.<name>.old-<random>`` and the complete new one in the temporary folder.)
+
     Parameters
     ----------
     result
         The output of :func:`check_positions_dask` (or any dask GeoDataFrame).
     path
-        A directory to create (or overwrite with ``overwrite=True``).
+        The folder to write. Its parent folder must exist.
     compute
-        Write now (the default) or return the lazy write for ``dask.compute``.
+        Write now (the default) or return the lazy write, for ``dask.compute``: the
+        folder is put in place when it is computed. A lazy write that fails, or is never
+        computed, leaves its hidden temporary folder behind.
+    overwrite
+        Replace a folder that exists and is not empty (else that is an error).
     **options
-        Passed to ``dask_geopandas.GeoDataFrame.to_parquet`` (``compression``,
-        ``overwrite``, ...). The index is not written unless ``write_index=True``.
+        Passed to ``dask_geopandas.GeoDataFrame.to_parquet`` (``compression``, ...). The
+        index is not written unless ``write_index=True``. ``append`` is not supported.
+
+    Raises
+    ------
+    OutputError
+        `path` exists (without `overwrite`) or is a file, its parent folder does not
+        exist, or writing failed (disk full, permission denied...): the message names
+        `path` and the cause, and any old folder is left as it was.
 
     Examples
     --------
@@ -896,14 +919,84 @@ def write_results(
     >>> gpd.read_parquet(out)["within_km"].tolist()
     [5.0]
     """
-    _require_dask()
+    dask, _ = _require_dask()
     if not hasattr(result, "to_parquet") or not hasattr(result, "__dask_graph__"):
         msg = f"write_results takes a dask GeoDataFrame, not {type(result).__name__}"
         raise InputError(msg)
+    if options.get("append"):
+        msg = "write_results replaces a folder whole; append=True is not supported"
+        raise InputError(msg)
+    options.pop("append", None)
+    target = Path(os.fspath(path)).absolute()
+    _check_target(target, overwrite=overwrite)
     options.setdefault("write_index", False)
     width = max(5, len(str(result.npartitions - 1)))
     options.setdefault("name_function", functools.partial(_part_name, width=width))
-    return result.to_parquet(os.fspath(path), compute=compute, **options)
+    temporary = target.parent / f".{target.name[:80]}.tmp-{uuid.uuid4().hex[:12]}"
+    try:
+        written = result.to_parquet(os.fspath(temporary), compute=False, **options)
+    except BaseException as exc:
+        raise _write_failed(target, temporary, exc) from exc
+    if not compute:
+        finish = dask.delayed(_put_in_place, pure=False)
+        return finish(written, os.fspath(temporary), os.fspath(target))
+    try:
+        dask.compute(written)
+    except BaseException as exc:
+        raise _write_failed(target, temporary, exc) from exc
+    _put_in_place(None, os.fspath(temporary), os.fspath(target))
+    return None
+
+
+def _check_target(target: Path, *, overwrite: bool) -> None:
+    """Refuse, before anything is written, a target that cannot or must not be replaced."""
+    if not target.parent.is_dir():
+        exc = FileNotFoundError(errno.ENOENT, f"no folder {target.parent}")
+        raise output_error(target, exc)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        msg = f"{target}: cannot be written: it is a file; write_results writes a folder"
+        raise OutputError(msg)
+    cwd = Path.cwd().resolve()
+    if target.resolve() in (cwd, *cwd.parents):
+        msg = f"{target}: cannot be written: it holds the working folder"
+        raise OutputError(msg)
+    if not overwrite and any(target.iterdir()):
+        msg = f"{target}: cannot be written: the folder exists; pass overwrite=True to replace it"
+        raise OutputError(msg)
+
+
+def _write_failed(target: Path, temporary: Path, exc: BaseException) -> BaseException:
+    """Remove the temporary folder; the error to raise (OutputError for I/O failures)."""
+    shutil.rmtree(temporary, ignore_errors=True)
+    if isinstance(exc, OSError) and not isinstance(exc, GeozonesError):
+        return output_error(target, exc)
+    return exc
+
+
+def _put_in_place(_written, temporary: str, target: str) -> None:
+    """Rename the complete temporary folder to `target`, the old folder aside, then drop it."""
+    old = None
+    try:
+        if os.path.lexists(target):
+            old = os.path.join(
+                os.path.dirname(target),
+                f".{os.path.basename(target)[:80]}.old-{uuid.uuid4().hex[:12]}",
+            )
+            os.rename(target, old)
+        try:
+            os.rename(temporary, target)
+        except OSError:
+            if old is not None:
+                os.rename(old, target)  # put the old folder back
+                old = None
+            raise
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise output_error(target, exc) from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _part_name(i: int, *, width: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import pickle
 import sys
 
@@ -311,3 +312,87 @@ def test_missing_extra_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask_geopandas", None)
     with pytest.raises(GeozonesError, match=r'pip install "geozones\[scale\]"'):
         scale.check_positions_dask(pd.DataFrame({"lat": [33.0], "lon": [35.8]}), "alpha_line")
+
+
+# --------------------------------------------------------------------------------------
+# Writing results: a folder is replaced whole, or left as it was
+# --------------------------------------------------------------------------------------
+
+
+def _lazy_points(n_parts: int, *, fail_at: int | None = None):
+    """A dask GeoDataFrame of `n_parts` partitions; partition `fail_at` hits a full disk."""
+    import dask
+    import dask.dataframe as dd
+
+    def part(i: int) -> gpd.GeoDataFrame:
+        if i == fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return gpd.GeoDataFrame(
+            {"row": [i]}, geometry=[shapely.Point(35.8, 33.0 + i / 100)], crs=4326
+        )
+
+    meta = part(-1).iloc[:0]
+    return dd.from_delayed([dask.delayed(part)(i) for i in range(n_parts)], meta=meta)
+
+
+def _snapshot(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_write_results_replaces_the_folder_whole_with_no_stale_parts(tmp_path):
+    import dask
+
+    out = tmp_path / "results"
+    with dask.config.set(scheduler="sync"):
+        scale.write_results(_lazy_points(5), out)
+        assert len(list(out.glob("*.parquet"))) == 5
+        scale.write_results(_lazy_points(2), out, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["part.00000.parquet", "part.00001.parquet"]
+    assert gpd.read_parquet(out)["row"].tolist() == [0, 1]
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # no temporary folder left
+
+
+def test_write_results_that_fails_leaves_the_old_folder_as_it_was(tmp_path):
+    import dask
+
+    from geozones.errors import OutputError
+
+    out = tmp_path / "results"
+    with dask.config.set(scheduler="sync"):
+        scale.write_results(_lazy_points(3), out)
+        before = _snapshot(out)
+        with pytest.raises(OutputError, match=r"results: cannot be written: the disk is full"):
+            scale.write_results(_lazy_points(6, fail_at=4), out, overwrite=True)
+    assert _snapshot(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+def test_write_results_does_not_mix_with_an_existing_folder(tmp_path):
+    import dask
+
+    from geozones.errors import OutputError
+
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with dask.config.set(scheduler="sync"):
+        with pytest.raises(OutputError, match="exists; pass overwrite=True"):
+            scale.write_results(_lazy_points(2), out)
+        assert _snapshot(out) == {"notes.txt": b"mine"}
+        with pytest.raises(OutputError, match="the folder does not exist"):
+            scale.write_results(_lazy_points(2), tmp_path / "missing" / "results")
+        (tmp_path / "file").write_text("x")
+        with pytest.raises(OutputError, match="is a file"):
+            scale.write_results(_lazy_points(2), tmp_path / "file", overwrite=True)
+
+
+def test_a_lazy_write_puts_the_folder_in_place_only_when_computed(tmp_path):
+    import dask
+
+    out = tmp_path / "results"
+    with dask.config.set(scheduler="sync"):
+        lazy = scale.write_results(_lazy_points(3), out, compute=False)
+        assert not out.exists()
+        dask.compute(lazy)
+    assert gpd.read_parquet(out)["row"].tolist() == [0, 1, 2]
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
