@@ -99,11 +99,10 @@ _HEMISPHERES = {"N": "N", "S": "S", "E": "E", "W": "W"}
 _HEMISPHERES.update(NORTH="N", SOUTH="S", EAST="E", WEST="W")
 _UNITS = {"D": 0, "DEG": 0, "DEGS": 0, "DEGREE": 0, "DEGREES": 0, "M": 1, "MIN": 1, "MINS": 1}
 _UNITS.update(MINUTE=1, MINUTES=1, SEC=2, SECS=2, SECOND=2, SECONDS=2)
-_BRACKETS = re.compile(r"^\s*[(\[]\s*(.*?)\s*[)\]]\s*$", re.DOTALL)
 _DECIMAL_COMMA = re.compile(r"\d,\d")
 # A number, e or E and a whole number, touching: "33.1e1", "1e5", "35.8e-1". Read as a
 # hemisphere letter it gives a wrong position; read as an exponent, degrees nobody writes.
-_EXPONENT = re.compile(r"(?<![\d.])[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+(?![\d.])")
+_EXPONENT = re.compile(r"(?<![\d.])[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+(?![\d.])")
 
 _MGRS_LIKE = re.compile(r"^(\d{1,2})\s*([A-Z])\s*([A-Z]{2})\s*(\d[\d\s]*)?$")
 _BANDS = "CDEFGHJKLMNPQRSTUVWX"
@@ -354,8 +353,12 @@ def _parse_many(values, parse_one: Callable[[str], tuple]) -> pd.DataFrame:
 
 def _normalise(text: str) -> str:
     text = text.translate(_TRANSLATE)
-    match = _BRACKETS.match(text)
-    return match.group(1) if match else text
+    # "(33.1, 35.8)" or "[33.1 35.8]": without a regex, whose \s* (.*?) \s* took cubic time
+    # on a long run of spaces
+    inner = text.strip()
+    if len(inner) >= 2 and inner[0] in "([" and inner[-1] in ")]":
+        return inner[1:-1].strip()
+    return text
 
 
 def _parse_text(text: str, *, order: str) -> tuple[float, float, float, str]:

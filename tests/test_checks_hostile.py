@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import time
 
 import geopandas as gpd
 import numpy as np
@@ -421,3 +422,12 @@ def test_the_summary_groups_unusable_radii_as_one_kind_of_error():
     assert errors[["value", "count"]].values.tolist() == [
         ["uncertainty_m is # m: an uncertainty radius is # to # km", 4]
     ]
+
+
+def test_long_cells_in_a_coordinate_column_are_refused_quickly():
+    # a 30 KB cell of spaces after "(": the bracket regex took cubic time (hours)
+    start = time.perf_counter()
+    got = read_positions(HOSTILE / "coord_long_cells.csv", area=None)
+    assert time.perf_counter() - start < 5.0  # generous: well under a second here
+    assert got[ERROR].str.startswith("column 'coordinates': ").tolist() == [True, True, False]
+    assert (got["lat"].iloc[2], got["lon"].iloc[2]) == (33.1, 35.8)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -505,3 +506,35 @@ def test_parse_dms_value_refuses_exponent_notation(text):
 def test_parse_dms_value_reads_a_trailing_e_as_east():
     assert parse_dms_value("33.1E") == (33.1, 0.05)
     assert parse_dms_value("33.1 e")[0] == 33.1
+
+
+# --------------------------------------------------------------------------- long cells
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" + " " * 100_000 + "x",  # the bracket regex took cubic time: 2 s for 1,000 spaces
+        "(" + " " * 50_000 + ") x",
+        "[" + "\n" * 50_000 + "33.1, 35.8" + " " * 50_000,
+        "1" * 100_000,
+        "33.1 " * 20_000,
+        "1e" * 50_000,
+        "33:" * 30_000 + "1",
+        "N" * 100_000,
+        "-" * 100_000,
+        "36S YC " + "1 " * 40_000,
+    ],
+)
+def test_a_100_kb_cell_is_refused_quickly(text):
+    start = time.perf_counter()
+    row = one(text)
+    assert row["error"] and math.isnan(row["lat"])
+    assert time.perf_counter() - start < 2.0  # generous: milliseconds here
+
+
+def test_brackets_around_a_pair_are_still_read():
+    for text in ("(33.1, 35.8)", " [ 33.1 35.8 ] ", "(\n33.1,35.8\n)", "(33.1, 35.8]"):
+        row = one(text)
+        assert (row["lat"], row["lon"], row["error"]) == (33.1, 35.8, "")
+    assert one("(33.1, 35.8")["error"] != ""
