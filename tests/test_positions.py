@@ -1,4 +1,7 @@
+import contextlib
+import os
 import re
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -392,3 +395,88 @@ def test_only_ascii_numbers_to_the_end_of_the_cell_pass_as_numbers(tmp_path):
     with open(out, newline="", encoding="utf-8") as f:
         header, *rows = list(csv.reader(f))
     assert [row[header.index("remark")] for row in rows] == ["'-5\n", "'-٣", "-5", "+.5e-3"]
+
+
+# A process that builds 1.5 million positions once, then saves them in a forked child on
+# each "go" (so every save starts from the same state and the data is built only once).
+_SAVE_SERVER = """
+import os, sys
+import numpy as np, pandas as pd, geopandas as gpd, shapely
+import geozones as gz
+n = int(sys.argv[2])
+rng = np.random.default_rng(7)
+lon, lat = 35.5 + rng.random(n), 32.5 + rng.random(n)
+actor = pd.Categorical.from_codes(rng.integers(0, 2, n), ["Hezbollah", "IRGC"])
+frame = gpd.GeoDataFrame(
+    {"row": np.arange(2, n + 2), "lon": lon, "lat": lat, "actor": actor},
+    geometry=shapely.points(lon, lat), crs=4326,
+)
+print("ready", flush=True)
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        gz.save_positions(frame, sys.argv[1])
+        os._exit(0)
+    print(pid, flush=True)
+    print(os.waitpid(pid, 0)[1], flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_save_killed_at_any_moment_leaves_the_old_file_or_the_new_one(tmp_path):
+    import hashlib
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    def digest(path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    target = tmp_path / "results.csv"
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SAVE_SERVER, str(target), "1500000"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout.readline().strip() == "ready"
+
+        def save(kill_after: float | None) -> int:
+            server.stdin.write("go\n")
+            server.stdin.flush()
+            pid = int(server.stdout.readline())
+            if kill_after is not None:
+                time.sleep(kill_after)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            return int(server.stdout.readline())  # the wait status
+
+        seconds = []
+        for _ in range(2):  # whole saves: the new file, and how long one takes at best
+            start = time.perf_counter()
+            assert save(None) == 0
+            seconds.append(time.perf_counter() - start)
+        whole = min(seconds)
+        new = digest(target)
+        assert target.stat().st_size > 50e6
+        old = b"row,lon,lat,actor\n2,35.8,33.1,an older result\n"
+        rng = random.Random(13)
+        outcomes = []
+        for low in (0.0, 0.2, 0.4, 0.6, 0.8, 0.95, 1.1):  # of a whole save
+            target.write_bytes(old)
+            status = save(whole * rng.uniform(low, low + 0.15))
+            now = target.read_bytes() if target.stat().st_size == len(old) else digest(target)
+            assert now in (old, new), f"killed after {low:.2f} of a save: a partial file"
+            outcomes.append((status != 0, now == old))
+            for left in tmp_path.iterdir():  # a killed save leaves its hidden temporary file
+                if left != target:
+                    assert left.name.startswith(".results.")
+                    left.unlink()
+        assert any(killed and kept for killed, kept in outcomes)  # a kill landed mid-save
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+        server.stdout.close()
