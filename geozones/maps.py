@@ -788,6 +788,8 @@ def _positions_payload(
         if radius_col
         else np.zeros(n)
     )
+    # an unusable radius (infinite, negative, larger than the Earth) draws no circle
+    radius = np.where(np.isfinite(radius) & (radius <= 20_037_508.0), radius, 0.0)
     payload["r"] = np.round(np.maximum(radius, 0), 1).tolist()
     if "distance_km" in sub:
         km = pd.to_numeric(sub["distance_km"], errors="coerce").to_numpy(dtype=float)

@@ -425,3 +425,14 @@ def test_a_kml_line_name_runs_nothing(tmp_path, monkeypatch):
 def test_plot_zones_refuses_sizes_it_cannot_draw(zones, kwargs, match):
     with pytest.raises(gz.InputError, match=match):
         gz.plot_zones(zones, **kwargs)
+
+
+def test_unusable_radii_draw_no_circle_and_do_not_crash():
+    table = pd.DataFrame({"lon": [35.9, 36.0, 36.1], "lat": [33.0, 33.1, 33.2]})
+    positions = gz.read_positions(table)
+    positions["uncertainty_m"] = [float("inf"), -5.0, 1e300]
+    page = gz.zone_map(positions=positions).get_root().render()
+    payload = json.loads(
+        re.search(r"\.positions\((.*?)\);\n", page, re.DOTALL).group(1).split(",", 1)[1]
+    )
+    assert payload["r"] == [0, 0, 0]
