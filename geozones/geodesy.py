@@ -6,24 +6,43 @@ the minimum over its segments of the shortest geodesic from the point to the seg
 
 How it works
 ------------
-1. **Prepare the line.** Repeated vertices are dropped, and every geodesic segment longer
-   than ``PIECE_MAX_M`` is cut into equal geodesic pieces (points *on* the geodesic, so the
-   pieces are the same curve). Each piece keeps its chord in Earth-centred (ECEF) space and
-   the largest gap between the chord and the curve (its sagitta).
+1. **Prepare the line.** Repeated vertices are dropped, parts that repeat an earlier part
+   (the same vertices, either way round) are measured once, and every geodesic segment
+   longer than ``PIECE_MAX_M`` is cut into equal geodesic pieces (points *on* the geodesic,
+   so the pieces are the same curve). Each piece keeps its chord in Earth-centred (ECEF)
+   space and the largest gap between the chord and the curve (its sagitta).
 2. **Prefilter in 3-D.** Chord distances in ECEF space are nearly isotropic stand-ins for
    geodesic distances: a geodesic's curvature never exceeds 1/M_min, so a chord ``c`` is at
-   least ``(2/κ)·sin(κ·G/2)`` of the geodesic ``G`` it spans. Consecutive pieces are grouped
-   in blocks whose chord and width bound every piece in them; blocks, then pieces, are kept
+   least ``(2/κ)·sin(κ·G/2)`` of the geodesic ``G`` it spans; and radial projection onto the
+   sphere of radius b shortens no curve, which bounds ``G`` from below far from the line.
+   Pieces are grouped in a shallow tree of blocks (runs of a part, ordered along a
+   space-filling curve so that the short parts of a many-part line share blocks with their
+   neighbours), each bounded by a capsule. Each point first measures the pieces of its most
+   promising block, which gives it a tight bound; then groups, blocks and pieces are kept
    only where these rigorous bounds say they might hold the nearest point.
 3. **Refine exactly.** For each surviving (point, piece) pair, pyproj's ``Geod.fwd`` puts a
    trial foot point on the geodesic and ``Geod.inv`` measures to the point. A right-angle
    step (spherical trigonometry, only ever applied to the tiny along-track residual) moves the
    foot to where the geodesic to the point meets the line at 90°. The step is repeated until
    what it changes is below a micrometre-level threshold, so the result is the exact
-   geodesic distance up to pyproj's own (nanometre) accuracy.
+   geodesic distance up to pyproj's own (nanometre) accuracy. Where the steps stall (a
+   point about a quarter of the way round the Earth, where the distance along a piece is
+   nearly flat, or nearly antipodal), the foot is bracketed by bisection instead.
 
-All of it is vectorised over points with numpy, in chunks of ``CHUNK_SIZE`` points so memory
-stays bounded; Python loops run only over blocks and iterations, never over points.
+All of it is vectorised over points with numpy; Python loops run only over chunks, tree
+levels and iterations, never over points or pieces.
+
+Memory
+------
+The working set is bounded whatever the number of points, parts or vertices: points go in
+chunks of at most ``CHUNK_SIZE``, sized so that no point × group matrix or (point, piece)
+screening array exceeds ``MATRIX_ENTRIES`` entries, and pairs are refined at most
+``PAIR_BUDGET`` at a time (pairs that can no longer win are dropped in between). That is
+about 150-250 MB per thread (threads default to one per core, up to 8), plus about 300
+bytes per piece of the line (500 while it is prepared), and 8 bytes per point (50 for
+:func:`locate_on_line`). A line has a piece per segment and one more per ``PIECE_MAX_M``
+of long segments, at most ``MAX_EXTRA_PIECES`` more; lines with more than
+``MAX_LINE_VERTICES`` vertices are refused with advice to simplify them.
 """
 
 from __future__ import annotations
@@ -64,6 +83,7 @@ WGS84 = pyproj.Geod(ellps="WGS84")
 
 _A = WGS84.a  # equatorial radius, metres
 _E2 = WGS84.es  # first eccentricity squared
+_B = WGS84.b  # polar semi-axis, metres
 _M_MIN = _A * (1.0 - _E2)  # smallest radius of curvature on the ellipsoid (meridian, equator)
 _KAPPA = 1.0 / _M_MIN  # largest curvature a geodesic can have, as a space curve
 #: The mean Earth radius (IUGG), for spherical estimates: right-angle steps on tiny residuals
@@ -73,11 +93,22 @@ _R_MEAN = MEAN_RADIUS_M
 
 #: Geodesic segments longer than this are cut into equal pieces for the prefilter (metres).
 PIECE_MAX_M = 10_000.0
-#: Points processed at once; bounds memory at roughly 200 bytes × CHUNK_SIZE × blocks.
+#: Pieces beyond one per segment, at most: a line longer than this many ``PIECE_MAX_M``
+#: (10 million km) is cut into proportionally longer pieces (the bounds hold for any length).
+MAX_EXTRA_PIECES = 1_000_000
+#: Lines with more vertices are refused (a prepared line takes about 300 bytes a piece).
+MAX_LINE_VERTICES = 5_000_000
+#: Points processed at once, at most.
 CHUNK_SIZE = 131_072
+#: Entries of a point × block or point × piece matrix, at most (about 40 bytes each).
+MATRIX_ENTRIES = 1 << 20
+#: Point-piece pairs refined at once, at most (about 400 bytes each).
+PAIR_BUDGET = 1 << 17
 #: A foot point is final when the right-angle step would change the distance by less.
 _DONE_M = 1e-6
 _MAX_STEPS = 30
+#: Halvings of a segment when the steps stall: 10 km to below a nanometre.
+_BISECTIONS = 45
 _RAD = np.pi / 180.0
 
 
@@ -121,8 +152,8 @@ def distance_to_line(
         A shapely LineString or MultiLineString in longitude/latitude degrees. Each segment
         is the ellipsoidal geodesic between its vertices; repeated vertices are ignored.
     threads
-        How many threads share large inputs (chunks of ``CHUNK_SIZE`` points); by default
-        one per core, up to 8. The result does not depend on it.
+        How many threads share large inputs (chunks of up to ``CHUNK_SIZE`` points); by
+        default one per core, up to 8. The result does not depend on it.
 
     Returns
     -------
@@ -133,8 +164,16 @@ def distance_to_line(
     ------
     InputError
         A latitude outside ±90 or an infinite coordinate (the message names the first bad
-        index), `lon` and `lat` of different shapes, or a line that is empty, not a line or
-        has fewer than 2 distinct vertices.
+        index), `lon` and `lat` of different shapes, `threads` not a positive whole number,
+        or a line that is empty, not a line, has fewer than 2 distinct vertices, a NaN
+        coordinate or more than ``MAX_LINE_VERTICES`` vertices.
+
+    Notes
+    -----
+    Memory stays bounded whatever the line (see the module's notes): about 150-250 MB per
+    thread, plus about 300 bytes per vertex of the line and 8 bytes per point. A line of
+    1,000 parts or one of a million vertices needs no more working memory than the Alpha
+    line; repeated parts are measured once.
 
     Examples
     --------
@@ -417,7 +456,11 @@ def _authalic_q(phi: NDArray) -> NDArray:
 
 @dataclass(frozen=True)
 class _Pieces:
-    """A line cut into short geodesic pieces, with what the prefilter and refinement need."""
+    """A line cut into short geodesic pieces, with what the prefilter and refinement need.
+
+    Pieces are stored block by block (see :func:`_prepare`); ``order`` gives each piece's
+    place along the line, which decides ties and numbers the vertices.
+    """
 
     lon0: NDArray  # piece start, degrees
     lat0: NDArray
@@ -427,7 +470,8 @@ class _Pieces:
     az1: NDArray  # forward azimuth at the end (the direction of travel there), degrees
     length_m: NDArray  # geodesic length
     along0_m: NDArray  # distance along the line (all parts) to the piece's start
-    part: NDArray  # part index
+    part: NDArray  # part index (in the input, duplicates included)
+    order: NDArray  # place of the piece along the line (0, 1, ... over the kept parts)
     start_az_in: NDArray  # travel azimuth arriving at the start vertex (NaN at a part's start)
     end_az_out: NDArray  # travel azimuth leaving the end vertex (NaN at a part's end)
     a: NDArray  # (m, 3) chord start, ECEF relative to origin
@@ -435,11 +479,27 @@ class _Pieces:
     chord_m: NDArray  # chord length
     sag_m: NDArray  # largest gap between chord and geodesic
     origin: NDArray  # (3,) ECEF origin subtracted from every coordinate
-    blocks: tuple[tuple[int, int], ...]  # [start, stop) ranges of pieces
-    block_a: NDArray  # (b, 3) block chord start
-    block_u: NDArray  # (b, 3) block chord unit direction
-    block_len: NDArray  # block chord length
-    block_w: NDArray  # every piece of the block lies within this of the block chord
+    levels: tuple[_Groups, ...]  # groups of pieces, coarsest first; the last are blocks
+    n_vertex_ids: int  # more than the largest vertex number (order + part + 1)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Groups of consecutive pieces (in storage order), each bounded by a capsule.
+
+    Every piece of group g lies within ``w[g]`` of the 3-D segment from ``a[g]`` along
+    ``u[g]`` for ``length[g]``. Its children (groups of the next level, or pieces for the
+    last level) are ``child_start[g]`` to ``child_stop[g]``.
+    """
+
+    start: NDArray  # first piece
+    stop: NDArray  # one past the last piece
+    a: NDArray  # (g, 3)
+    u: NDArray  # (g, 3)
+    length: NDArray
+    w: NDArray
+    child_start: NDArray
+    child_stop: NDArray
 
 
 def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
@@ -458,6 +518,13 @@ def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
 def line_parts(line: shapely.Geometry) -> list[NDArray]:
     """Return the validated vertices (n, 2) of each part of `line`, repeated ones dropped.
 
+    Raises
+    ------
+    InputError
+        `line` is not a (Multi)LineString, is empty, has fewer than 2 distinct vertices,
+        a NaN or infinite coordinate, a latitude outside ±90, or more than
+        ``MAX_LINE_VERTICES`` vertices.
+
     Examples
     --------
     >>> from shapely import LineString
@@ -474,143 +541,215 @@ def line_parts(line: shapely.Geometry) -> list[NDArray]:
     if line.is_empty:
         msg = "line is empty; it needs at least 2 distinct vertices"
         raise InputError(msg)
-    geoms = line.geoms if kind == "MultiLineString" else [line]
-    parts = []
-    for geom in geoms:
-        xy = shapely.get_coordinates(geom)
-        if len(xy) == 0:
-            continue
-        if not np.isfinite(xy).all():
-            msg = "line has a NaN or infinite coordinate"
-            raise InputError(msg)
-        if (np.abs(xy[:, 1]) > 90).any():
-            msg = "line has a vertex with latitude outside ±90; is x longitude?"
-            raise InputError(msg)
-        keep = np.ones(len(xy), bool)
-        keep[1:] = (np.diff(xy, axis=0) != 0).any(axis=1)
-        parts.append(xy[keep])
-    distinct = np.unique(np.concatenate(parts), axis=0) if parts else np.empty((0, 2))
+    n_vertices = int(shapely.get_num_coordinates(line))
+    if n_vertices > MAX_LINE_VERTICES:
+        msg = (
+            f"line has {n_vertices:,} vertices, more than MAX_LINE_VERTICES "
+            f"({MAX_LINE_VERTICES:,}); simplify it first, e.g. shapely.simplify(line, 1e-4) "
+            "keeps it within about 10 m"
+        )
+        raise InputError(msg)
+    geoms = shapely.get_parts(line) if kind == "MultiLineString" else [line]
+    xy_all, index = shapely.get_coordinates(geoms, return_index=True)
+    if not np.isfinite(xy_all).all():
+        msg = "line has a NaN or infinite coordinate"
+        raise InputError(msg)
+    if (np.abs(xy_all[:, 1]) > 90).any():
+        msg = "line has a vertex with latitude outside ±90; is x longitude?"
+        raise InputError(msg)
+    # drop repeated vertices within each part, then split into parts
+    keep = np.ones(len(xy_all), bool)
+    keep[1:] = (np.diff(xy_all, axis=0) != 0).any(axis=1) | (index[1:] != index[:-1])
+    xy_all, index = xy_all[keep], index[keep]
+    bounds = np.flatnonzero(np.diff(index)) + 1
+    parts = np.split(xy_all, bounds) if len(xy_all) else []
+    distinct = np.unique(xy_all, axis=0) if len(xy_all) else np.empty((0, 2))
     if len(distinct) < 2:
         msg = f"line has {len(distinct)} distinct vertex(es); it needs at least 2"
         raise InputError(msg)
     return parts
 
 
-def _prepare(line: shapely.Geometry) -> _Pieces:
-    parts = line_parts(line)
-    cols: dict[str, list] = {k: [] for k in ("lon0", "lat0", "lon1", "lat1", "part")}
-    for p, xy in enumerate(parts):
-        if len(xy) == 1:  # a point-like part: a zero-length piece
-            xy = np.vstack([xy, xy])
-        lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
-        _, _, seg_len = WGS84.inv(lon0, lat0, lon1, lat1)
-        n_pieces = np.maximum(1, np.ceil(seg_len / PIECE_MAX_M)).astype(int)
-        if (n_pieces == 1).all():  # every segment is one piece
-            ends = {"lon0": lon0, "lat0": lat0, "lon1": lon1, "lat1": lat1}
-            for key, value in ends.items():
-                cols[key].append(value)
-            cols["part"].append(np.full(len(lon0), p))
+def _first_copies(parts: list[NDArray]) -> NDArray:
+    """For each part, the index of the first part with the same vertices (either way round)."""
+    seen: dict[bytes, int] = {}
+    first = np.arange(len(parts))
+    for i, xy in enumerate(parts):
+        key = np.ascontiguousarray(xy).tobytes()
+        if key in seen:
+            first[i] = seen[key]
             continue
-        for i in range(len(lon0)):  # loops over segments of the line, never over points
-            if n_pieces[i] == 1:
-                plon = np.array([lon0[i], lon1[i]])
-                plat = np.array([lat0[i], lat1[i]])
-            else:
-                # n + 1 points on the geodesic, both ends included (pyproj's *_idx=0)
-                r = WGS84.inv_intermediate(
-                    lon0[i],
-                    lat0[i],
-                    lon1[i],
-                    lat1[i],
-                    npts=int(n_pieces[i]) + 1,
-                    initial_idx=0,
-                    terminus_idx=0,
-                    return_back_azimuth=True,
-                )
-                plon, plat = np.array(r.lons), np.array(r.lats)
-                plon[[0, -1]], plat[[0, -1]] = (lon0[i], lon1[i]), (lat0[i], lat1[i])
-            cols["lon0"].append(plon[:-1])
-            cols["lat0"].append(plat[:-1])
-            cols["lon1"].append(plon[1:])
-            cols["lat1"].append(plat[1:])
-            cols["part"].append(np.full(len(plon) - 1, p))
-    lon0, lat0, lon1, lat1 = (np.concatenate(cols[k]) for k in ("lon0", "lat0", "lon1", "lat1"))
-    part = np.concatenate(cols["part"])
+        seen[key] = i
+        seen.setdefault(np.ascontiguousarray(xy[::-1]).tobytes(), i)
+    return first
+
+
+def _prepare(line: shapely.Geometry) -> _Pieces:
+    """Cut `line` into pieces and group them in blocks for the prefilter.
+
+    Parts that repeat an earlier part (the same vertices, either way round) are measured
+    once: they are at the same distance, and ties go to the earlier part anyway. Blocks
+    hold about sqrt(m) of the m pieces: runs of consecutive pieces of one part, ordered
+    along a space-filling curve so that the short parts of a many-part line share blocks
+    with their neighbours.
+    """
+    parts = line_parts(line)
+    first = _first_copies(parts)
+    kept = np.flatnonzero(first == np.arange(len(parts)))
+    xys = [parts[p] if len(parts[p]) > 1 else np.vstack([parts[p], parts[p]]) for p in kept]
+    n_seg = np.array([len(xy) - 1 for xy in xys])
+    xy = np.concatenate(xys)
+    starts_segment = np.ones(len(xy), bool)
+    starts_segment[np.cumsum(n_seg + 1) - 1] = False  # a part's last vertex starts none
+    seg_rows = np.flatnonzero(starts_segment)
+    s_lon0, s_lat0 = xy[seg_rows, 0], xy[seg_rows, 1]
+    s_lon1, s_lat1 = xy[seg_rows + 1, 0], xy[seg_rows + 1, 1]
+    s_az, _, s_len = WGS84.inv(s_lon0, s_lat0, s_lon1, s_lat1)
+    # each part's start along the line: duplicates count with their first copy's length
+    part_len = np.zeros(len(parts))
+    part_len[kept] = np.bincount(np.repeat(np.arange(len(kept)), n_seg), s_len, len(kept))
+    part_len = part_len[first]
+    part_along0 = np.r_[0.0, np.cumsum(part_len)[:-1]]
+
+    # pieces: equal cuts of each segment, points *on* its geodesic
+    piece_max = max(PIECE_MAX_M, float(s_len.sum()) / MAX_EXTRA_PIECES)
+    n_cut = np.maximum(1, np.ceil(s_len / piece_max)).astype(np.int64)
+    seg = np.repeat(np.arange(len(s_len)), n_cut)
+    k = np.arange(seg.size) - np.repeat(np.cumsum(n_cut) - n_cut, n_cut)
+    lon0, lat0 = s_lon0[seg], s_lat0[seg]
+    inner = np.flatnonzero(k > 0)
+    if inner.size:
+        s = seg[inner]
+        lon0[inner], lat0[inner], _ = WGS84.fwd(
+            s_lon0[s], s_lat0[s], s_az[s], s_len[s] * (k[inner] / n_cut[s])
+        )
+    lon1, lat1 = np.empty_like(lon0), np.empty_like(lat0)
+    lon1[:-1], lat1[:-1] = lon0[1:], lat0[1:]
+    last = k == n_cut[seg] - 1
+    lon1[last], lat1[last] = s_lon1[seg[last]], s_lat1[seg[last]]
+    part = np.repeat(kept, n_seg)[seg]
+    del seg, k, inner, last
+
     az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
     point_like = length == 0
     az0 = np.where(point_like, np.nan, az0)
     az1 = np.where(point_like, np.nan, (back1 + 180.0 + 180.0) % 360.0 - 180.0)
-    along0 = np.concatenate([[0.0], np.cumsum(length)[:-1]])
-    first = np.r_[True, part[1:] != part[:-1]]
-    last = np.r_[part[1:] != part[:-1], True]
-    start_az_in = np.where(first, np.nan, np.roll(az1, 1))
-    end_az_out = np.where(last, np.nan, np.roll(az0, -1))
+    del back1
+    starts = np.r_[True, part[1:] != part[:-1]]
+    ends = np.r_[part[1:] != part[:-1], True]
+    before = np.cumsum(length) - length
+    part_first = np.flatnonzero(starts)
+    counts = np.diff(np.r_[part_first, len(part)])
+    along0 = before - np.repeat(before[part_first], counts) + part_along0[part]
+    start_az_in = np.where(starts, np.nan, np.roll(az1, 1))
+    end_az_out = np.where(ends, np.nan, np.roll(az0, -1))
 
     a_abs = _ecef(lon0, lat0)
     b_abs = _ecef(lon1, lat1)
-    origin = np.concatenate([a_abs, b_abs]).mean(axis=0)
+    origin = (a_abs.sum(axis=0) + b_abs.sum(axis=0)) / (2 * len(a_abs))
     a = a_abs - origin
     b = b_abs - origin
+    del a_abs, b_abs
     chord = np.linalg.norm(b - a, axis=1)
     u = np.divide(b - a, chord[:, None], out=np.zeros_like(a), where=chord[:, None] > 0)
     # sagitta: the geodesic midpoint's distance from the chord (the gap is largest there)
     mlon, mlat, _ = WGS84.fwd(lon0, lat0, np.nan_to_num(az0), length / 2.0)
     mid = _ecef(mlon, mlat) - origin
+    del mlon, mlat
     sag = _point_segment_distance(mid, a, u, chord) * 1.05 + 1e-9
+    del mid
 
-    blocks = _blocks(part, chord)
-    block_a = np.array([a[s] for s, _ in blocks])
-    block_b = np.array([b[e - 1] for _, e in blocks])
-    block_len = np.linalg.norm(block_b - block_a, axis=1)
-    block_u = np.divide(
-        block_b - block_a,
-        block_len[:, None],
-        out=np.zeros_like(block_a),
-        where=block_len[:, None] > 0,
-    )
-    starts = np.array([s for s, _ in blocks])
-    k = np.repeat(np.arange(len(blocks)), [e - s for s, e in blocks])  # each piece's block
-    reach = np.maximum(
-        _point_segment_distance(a, block_a[k], block_u[k], block_len[k]),
-        _point_segment_distance(b, block_a[k], block_u[k], block_len[k]),
-    )
-    block_w = np.maximum.reduceat(reach, starts) + np.maximum.reduceat(sag, starts)
+    # blocks, and the storage order that keeps each block's pieces together
+    m = len(part)
+    n_levels = 1 if m < 20_000 else 2
+    size = max(1, int(round(m ** (1.0 / (n_levels + 1)))))  # pieces a block, blocks a group
+    pos = np.arange(m) - np.repeat(part_first, counts)
+    run_first = np.flatnonzero(starts | (pos % size == 0))
+    run_len = np.diff(np.r_[run_first, m])
+    if len(part_first) > 1:  # runs of many parts: neighbours in space share blocks
+        mid_piece = run_first + run_len // 2
+        run_order = np.argsort(_morton(a[mid_piece] + origin), kind="stable")
+    else:
+        run_order = np.arange(len(run_first))
+    lens = run_len[run_order]
+    before_run = np.cumsum(lens) - lens
+    perm = np.repeat(run_first[run_order] - before_run, lens) + np.arange(m)
+    block_of_run = before_run // size
+    block_start = before_run[np.r_[True, block_of_run[1:] != block_of_run[:-1]]]
+
+    def permuted(x: NDArray) -> NDArray:
+        return x if len(part_first) <= 1 else x[perm]
+
+    a, b, u, chord, sag = permuted(a), permuted(b), permuted(u), permuted(chord), permuted(sag)
+    levels = [_groups(a, b, sag, block_start, block_start, np.r_[block_start[1:], m])]
+    for _ in range(n_levels - 1):  # coarser levels: `size` groups of the level below each
+        below = levels[0]
+        first = np.arange(0, len(below.start), size)
+        levels.insert(
+            0, _groups(a, b, sag, below.start[first], first, np.r_[first[1:], len(below.start)])
+        )
+    del b
     return _Pieces(
-        lon0=lon0,
-        lat0=lat0,
-        az0=az0,
-        lon1=lon1,
-        lat1=lat1,
-        az1=az1,
-        length_m=length,
-        along0_m=along0,
-        part=part,
-        start_az_in=start_az_in,
-        end_az_out=end_az_out,
+        lon0=permuted(lon0),
+        lat0=permuted(lat0),
+        az0=permuted(az0),
+        lon1=permuted(lon1),
+        lat1=permuted(lat1),
+        az1=permuted(az1),
+        length_m=permuted(length),
+        along0_m=permuted(along0),
+        part=permuted(part),
+        order=perm if len(part_first) > 1 else np.arange(m),
+        start_az_in=permuted(start_az_in),
+        end_az_out=permuted(end_az_out),
         a=a,
         u=u,
         chord_m=chord,
         sag_m=sag,
         origin=origin,
-        blocks=tuple(blocks),
-        block_a=block_a,
-        block_u=block_u,
-        block_len=block_len,
-        block_w=block_w,
+        levels=tuple(levels),
+        n_vertex_ids=int(m + len(parts) + 2),
     )
 
 
-def _blocks(part: NDArray, chord: NDArray) -> list[tuple[int, int]]:
-    """Group consecutive pieces of one part into blocks of about sqrt(m) pieces (m pieces)."""
-    m = len(part)
-    size = max(1, int(round(np.sqrt(m))))
-    blocks = []
-    start = 0
-    for i in range(1, m + 1):
-        if i == m or part[i] != part[start] or i - start == size:
-            blocks.append((start, i))
-            start = i
-    return blocks
+def _groups(
+    a: NDArray, b: NDArray, sag: NDArray, start: NDArray, child_start, child_stop
+) -> _Groups:
+    """Capsules round the pieces from each `start` to the next: their principal axis."""
+    m = len(a)
+    stop = np.r_[start[1:], m]
+    count = (stop - start)[:, None]
+    kb = np.repeat(np.arange(len(start)), count[:, 0])  # each piece's group
+    centre = (np.add.reduceat(a, start) + np.add.reduceat(b, start)) / (2 * count)
+    spread = np.zeros((len(start), 3, 3))
+    for ends in (a, b):
+        rel = ends - centre[kb]
+        spread += np.add.reduceat(rel[:, :, None] * rel[:, None, :], start)
+    del rel
+    u = np.linalg.eigh(spread)[1][:, :, -1]  # the direction of the largest spread
+    t_a = np.einsum("ij,ij->i", a - centre[kb], u[kb])
+    t_b = np.einsum("ij,ij->i", b - centre[kb], u[kb])
+    t_min = np.minimum.reduceat(np.minimum(t_a, t_b), start)
+    length = np.maximum.reduceat(np.maximum(t_a, t_b), start) - t_min
+    del t_a, t_b
+    axis_a = centre + t_min[:, None] * u
+    reach = np.maximum(
+        _point_segment_distance(a, axis_a[kb], u[kb], length[kb]),
+        _point_segment_distance(b, axis_a[kb], u[kb], length[kb]),
+    )
+    w = np.maximum.reduceat(reach, start) + np.maximum.reduceat(sag, start)
+    return _Groups(start, stop, axis_a, u, length, w, np.asarray(child_start), child_stop)
+
+
+def _morton(xyz: NDArray) -> NDArray:
+    """A Z-order key of each direction from the Earth's centre (10 bits per axis)."""
+    unit = xyz / np.maximum(np.linalg.norm(xyz, axis=1, keepdims=True), 1.0)
+    q = np.clip(((unit + 1.0) * 512.0).astype(np.int64), 0, 1023)
+    key = np.zeros(len(q), np.int64)
+    for bit in range(10):
+        for axis in range(3):
+            key |= ((q[:, axis] >> bit) & 1) << (3 * bit + axis)
+    return key
 
 
 def _point_segment_distance(p: NDArray, a: NDArray, u: NDArray, length) -> NDArray:
@@ -658,6 +797,7 @@ def _solve(
     nearest_point: bool = True,
 ):
     flat_lon, flat_lat, shape = _points(lon, lat)
+    workers = _threads(threads)
     pieces = _prepare(line)
     n = flat_lon.size
     out = {
@@ -669,7 +809,9 @@ def _solve(
         "part": np.full(n, -1, np.int64),
     }
     valid = np.flatnonzero(np.isfinite(flat_lon) & np.isfinite(flat_lat))
-    chunks = [valid[i : i + CHUNK_SIZE] for i in range(0, valid.size, CHUNK_SIZE)]
+    # a chunk's point × block matrix holds at most MATRIX_ENTRIES entries
+    step = int(np.clip(MATRIX_ENTRIES // len(pieces.levels[0].start), 256, CHUNK_SIZE))
+    chunks = [valid[i : i + step] for i in range(0, valid.size, step)]
 
     def run(idx: NDArray) -> None:
         result = _solve_chunk(
@@ -678,7 +820,7 @@ def _solve(
         for key, values in result.items():
             out[key][idx] = values
 
-    workers = min(len(chunks), _threads(threads))
+    workers = min(len(chunks), workers)
     if workers <= 1:
         for idx in chunks:
             run(idx)
@@ -691,10 +833,10 @@ def _solve(
 def _threads(threads: int | None) -> int:
     if threads is None:
         return min(os.cpu_count() or 1, 8)
-    if not isinstance(threads, int) or threads < 1:
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         msg = f"threads must be a positive whole number or None, not {threads!r}"
         raise InputError(msg)
-    return threads
+    return min(int(threads), 64)
 
 
 def _geodesic_upper(c: NDArray) -> NDArray:
@@ -711,52 +853,190 @@ def _geodesic_upper(c: NDArray) -> NDArray:
     return np.where(x2 < 0.81, c * factor, np.inf)
 
 
-def _candidates(p: NDArray, pieces: _Pieces) -> tuple[NDArray, NDArray, NDArray]:
-    """(point index, piece index, chord parameter) of every pair that may hold the nearest.
+def _chord_reach(g: NDArray) -> NDArray:
+    """Return the largest 3-D distance between points that a geodesic of length `g` can join.
+
+    A geodesic is at least as long as the 3-D distance ``c`` between its ends. Far apart,
+    longer: every point of the ellipsoid is between b and a from the centre, so radial
+    projection onto the sphere of radius b (the nearest point of the ball, a 1-Lipschitz
+    map) shortens no curve, and the geodesic is at least ``b·ψ``, ψ the angle at the centre
+    between its ends, with ``2a·sin(ψ/2) ≥ c - (a - b)``. So ``c ≤ g`` and
+    ``c ≤ (a - b) + 2a·sin(g / 2b)`` while ``g < πb``; a piece whose 3-D distance exceeds
+    this reach of the best bound cannot hold the nearest point.
+    """
+    half = np.minimum(g / (2.0 * _B), 0.5 * np.pi)
+    reach = np.where(g < np.pi * _B, (_A - _B) + 2.0 * _A * np.sin(half), np.inf)
+    return np.minimum(g, reach) * (1.0 + 1e-12) + 1e-9
+
+
+#: Points whose prefilter bound exceeds this (metres) get an exact one from a vertex.
+_EXACT_UPPER_M = 1_000_000.0
+
+
+def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: NDArray):
+    """Yield batches of (point index, piece index, chord parameter) that may hold the nearest.
 
     With ``c`` the 3-D distance from the point to a piece's chord and ``sag`` the gap
-    between that chord and the geodesic piece, the geodesic distance ``G`` to the piece
-    satisfies ``c - sag <= G <= (2/κ)·asin(κ(c + sag)/2)``. A piece is kept while its lower
-    bound does not exceed the smallest upper bound; blocks of pieces are screened first
-    with the same bounds, their width standing in for the sagitta.
+    between that chord and the geodesic piece, the geodesic distance to the piece is at
+    most :func:`_geodesic_upper` of ``c + sag``, and a piece whose ``c - sag`` exceeds
+    :func:`_chord_reach` of the smallest such bound cannot hold the nearest point. Groups
+    of pieces (``pieces.levels``, coarsest first) are screened with the lower bound, their
+    capsule's width standing in for the sagitta. Each point first follows its most
+    promising group down to a block and measures its pieces, which sets a tight bound
+    before the rest is screened; points far from the line also get an exact bound from a
+    vertex.
+
+    Batches hold at most ``PAIR_BUDGET`` pairs, and work arrays ``MATRIX_ENTRIES``
+    entries. Between batches the caller writes the exact distances found so far into
+    `best`, which tightens the bound for the pairs still to come.
     """
+    n = len(p)
+    levels = pieces.levels
     # float64 rounding in |p|² + |a|² - 2p·a for coordinates up to `scale` metres
     scale = float(np.abs(p).max(initial=0.0) + np.abs(pieces.a).max(initial=0.0))
     rounding = 4.0 * np.sqrt(np.finfo(float).eps) * scale + 1e-6
+    everyone = np.arange(n)
 
-    d_block = _distance_matrix(p, pieces.block_a, pieces.block_u, pieces.block_len)[0]
-    upper = _geodesic_upper(d_block + pieces.block_w + rounding).min(axis=1)
-    keep_block = d_block - pieces.block_w - rounding <= upper[:, None]
+    # near[i, g]: no piece of top group g is nearer than this to point i in 3-D
+    top = levels[0]
+    near = _distance_matrix(p, top.a, top.u, top.length)
+    near -= top.w + rounding
+    group = np.argmin(near, axis=1)  # each point's most promising group, level by level
+    for level in range(1, len(levels)):
+        above, here = levels[level - 1], levels[level]
+        fan = int((above.child_stop - above.child_start).max())
+        child = above.child_start[group][:, None] + np.arange(fan)[None, :]
+        child = np.minimum(child, above.child_stop[group][:, None] - 1)  # repeats are harmless
+        c = _pair_distance(p, np.repeat(everyone, fan), here, child.ravel())[0].reshape(n, fan)
+        c -= here.w[child]
+        group = child[everyone, np.argmin(c, axis=1)]
+    nearest_block = group
+    upper = np.full(n, np.inf)  # set by the pieces of that block, first thing
 
-    pts, pcs, low, par = [], [], [], []
-    for k, (s, e) in enumerate(pieces.blocks):  # loops over blocks, never over points
-        rows = np.flatnonzero(keep_block[:, k])
-        if rows.size == 0:
+    held: list[tuple[NDArray, ...]] = []
+    n_held = 0
+
+    def screen(pt_b: NDArray, blk: NDArray) -> None:
+        """Measure the pieces of blocks `blk` from points `pt_b` (sorted); hold the hopeful."""
+        nonlocal n_held
+        blocks = levels[-1]
+        for pt, pcs in _children(pt_b, blk, blocks.child_start, blocks.child_stop):
+            c, t = _pair_distance(p, pt, pieces, pcs)
+            sag = pieces.sag_m[pcs]
+            _tighten(upper, pt, c + sag + rounding)
+            low = c - sag - rounding  # no point of the piece is nearer in 3-D
+            keep = low <= _chord_reach(upper)[pt]
+            held.append((pt[keep], pcs[keep], low[keep], t[keep]))
+            n_held += int(keep.sum())
+
+    def descend(pt: NDArray, grp: NDArray, level: int):
+        """Screen the children of groups `grp` of `level` for points `pt` (sorted)."""
+        if level == len(levels) - 1:
+            keep = grp != nearest_block[pt]  # those were screened first
+            if keep.any():
+                screen(pt[keep], grp[keep])
+            if n_held > PAIR_BUDGET:
+                yield from pending(final=False)
+            return
+        above, here = levels[level], levels[level + 1]
+        for pt_c, ch in _children(pt, grp, above.child_start, above.child_stop):
+            c = _pair_distance(p, pt_c, here, ch)[0]
+            c -= here.w[ch] + rounding
+            keep = c <= _chord_reach(upper)[pt_c]
+            yield from descend(pt_c[keep], ch[keep], level + 1)
+
+    def pending(final: bool):
+        """Yield what is held, in batches, keeping only pairs that can still win."""
+        nonlocal held, n_held
+        pts, pcs, low, par = (np.concatenate(x) for x in zip(*held, strict=True))
+        held, n_held = [], 0
+        while pts.size:
+            keep = low <= _chord_reach(np.minimum(upper, best + rounding))[pts]
+            pts, pcs, low, par = pts[keep], pcs[keep], low[keep], par[keep]
+            if not final and pts.size <= PAIR_BUDGET // 2:
+                held, n_held = [(pts, pcs, low, par)], pts.size
+                return
+            yield pts[:PAIR_BUDGET], pcs[:PAIR_BUDGET], par[:PAIR_BUDGET]
+            pts, pcs, low, par = (x[PAIR_BUDGET:] for x in (pts, pcs, low, par))
+
+    screen(everyone, nearest_block)
+    far = np.flatnonzero(upper > _EXACT_UPPER_M)
+    if far.size:  # the exact distance to the start of that block: a tighter bound
+        s = levels[-1].start[nearest_block[far]]
+        exact = WGS84.inv(pieces.lon0[s], pieces.lat0[s], lon[far], lat[far])[2]
+        upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
+    # then every group that may still hold a nearer piece, a slice of points at a time
+    step = max(1, MATRIX_ENTRIES // len(top.start))
+    for i in range(0, n, step):
+        reach = _chord_reach(upper[i : i + step])
+        pt, grp = np.nonzero(near[i : i + step] <= reach[:, None])
+        yield from descend(pt + i, grp, 0)
+    if held:
+        yield from pending(final=True)
+
+
+def _children(pt: NDArray, grp: NDArray, child_start: NDArray, child_stop: NDArray):
+    """Yield (point, child) pairs of the (point, group) pairs, ``MATRIX_ENTRIES`` at most."""
+    if pt.size == 0:
+        return
+    size = child_stop[grp] - child_start[grp]
+    ends = np.cumsum(size)
+    cut = np.searchsorted(ends, np.arange(1, ends[-1] // MATRIX_ENTRIES + 1) * MATRIX_ENTRIES)
+    for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(grp)], strict=True):
+        if hi <= lo:
             continue
-        d, t = _distance_matrix(p[rows], pieces.a[s:e], pieces.u[s:e], pieces.chord_m[s:e])
-        lower = d - pieces.sag_m[s:e] - rounding
-        r, j = np.nonzero(lower <= upper[rows, None])
-        pts.append(rows[r])
-        pcs.append(j + s)
-        low.append(lower[r, j])
-        par.append(t[r, j])
-        # tighten the bound with the pieces themselves
-        up = _geodesic_upper(d + pieces.sag_m[s:e] + rounding).min(axis=1)
-        upper[rows] = np.minimum(upper[rows], up)
-    pts, pcs, low, par = (np.concatenate(x) for x in (pts, pcs, low, par))
-    keep = low <= upper[pts]
-    return pts[keep], pcs[keep], par[keep]
+        count = size[lo:hi]
+        first = np.cumsum(count) - count
+        pts = np.repeat(pt[lo:hi], count)
+        yield pts, np.repeat(child_start[grp[lo:hi]] - first, count) + np.arange(pts.size)
 
 
-def _distance_matrix(p: NDArray, a: NDArray, u: NDArray, length: NDArray):
-    """Distances (n, m) from points to 3-D segments, and the clamped chord parameters."""
-    pu = p @ u.T  # (n, m)
-    wu = pu - np.einsum("ij,ij->i", a, u)[None, :]
+def _tighten(upper: NDArray, pt: NDArray, far_end: NDArray) -> None:
+    """Lower each point's bound to the geodesic bound of its nearest far end (`pt` sorted)."""
+    if pt.size == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, pt[1:] != pt[:-1]])
+    up = _geodesic_upper(np.minimum.reduceat(far_end, starts))
+    upper[pt[starts]] = np.minimum(upper[pt[starts]], up)
+
+
+def _distance_matrix(p: NDArray, a: NDArray, u: NDArray, length: NDArray) -> NDArray:
+    """Distances (n, m) from points to 3-D segments."""
+    wu = p @ u.T  # (n, m)
+    wu -= np.einsum("ij,ij->i", a, u)[None, :]
     t = np.clip(wu, 0.0, length[None, :])
-    pp = np.einsum("ij,ij->i", p, p)[:, None]
-    aa = np.einsum("ij,ij->i", a, a)[None, :]
-    d2 = pp + aa - 2.0 * (p @ a.T) - 2.0 * t * wu + t * t
-    return np.sqrt(np.maximum(d2, 0.0)), t
+    d2 = p @ a.T
+    d2 *= -2.0
+    d2 += np.einsum("ij,ij->i", p, p)[:, None]
+    d2 += np.einsum("ij,ij->i", a, a)[None, :]
+    wu *= t
+    wu *= 2.0
+    d2 -= wu
+    del wu
+    t *= t
+    d2 += t
+    del t
+    np.maximum(d2, 0.0, out=d2)
+    return np.sqrt(d2, out=d2)
+
+
+def _pair_distance(p: NDArray, pt: NDArray, segments, j: NDArray):
+    """3-D distance from points ``p[pt]`` to segments `j`, and the parameter along each.
+
+    `segments` is the prepared line (its pieces' chords) or a level of groups (their axes).
+    """
+    if isinstance(segments, _Pieces):
+        a, u, length = segments.a, segments.u, segments.chord_m
+    else:
+        a, u, length = segments.a, segments.u, segments.length
+    w = p[pt]
+    w -= a[j]
+    uj = u[j]
+    t = np.einsum("ij,ij->i", w, uj)
+    np.clip(t, 0.0, length[j], out=t)
+    uj *= t[:, None]
+    w -= uj
+    return np.sqrt(np.einsum("ij,ij->i", w, w)), t
 
 
 def _right_angle_step(d: NDArray, theta: NDArray) -> tuple[NDArray, NDArray]:
@@ -775,43 +1055,59 @@ def _right_angle_step(d: NDArray, theta: NDArray) -> tuple[NDArray, NDArray]:
 def _solve_chunk(
     lon: NDArray, lat: NDArray, pieces: _Pieces, *, locate: bool, nearest_point: bool = True
 ) -> dict:
+    n = len(lon)
     p = _ecef(lon, lat) - pieces.origin
-    pt, pc, t = _candidates(p, pieces)
-    plon, plat = lon[pt], lat[pt]
-    seg = _Segments.take(pieces, pc)
-    s0 = np.divide(t, pieces.chord_m[pc], out=np.zeros_like(t), where=pieces.chord_m[pc] > 0)
-    s0 *= seg.length_m
+    best = np.full(n, np.inf)
+    # the pair that gives each point's minimum (the earliest along the line, where pieces
+    # tie at a vertex): its piece, foot, and the azimuths at the final trial foot
+    win = np.full(n, -1, np.int64)
+    win_s, win_az, win_travel = np.zeros(n), np.zeros(n), np.zeros(n)
+    for pt, pc, t in _candidates(p, lon, lat, pieces, best):
+        plon, plat = lon[pt], lat[pt]
+        seg = _Segments.take(pieces, pc)
+        chord = pieces.chord_m[pc]
+        s0 = np.divide(t, chord, out=np.zeros_like(t), where=chord > 0)
+        s0 *= seg.length_m
 
-    def first_measure(xlon, xlat, s):  # pieces meeting at a vertex share one measurement
-        return _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
+        def first_measure(xlon, xlat, s, pt=pt, pc=pc, plon=plon, plat=plat):
+            # pieces meeting at a vertex share one measurement
+            return _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
 
-    dist, foot_s, (azimuth, travel) = _refine(plon, plat, seg, s0, first_measure=first_measure)
-
-    best = np.full(len(lon), np.inf)
-    np.minimum.at(best, pt, dist)
+        dist, foot_s, (azimuth, travel) = _refine(plon, plat, seg, s0, first_measure=first_measure)
+        if not locate:
+            np.minimum.at(best, pt, dist)
+            continue
+        batch = np.full(n, np.inf)
+        np.minimum.at(batch, pt, dist)
+        tie = np.flatnonzero(dist == batch[pt])
+        rank = np.full(n, np.iinfo(np.int64).max)
+        np.minimum.at(rank, pt[tie], pieces.order[pc[tie]])
+        w = tie[pieces.order[pc[tie]] == rank[pt[tie]]]  # one pair per point of the batch
+        q = pt[w]
+        old = pieces.order[np.maximum(win[q], 0)]
+        better = (dist[w] < best[q]) | ((dist[w] == best[q]) & (pieces.order[pc[w]] < old))
+        q, w = q[better], w[better]
+        best[q], win[q], win_s[q] = dist[w], pc[w], foot_s[w]
+        win_az[q], win_travel[q] = azimuth[w], travel[w]
     out = {"distance_m": best}
     if not locate:
         return out
-    # the pair that gave each point's minimum (the first, where pieces tie at a vertex)
-    is_best = np.flatnonzero(dist == best[pt])
-    _, first = np.unique(pt[is_best], return_index=True)
-    win = is_best[first]
-    j = pc[win]
-    fs = foot_s[win]
+    j = win
+    fs = win_s
     if nearest_point:
         flon, flat, _ = _point_on_piece(_Segments.take(pieces, j), fs)
         flon = (flon + 180.0) % 360.0 - 180.0
     else:
-        flon = flat = np.full(len(win), np.nan)
+        flon = flat = np.full(n, np.nan)
     # side: the angle from the line's direction to the point, measured at the final trial
     # foot (inside a piece, its sign is the cross-track sign); at a vertex, relative to the
     # mean direction there
-    heading = travel[win]
+    heading = win_travel
     at_start = fs <= 0.0
     at_end = fs >= pieces.length_m[j]
     heading = np.where(at_start, _mean_azimuth(pieces.start_az_in[j], pieces.az0[j]), heading)
     heading = np.where(at_end, _mean_azimuth(pieces.az1[j], pieces.end_az_out[j]), heading)
-    sin_theta = np.sin((azimuth[win] - heading) * _RAD)
+    sin_theta = np.sin((win_az - heading) * _RAD)
     side = np.where(sin_theta > 0, -1, 1).astype(np.int8)
     side[(best < 1e-6) | ~np.isfinite(heading)] = 0
     out |= {
@@ -905,10 +1201,48 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
         foot_s[active[done_end]] = s[active[done_end]]
         s[active] = np.clip(new_s, 0.0, length[active])
         active = active[~(done_inside | done_end)]
-    if active.size:  # pragma: no cover - a guard; never observed
-        msg = f"geodesic foot point did not converge for {active.size} point(s)"
-        raise RuntimeError(msg)
+    if active.size:  # far from the line the steps can stall: bracket the foot instead
+        dist[active], foot_s[active], azimuth[active], travel[active] = _bisect(
+            plon[active], plat[active], seg.subset(active)
+        )
     return dist, foot_s, (azimuth, travel)
+
+
+def _bisect(plon: NDArray, plat: NDArray, seg: _Segments):
+    """Distance, foot, azimuth to the point and travel azimuth, by bracketing the foot.
+
+    For the pairs the right-angle steps leave unsettled: points about a quarter of the
+    way round the Earth from a segment, where the distance along it is nearly flat, or
+    nearly antipodal, where the azimuth to them is ill-conditioned. The distance falls
+    ahead while the angle between the line's direction and the way to the point is below
+    90°; bisection on that sign finds where it stops falling. The result is the least of
+    the distances there and at both ends, so it is never more than the distance to a
+    vertex.
+    """
+    length = seg.length_m
+    lo, hi = np.zeros(len(length)), length.copy()
+
+    def measure(s: NDArray):
+        xlon, xlat, heading = _point_on_piece(seg, s)
+        az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+        return d, az, heading
+
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        _, az, heading = measure(mid)
+        falling = np.cos((az - heading) * _RAD) > 0.0
+        lo = np.where(falling, mid, lo)
+        hi = np.where(falling, hi, mid)
+    best_d, best_az, best_travel = measure(lo)
+    best_s = lo
+    for s in (np.zeros(len(length)), length):
+        d, az, heading = measure(s)
+        nearer = d < best_d
+        best_d = np.where(nearer, d, best_d)
+        best_s = np.where(nearer, s, best_s)
+        best_az = np.where(nearer, az, best_az)
+        best_travel = np.where(nearer, heading, best_travel)
+    return best_d, best_s, best_az, best_travel
 
 
 def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
@@ -916,8 +1250,8 @@ def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
     at_end = s >= pieces.length_m[pc]
     vertex = (s <= 0.0) | at_end
     # vertices numbered along the line: piece j starts at vertex j + part[j]
-    vid = pc + pieces.part[pc] + at_end
-    key = np.where(vertex, pt * (len(pieces.part) + len(pieces.blocks) + 2) + vid, -1)
+    vid = pieces.order[pc] + pieces.part[pc] + at_end
+    key = np.where(vertex, pt * pieces.n_vertex_ids + vid, -1)
     az_x = np.empty(len(pt))
     d = np.empty(len(pt))
     inside = np.flatnonzero(~vertex)

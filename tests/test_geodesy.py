@@ -647,3 +647,197 @@ def test_local_plane_distances_stay_within_their_stated_bound(lat0):
         far = exact > 1_000.0
         rel = np.abs(np.hypot(x2 - x1, y2 - y1)[far] - exact[far]) / exact[far]
         assert rel.max() <= local_plane_error(extent_m)
+
+
+# --------------------------------------------------------------------------------------
+# bounded memory, whatever the line (issue 13)
+# --------------------------------------------------------------------------------------
+
+_CAP_BYTES = 1_500_000_000  # address space for a child: imports and thread arenas take ~700 MB
+
+
+def _run_capped(code: str, cap_bytes: int = _CAP_BYTES, timeout_s: float = 60.0) -> dict:
+    """Run `code` in a child limited to `cap_bytes` of address space; return what it prints.
+
+    The child prints one JSON object on its last line. Going over the cap raises
+    MemoryError there (or kills it), which fails the test with the child's stderr.
+    """
+    import json
+    import resource
+    import subprocess
+    import sys
+
+    def limit() -> None:  # pragma: no cover - runs in the child
+        resource.setrlimit(resource.RLIMIT_AS, (cap_bytes, cap_bytes))
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+_CHILD_HEAD = """
+import json, resource, time
+import numpy as np, shapely
+import geozones as gz
+rng = np.random.default_rng(13)
+"""
+
+_CHILD_TAIL = """
+t0 = time.perf_counter()
+d = gz.distance_to_line(lon, lat, line)
+loc = gz.locate_on_line(lon[:2000], lat[:2000], line)
+print(json.dumps({
+    "seconds": time.perf_counter() - t0,
+    "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "lon": lon[:60].tolist(), "lat": lat[:60].tolist(), "d": d[:60].tolist(),
+    "same": bool(np.array_equal(loc.distance_m, d[:2000])),
+    "finite": bool(np.isfinite(d).all()),
+}))
+"""
+
+_MANY_PARTS = {
+    # 1,000 short parts scattered over the Golan and around it, 40,000 points among them
+    "1000_parts": """
+starts = np.column_stack([rng.uniform(35, 37, 1000), rng.uniform(32, 34, 1000)])
+line = shapely.multilinestrings(
+    [s + np.cumsum(rng.normal(0, 0.003, (4, 2)), axis=0) for s in starts]
+)
+lon, lat = rng.uniform(35, 37, 40_000), rng.uniform(32, 34, 40_000)
+""",
+    # the same 60-vertex line 1,000 times over
+    "1000_copies": """
+xy = np.column_stack([np.linspace(35.6, 36.0, 60), 33 + 0.05 * np.sin(np.arange(60.0))])
+line = shapely.MultiLineString([xy] * 1000)
+lon, lat = rng.uniform(35, 37, 40_000), rng.uniform(32, 34, 40_000)
+""",
+    # a 200,000-vertex line, 70 m between vertices, and 70,000 points near it
+    "200k_vertices": """
+x = np.linspace(20.0, 140.0, 200_000)
+line = shapely.LineString(np.column_stack([x, 33.0 + 2.0 * np.sin(x)]))
+lon = rng.uniform(20, 140, 70_000)
+lat = 33.0 + 2.0 * np.sin(lon) + rng.normal(0, 0.5, 70_000)
+""",
+    # a line round the world and points anywhere: most are thousands of km away
+    "far_points": """
+line = shapely.LineString([(-170, 0), (-60, 30), (50, -20), (160, 10)])
+lon = rng.uniform(-180, 180, 30_000)
+lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 30_000)))
+""",
+}
+
+
+def _parts_of(name: str):
+    """The line of a `_MANY_PARTS` case, built in this process."""
+    scope: dict = {}
+    exec(_CHILD_HEAD + _MANY_PARTS[name], scope)  # the same seeded line as the child's
+    return scope["line"]
+
+
+@pytest.mark.parametrize("name", sorted(_MANY_PARTS))
+def test_large_lines_are_measured_within_the_memory_bound(name):
+    got = _run_capped(_CHILD_HEAD + _MANY_PARTS[name] + _CHILD_TAIL)
+    assert got["finite"] and got["same"]
+    lon, lat, d = (np.array(got[k]) for k in ("lon", "lat", "d"))
+    line = _parts_of(name)
+    # measured again part by part in small groups (few blocks, few points at a time)
+    parts = list(line.geoms) if line.geom_type == "MultiLineString" else [line]
+    unique = list({p.wkb: p for p in parts}.values())
+    if name == "200k_vertices":
+        xy = np.asarray(line.coords)
+        unique = [LineString(xy[i : i + 2001]) for i in range(0, len(xy) - 1, 2000)]
+    want = np.full(len(lon), np.inf)
+    for i in range(0, len(unique), 100):
+        group = MultiLineString(unique[i : i + 100])
+        want = np.minimum(want, gz.distance_to_line(lon, lat, group))
+    np.testing.assert_allclose(d, want, rtol=0, atol=1e-6)
+
+
+def test_points_far_from_a_long_line_match_the_reference():
+    line = LineString([(-170, 0), (-60, 30), (50, -20), (160, 10)])
+    # cut into geodesic segments of at most 1,000 km, for which the reference is valid
+    coords = list(line.coords)
+    dense = [coords[0]]
+    for (x1, y1), (x2, y2) in zip(coords[:-1], coords[1:], strict=True):
+        n = int(np.ceil(GEOD.inv(x1, y1, x2, y2)[2] / 1e6))
+        r = GEOD.inv_intermediate(
+            x1, y1, x2, y2, npts=n + 1, initial_idx=0, terminus_idx=0, return_back_azimuth=True
+        )
+        dense.extend(zip(r.lons[1:], r.lats[1:], strict=True))
+    dense_line = LineString(dense)
+    rng = np.random.default_rng(5)
+    lon = rng.uniform(-180, 180, 8)
+    lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 8)))
+    got = gz.distance_to_line(lon, lat, line)
+    np.testing.assert_allclose(got, gz.distance_to_line(lon, lat, dense_line), rtol=0, atol=1e-6)
+    _assert_distance_matches_reference(lon, lat, dense_line)
+
+
+@pytest.mark.parametrize(
+    "far_m", [(9_950e3, 10_050e3), (19_900e3, 20_010e3)], ids=["quarter", "antipode"]
+)
+def test_points_a_quarter_or_half_way_round_are_measured(far_m):
+    """Distances are nearly flat along a segment a quarter of the way round (the steps used
+    to stall there), and the azimuth to a nearly antipodal point is ill-conditioned."""
+    rng = np.random.default_rng(16)
+    for _ in range(12):
+        lon = rng.uniform(-180, 180, 3)
+        lat = np.degrees(np.arcsin(rng.uniform(-0.99, 0.99, 3)))
+        line = LineString(np.column_stack([lon, lat]))
+        az, _, length = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+        k = rng.integers(0, 2, 100)
+        foot_lon, foot_lat, back = GEOD.fwd(
+            lon[:-1][k], lat[:-1][k], az[k], rng.uniform(0, 1, 100) * length[k]
+        )
+        walked = rng.uniform(*far_m, 100)
+        turn = back + 180.0 + rng.choice([-90.0, 90.0], 100) + rng.normal(0, 1, 100)
+        plon, plat, _ = GEOD.fwd(foot_lon, foot_lat, turn, walked)
+        d = gz.distance_to_line(plon, plat, line)
+        to_vertex = gz.geodesic_distance(plon[:, None], plat[:, None], lon, lat).min(axis=1)
+        to_foot = gz.geodesic_distance(plon, plat, foot_lon, foot_lat)
+        assert np.isfinite(d).all()
+        assert (d <= to_vertex + 1e-6).all()
+        assert (d <= to_foot + 1e-6).all()  # the foot is a point of the line
+        segment = gz.geodesy.segment_distance(
+            plon, plat, lon[:-1][k], lat[:-1][k], lon[1:][k], lat[1:][k]
+        )
+        assert (d <= segment + 1e-5).all()
+
+
+def test_repeated_parts_are_measured_once_and_ties_go_to_the_first():
+    line = LineString([(35.6, 33.0), (35.8, 33.1), (35.9, 33.3)])
+    coords = list(line.coords)
+    other = [(36.2, 32.8), (36.3, 32.9)]
+    repeated = MultiLineString([coords, other, coords[::-1], coords, other])
+    rng = np.random.default_rng(9)
+    lon, lat = rng.uniform(35.4, 36.4, 300), rng.uniform(32.7, 33.5, 300)
+    got = gz.locate_on_line(lon, lat, repeated)
+    want = gz.locate_on_line(lon, lat, MultiLineString([coords, other]))
+    np.testing.assert_array_equal(got.distance_m, want.distance_m)
+    np.testing.assert_array_equal(got.part, want.part)
+    np.testing.assert_array_equal(got.side, want.side)
+    np.testing.assert_allclose(got.along_m, want.along_m, rtol=0, atol=1e-6)
+    # along runs through every part, the repeated ones included
+    far_end = gz.locate_on_line([36.3], [32.9], repeated)
+    assert far_end.part.tolist() == [1]
+    total = sum(GEOD.line_length(*np.asarray(p).T) for p in (coords, other))
+    assert far_end.along_m[0] == pytest.approx(total, abs=1e-3)
+
+
+def test_a_line_over_the_vertex_budget_is_refused_with_advice(monkeypatch):
+    monkeypatch.setattr(gz.geodesy, "MAX_LINE_VERTICES", 100)
+    line = LineString(np.column_stack([np.linspace(35, 36, 101), np.full(101, 33.0)]))
+    with pytest.raises(InputError, match=r"101 vertices.*MAX_LINE_VERTICES \(100\).*simplify"):
+        gz.distance_to_line([35.5], [33.1], line)
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, "2", True])
+def test_threads_must_be_a_positive_whole_number(alpha_line, threads):
+    with pytest.raises(InputError, match="threads must be a positive whole number"):
+        gz.distance_to_line([35.9], [33.0], alpha_line, threads=threads)
