@@ -299,8 +299,7 @@ def read_positions(
     ------
     InputError
         Only for the file as a whole: missing, unreadable, empty, no way to find positions,
-        a named column that does not exist, an unknown `encoding`, or a header with a name
-        longer than :data:`MAX_CELL_CHARS`.
+        a named column that does not exist, or an unknown `encoding`.
 
     Notes
     -----
@@ -662,13 +661,6 @@ def _layout(buf: bytes, start: int, *, complete: bool, label) -> _Layout | None:
     if not any(header):
         msg = f"{label}: the first row should name the columns but is empty"
         raise InputError(msg)
-    longest = max(len(h) for h in header)
-    if longest > MAX_CELL_CHARS:
-        msg = (
-            f"{label}: the header has a name of {longest:,} characters, more than the "
-            f"{MAX_CELL_CHARS:,} geozones reads; is this a delimited text file?"
-        )
-        raise InputError(msg)
     return _Layout(
         delimiter=delimiter,
         header=tuple(header),
@@ -806,7 +798,9 @@ def _parse_records(
 
     names = list(layout.names)
     arrow = None
-    if len(names) > 1 and count_only:
+    if buf.startswith(codecs.BOM_UTF8, start):
+        pass  # arrow would drop a mark that starts a block: Python's reader keeps it
+    elif len(names) > 1 and count_only:
         if not _has_blank_line(buf, start, final=final):
             arrow = _read_arrow(buf, start, layout, count_only=True, skip_empty=True)
     elif len(names) > 1:
