@@ -217,18 +217,21 @@ class _Job:
 
 
 def _make_job(line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, read):
+    checks._check_options(
+        default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy, threads=None
+    )
     limits = checks._check_thresholds(distances_km)
+    normaliser = checks._normaliser(actors)
     lines = checks._lines_table(line)  # validates the lines here, once, on the client
     # A bundled name stays a name: each worker loads it from the package (and the in-memory
     # path's reuse of the line's distances for scenarios on the same line still applies).
     shipped = line if isinstance(line, str) and line in datasets.names() else lines
     resolved = []
-    for scenario in checks._scenarios(scenarios):
+    for scenario in checks._scenarios(scenarios, normaliser):
         s_line = scenario.line
         if not (isinstance(s_line, str) and s_line in datasets.names()):
             s_line = checks._lines_table(s_line)  # a path is read here, not on each worker
         resolved.append(replace(scenario, line=s_line))
-    normaliser = checks._normaliser(actors)
     groups = sorted(normaliser.groups)
     categories = None
     if len(groups) <= _MAX_GROUPS_FOR_CATEGORIES:

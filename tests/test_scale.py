@@ -396,3 +396,17 @@ def test_a_lazy_write_puts_the_folder_in_place_only_when_computed(tmp_path):
         dask.compute(lazy)
     assert gpd.read_parquet(out)["row"].tolist() == [0, 1, 2]
     assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"default_uncertainty_m": float("inf")}, "default_uncertainty_m must be"),
+        ({"line_accuracy": "yes"}, "line_accuracy must be"),
+        ({"scenarios": ["israel_60km_2018"], "actors": {"radwan": "Radwan Force"}}, "radwan"),
+    ],
+)
+def test_check_positions_dask_refuses_bad_options_before_any_work(csv_path, kwargs, match):
+    """Called directly, the dask engine checks options as check_positions does."""
+    with pytest.raises(InputError, match=match):
+        scale.check_positions_dask(csv_path, "alpha_line", **kwargs)
