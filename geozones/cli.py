@@ -175,7 +175,14 @@ def _build_parser() -> argparse.ArgumentParser:
         metavar="M",
         help="radius (metres) for positions whose precision is unknown (default 0)",
     )
+    _encoding_option(check)
     check.add_argument("--out", required=True, help="output file: .csv, .gpkg, .geojson, .kml")
+    check.add_argument(
+        "--raw",
+        action="store_true",
+        help="write CSV cells as they are: no quote before text that a spreadsheet would "
+        "run as a formula (=, +, -, @)",
+    )
     check.add_argument("--map", metavar="HTML", help="also write an offline map")
     check.add_argument(
         "--fail-on-breach",
@@ -196,6 +203,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "  geozones map --zones zones.gpkg --figure report.pdf --out map.html",
     )
     map_.add_argument("--positions", metavar="FILE", help="reported positions to check and draw")
+    _encoding_option(map_)
     _line_options(map_)
     map_.add_argument(
         "--side", choices=("both", "left", "right"), default="both", help="side of the zones"
@@ -241,6 +249,15 @@ def _line_options(sub: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------------------
 # Commands
 # --------------------------------------------------------------------------------------
+
+
+def _encoding_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--encoding",
+        metavar="NAME",
+        help="text encoding of a CSV/TSV file of positions (utf-8, utf-16, cp1256, cp1255, "
+        "cp1252, ...); by default detected",
+    )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -318,7 +335,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     steps = 3 + bool(args.map)
     with _Progress(steps, "check") as progress:
         progress.step(f"reading {args.positions}")
-        positions = read_positions(args.positions)
+        positions = read_positions(args.positions, encoding=args.encoding)
         progress.step(f"measuring {len(positions):,} positions")
         lines = _lines(args.line)  # read once: the check and the map share them
         results = checks.check_positions(
@@ -330,7 +347,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             default_uncertainty_m=args.uncertainty,
         )
         progress.step(f"writing {args.out}")
-        save_positions(results, args.out)
+        save_positions(results, args.out, raw=args.raw)
         if args.map:
             from geozones import maps
             from geozones.zones import build_zones
@@ -370,6 +387,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
                 lines,
                 args.km,
                 scenarios=[args.scenario] if args.scenario else None,
+                encoding=args.encoding,
             )
         progress.step(f"drawing {args.out}")
         m = maps.zone_map(zones, results, lines, scenario=args.scenario, basemap=args.basemap)

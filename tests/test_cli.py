@@ -192,3 +192,28 @@ def test_demo_runs_as_a_subprocess(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "map.html" in done.stdout and done.stderr == ""  # no progress bar off a terminal
+
+
+HOSTILE = __import__("pathlib").Path(__file__).parent / "data" / "hostile"
+
+
+def test_check_reads_a_named_encoding_and_writes_formula_safe_csv(tmp_path):
+    table = pd.DataFrame(
+        {"lat": [33.1, 33.0], "lon": [35.9, 35.95], "actor": ["=HYPERLINK(1)", "حزب الله"]}
+    )
+    sheet = tmp_path / "arabic.csv"
+    sheet.write_bytes(table.to_csv(index=False).encode("cp1256"))
+    out, raw = tmp_path / "r.csv", tmp_path / "raw.csv"
+    assert main(["check", str(sheet), "--encoding", "cp1256", "--out", str(out)]) == EXIT_OK
+    assert pd.read_csv(out)["actor"].tolist() == ["'=HYPERLINK(1)", "حزب الله"]
+    assert main(["check", str(sheet), "--encoding", "cp1256", "--raw", "--out", str(raw)]) == 0
+    assert pd.read_csv(raw)["actor"].tolist() == ["=HYPERLINK(1)", "حزب الله"]
+    assert gz.read_positions(out)["actor"].tolist() == ["=HYPERLINK(1)", "حزب الله"]
+
+
+def test_an_unknown_encoding_is_refused_in_one_line(tmp_path, capsys):
+    sheet = tmp_path / "p.csv"
+    sheet.write_text("lat,lon\n33.1,35.9\n")
+    code = main(["map", "--positions", str(sheet), "--encoding", "klingon", "--out", "m.html"])
+    err = capsys.readouterr().err
+    assert code == EXIT_REFUSED and "klingon" in err and "Traceback" not in err
