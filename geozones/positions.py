@@ -19,7 +19,8 @@ next source; anything else that cannot be read is an error for that row.
 
 Who, when, which source and how precise are read into the standard columns
 :data:`ACTOR`, :data:`DATE`, :data:`SOURCE`, :data:`URL` and :data:`UNCERTAINTY_M`; every
-original column is kept as well.
+original column is kept as well (one named like a standard column as ``src_<name>``: see
+the Notes of :func:`read_positions`).
 
 Delimited text (encodings, line breaks, blank lines, huge cells) is read by one parser that
 the dask engine (:mod:`geozones.scale`) shares, block by block: see the Notes of
@@ -64,6 +65,7 @@ __all__ = [
     "LOCATION_METHOD",
     "LON",
     "MAX_CELL_CHARS",
+    "MAX_UNCERTAINTY_M",
     "NOTE",
     "PLACE",
     "ROW",
@@ -125,6 +127,11 @@ UCDP_PRECISION_M = {
     6: 300_000.0,
     7: 300_000.0,
 }
+
+#: The largest uncertainty radius (metres) a position may have: about half the Earth's
+#: circumference, beyond which a position could be anywhere. A radius column holding more
+#: (or ``inf``, a negative number, text) makes its row an error.
+MAX_UNCERTAINTY_M = 20_000_000.0
 
 _M_PER_DEG = 111_320.0
 _MISSING = {"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "?", "unknown", "#n/a"}
@@ -288,8 +295,10 @@ def read_positions(
     geopandas.GeoDataFrame
         One row per input record, in input order, in EPSG:4326, with the standard columns
         :data:`STANDARD_COLUMNS` (``row`` is the record's number as a spreadsheet shows it,
-        the header being row 1; for vector files the feature number) followed by the
-        original columns. Unusable rows have an empty geometry and a non-empty ``error``.
+        the header being row 1; for vector files the feature number) followed by every
+        original column (see Notes for their names). Unusable rows have a non-empty
+        ``error``, NaN ``lon``, ``lat`` and ``uncertainty_m``, and no geometry (``None``:
+        ``geometry.isna()`` is true, where an empty point would not be).
         ``date`` is ``datetime64[ns]``: a date it cannot hold (before 1677-09-21 or after
         2262-04-11, such as a typed ``0218-06-01``) is never shifted into range; the row is
         undated, its ``note`` says why, and the text as written stays in the original
@@ -303,6 +312,25 @@ def read_positions(
 
     Notes
     -----
+    **Every original column is kept**, in its place after the standard columns, under its
+    own name unless that name is a standard column's or ``geometry``, or repeats an
+    earlier column's, compared without case (GeoPackage fields ignore case). Such a
+    column is kept as ``src_<name>``, or ``src_2_<name>``, ``src_3_<name>``... when that
+    name is taken (by another column of the input or an earlier new name): ``lat`` becomes
+    ``src_lat``, or ``src_2_lat`` when the input already has a ``src_lat``; ``Date``
+    becomes ``src_Date``. The one exception: a column named exactly like a standard column
+    whose values the standard column holds exactly (``actor``, ``source``, ``url`` copied
+    as written, missing cells as empty text) is not repeated. ``attrs["original_columns"]``
+    maps each new name to the input's. So reading geozones' own output again loses
+    nothing: the earlier ``lat`` is kept as ``src_lat``, then ``src_2_lat``...
+
+    Radius columns (``uncertainty_m``, ``radius_m``, ``uncertainty_km``...) replace the
+    radius the digits of the coordinates imply; an empty cell leaves that radius, ``0`` is
+    an exact position, and a cell that is not a radius of 0 to :data:`MAX_UNCERTAINTY_M`
+    (text, a negative number, ``inf``, ``1e300``) makes its row an error. A latitude or
+    longitude written in exponent notation (``35.8e-1``) is an error too: an exponent or an
+    E (east) between two numbers? (as :mod:`geozones.coordinates` refuses it).
+
     Delimited text is read as spreadsheets show it, one record per row:
 
     - **Encoding.** A byte-order mark decides (UTF-8, UTF-16 as Excel's "Unicode text"
@@ -373,9 +401,10 @@ def _load(
     if isinstance(source, gpd.GeoDataFrame):
         gdf = source if source.crs is None else source.to_crs(4326)
         table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-        return "the GeoDataFrame", table.reset_index(drop=True), np.asarray(gdf.geometry.array)
+        table = _distinct_columns(table.reset_index(drop=True))
+        return "the GeoDataFrame", table, np.asarray(gdf.geometry.array)
     if isinstance(source, pd.DataFrame):
-        return "the DataFrame", source.reset_index(drop=True), None
+        return "the DataFrame", _distinct_columns(source.reset_index(drop=True)), None
     if not isinstance(source, str | os.PathLike):
         msg = f"read_positions takes a file path or a table, not {type(source).__name__}"
         raise InputError(msg)
@@ -985,6 +1014,31 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
+def _distinct_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """A table whose repeated column names get ``.1``, ``.2``... as a CSV header's do."""
+    if table.columns.is_unique:
+        return table
+    used = set(table.columns)
+    count: dict = {}
+    names = []
+    for column in table.columns:
+        if column not in count:
+            count[column] = 0
+            names.append(column)
+            continue
+        new = column
+        while new in used:
+            count[column] += 1
+            new = f"{column}.{count[column]}"
+        used.add(new)
+        names.append(new)
+    table = table.copy(deep=False)
+    renamed = [new for new, old in zip(names, table.columns, strict=True) if new != old]
+    table.columns = names
+    table.attrs["renamed"] = [*table.attrs.get("renamed", []), *renamed]
+    return table
+
+
 def _read_vector(path: Path, *, layer) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
@@ -1152,6 +1206,20 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         la, lo = _to_float(lat_t), _to_float(lon_t)
         la_missing = (lat_t == "").to_numpy()
         lo_missing = (lon_t == "").to_numpy()
+        # "35.8e-1": an exponent, or an E (east) typed between two numbers? Refused, as
+        # the coordinates module refuses it; only text as written (a float column has none)
+        written = _is_text_column(table, cols["lat"]) and _is_text_column(table, cols["lon"])
+        exponent = np.zeros(n, dtype=bool)
+        for col, t, values in ((cols["lat"], lat_t, la), (cols["lon"], lon_t, lo)):
+            if not _is_text_column(table, col):
+                continue
+            marked = present & ~np.isnan(values) & ~exponent & _has_exponent(t)
+            for i in np.flatnonzero(marked & (error == "")):
+                error[i] = (
+                    f"column {col!r}: {t.iloc[i]!r} looks like a number in exponent "
+                    "notation; write decimal degrees"
+                )
+            exponent |= marked
         for mask, col, values in (
             (present & la_missing, cols["lat"], None),
             (present & lo_missing, cols["lon"], None),
@@ -1164,11 +1232,11 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
                     if values is None
                     else f"column {col!r}: {values.iloc[i]!r} is not a number"
                 )
-        ok = present & ~np.isnan(la) & ~np.isnan(lo)
+        ok = present & ~np.isnan(la) & ~np.isnan(lo) & ~exponent
         lon[ok], lat[ok] = lo[ok], la[ok]
         method[ok] = "lat/lon columns"
         # precision from the digits written, only where the source wrote text
-        if _is_text_column(table, cols["lat"]) and _is_text_column(table, cols["lon"]):
+        if written:
             unc[ok] = _written_precision_m(lat_t, lon_t, la)[ok]
         todo &= ~present
 
@@ -1220,7 +1288,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         error[i] = "no position: every location column is empty"
 
     # precision codes and explicit radii replace what the text's digits implied
-    unc = _explicit_uncertainty(table, unc, precision_radii_m, text)
+    unc = _explicit_uncertainty(table, unc, precision_radii_m, text, error)
 
     # suspicious coordinates: flagged, never fixed
     _flag_coordinates(lon, lat, error, method, area=area)
@@ -1256,21 +1324,19 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
             NOTE: note,
         }
     )
-    # originals sharing a standard column's name stay as src_<name>, unless the standard
-    # column already holds exactly their text (actor, source, url copied as written)
-    same = [
-        c
-        for c in table.columns
-        if c in out
-        and out[c].dtype != float
-        and not pd.api.types.is_datetime64_any_dtype(out[c])
-        and (text(c) == out[c].astype(str)).all()
+    # every original column is kept: under its own name, or a free src_ name when that is
+    # a standard one (or repeats one), unless the standard column of that very name holds
+    # exactly its values (actor, source, url copied as written)
+    names = _kept_names(table.columns)
+    keep = [
+        k
+        for k, (column, name) in enumerate(zip(table.columns, names, strict=True))
+        if name == column or not (column in out and _copied(table.iloc[:, k], out[column]))
     ]
-    originals = table.drop(columns=same).rename(
-        columns={c: f"src_{c}" for c in table.columns if c in out}
-    )
+    originals = table.iloc[:, keep].reset_index(drop=True)
+    originals.columns = [names[k] for k in keep]
     result = gpd.GeoDataFrame(
-        pd.concat([out, originals.reset_index(drop=True)], axis=1),
+        pd.concat([out, originals], axis=1),
         geometry=gpd.GeoSeries(points.result(), crs=4326),
         crs=4326,
     )
@@ -1279,7 +1345,80 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
         result.attrs["encoding"] = table.attrs["encoding"]
     if table.attrs.get("renamed"):
         result.attrs["renamed_columns"] = table.attrs["renamed"]
+    result.attrs["original_columns"] = {
+        names[k]: str(table.columns[k]) for k in keep if names[k] != table.columns[k]
+    }
     return result
+
+
+#: The result's geometry column: an original column of that name is kept as ``src_…``.
+_GEOMETRY = "geometry"
+
+
+def _kept_names(columns) -> list[str]:
+    """The name each original column is kept under, from the names alone.
+
+    A name that is a standard column's or ``geometry``, or repeats an earlier one, compared
+    without case (GeoPackage fields ignore case), becomes ``src_<name>``, or
+    ``src_2_<name>``, ``src_3_<name>``... when that is taken (by another original column
+    or an earlier new name). Other names are kept as they are.
+    """
+    reserved = {c.lower() for c in (*STANDARD_COLUMNS, _GEOMETRY)}
+    taken = {str(c).lower() for c in columns} | reserved
+    seen: set[str] = set()
+    names = []
+    for column in columns:
+        key = str(column).lower()
+        if key not in reserved and key not in seen:
+            seen.add(key)
+            names.append(column)
+            continue
+        new, k = f"src_{column}", 1
+        while new.lower() in taken:
+            k += 1
+            new = f"src_{k}_{column}"
+        taken.add(new.lower())
+        seen.add(new.lower())
+        names.append(new)
+    return names
+
+
+def _copied(original: pd.Series, standard: pd.Series) -> bool:
+    """Whether a standard column holds exactly the original's values, as text.
+
+    Missing cells count as empty text. Numbers (lon, lat, uncertainty_m) and dates are
+    never taken as copies: the original column is kept.
+    """
+    if pd.api.types.is_float_dtype(standard) or pd.api.types.is_datetime64_any_dtype(standard):
+        return False
+
+    def as_text(series: pd.Series) -> pd.Series:
+        if isinstance(series.dtype, pd.StringDtype):
+            return series.fillna("")
+        values = series.astype(object)
+        return values.where(values.notna(), "").astype(str)
+
+    left = as_text(original.reset_index(drop=True))
+    return bool((left == as_text(standard)).all())
+
+
+def _has_exponent(text: pd.Series) -> np.ndarray:
+    """Where a cell holds an ``e`` or ``E`` (in a cell read as a number: an exponent)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.array, type=pa.string())  # arrow-backed: no copy
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    buffers = [chunk.buffers()[2] for chunk in chunks]
+    if not any(
+        b is not None and np.isin(np.frombuffer(b, np.uint8), _E_BYTES).any() for b in buffers
+    ):
+        return np.zeros(len(text), dtype=bool)  # no e anywhere: one look at each byte
+    found = pc.match_substring(arr, "e", ignore_case=True)
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+_E_BYTES = np.frombuffer(b"eE", dtype=np.uint8)
 
 
 def _written_precision_m(lat_t: pd.Series, lon_t: pd.Series, lat: np.ndarray) -> np.ndarray:
@@ -1373,14 +1512,32 @@ def _outside(lon, lat, area) -> np.ndarray:
     return ~np.isnan(lon) & ~_inside(lon, lat, area)
 
 
-def _explicit_uncertainty(table, unc, precision_radii_m, text) -> np.ndarray:
+def _explicit_uncertainty(table, unc, precision_radii_m, text, error) -> np.ndarray:
+    """Radii from a radius column or a precision code, replacing what the digits implied.
+
+    A radius cell that is empty (or only says "missing") leaves the radius the digits
+    implied; ``0`` is an exact position. Anything else that is not a radius of 0 to
+    :data:`MAX_UNCERTAINTY_M` (text, a negative number, ``inf``, ``1e300``) makes its row an
+    error that names the column and the cell (`error` is updated in place).
+    """
     lookup = {str(c).strip().lower(): c for c in table.columns}
     unc = unc.copy()
     for name, scale in _RADIUS_NAMES.items():
         if name in lookup:
-            values = _to_float(text(lookup[name]))
-            given = ~np.isnan(values) & (values >= 0)
-            unc[given] = values[given] * scale
+            column = lookup[name]
+            written = text(column)
+            with np.errstate(over="ignore", invalid="ignore"):
+                values = _to_float(written) * scale + 0.0  # -0 is 0
+                fine = (values >= 0) & (values <= MAX_UNCERTAINTY_M)  # NaN fails too
+            unc[fine] = values[fine]  # an empty cell is NaN: not fine, and not given
+            suspects = np.flatnonzero(~fine & (error == ""))
+            for i in suspects[(written.iloc[suspects] != "").to_numpy(dtype=bool)]:
+                value = values[i]
+                shown = "not a number" if np.isnan(value) else f"{value:g} m"
+                error[i] = (
+                    f"{UNCERTAINTY_M} is {shown} (column {column!r}: {written.iloc[i]!r}): "
+                    f"an uncertainty radius is 0 to {MAX_UNCERTAINTY_M / 1000:,.0f} km"
+                )
             return unc
     for name, default in (("geo_precision", ACLED_PRECISION_M), ("where_prec", UCDP_PRECISION_M)):
         if name in lookup:
@@ -1607,9 +1764,11 @@ def save_positions(
     """Write positions or check results, every row kept, by the file's extension.
 
     ``.csv`` writes lon/lat columns and no geometry; ``.gpkg`` / ``.geojson`` / ``.kml``
-    write points, with an empty geometry for rows that could not be used (their ``error``
+    write points, with no geometry (null) for rows that could not be used (their ``error``
     says why). An existing file is replaced atomically (a save that fails or is killed
-    leaves the old file); with `layer` (GeoPackage only) just that layer is.
+    leaves the old file); with `layer` (GeoPackage only) just that layer is. Column names
+    must not repeat (nor differ only in case, except in CSV): such a table is refused
+    with an :class:`~geozones.errors.InputError` that names the columns.
 
     **CSV is safe to open in a spreadsheet.** Following OWASP's guidance on CSV injection,
     a text cell or column name that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
@@ -1631,6 +1790,14 @@ def save_positions(
     raw
         Write CSV cells that a spreadsheet would take as formulas as they are.
 
+    Raises
+    ------
+    InputError
+        An unknown extension, a `layer` for a format other than GeoPackage, or column
+        names that repeat (or, except in CSV, differ only in case). Nothing is written.
+    OutputError
+        The file cannot be written; an existing one is left as it was.
+
     Examples
     --------
     >>> import tempfile, pathlib, pandas as pd
@@ -1640,6 +1807,7 @@ def save_positions(
     ['row', 'lon', 'lat']
     """
     path, suffix = prepare_output(path, _WRITERS, layer)
+    _refuse_repeated_names(positions.columns, path, by_case=suffix != ".csv")
     out = positions.copy()
     for column in out.columns:
         if column == out.geometry.name:
@@ -1664,10 +1832,44 @@ def save_positions(
         with atomic_output(path) as tmp:
             _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), tmp, raw=raw)
         return
-    if suffix == ".kml":
+    if suffix == ".kml":  # the placemark's name and description: the table's own are kept
+        out = out.rename(columns=_free_names(out.columns, ("name", "description")))
         out["name"] = out.get(ACTOR, pd.Series([""] * len(out))).astype(str)
         out["description"] = out.get(ERROR, pd.Series([""] * len(out))).astype(str)
     write_vector(out, path, driver=_WRITERS[suffix], layer=layer)
+
+
+def _free_names(columns, wanted) -> dict:
+    """``{column: src_ name}`` for the columns whose name is one of `wanted` (without case)."""
+    taken = {str(c).lower() for c in columns} | set(wanted)
+    renames = {}
+    for column in columns:
+        if str(column).lower() in wanted:
+            new, k = f"src_{column}", 1
+            while new.lower() in taken:
+                k += 1
+                new = f"src_{k}_{column}"
+            taken.add(new.lower())
+            renames[column] = new
+    return renames
+
+
+def _refuse_repeated_names(columns, path, *, by_case: bool) -> None:
+    """Refuse a table whose column names repeat (without case when `by_case`)."""
+    first: dict[str, str] = {}
+    for column in map(str, columns):
+        key = column.lower() if by_case else column
+        if key not in first:
+            first[key] = column
+            continue
+        if first[key] == column:
+            msg = f"{path}: column {column!r} appears twice; rename one before saving"
+        else:
+            msg = (
+                f"{path}: columns {first[key]!r} and {column!r} have the same name without "
+                "case, which this format cannot tell apart; rename one before saving"
+            )
+        raise InputError(msg)
 
 
 _CSV_PIECE_ROWS = 10_000  # rows formatted per task (small pieces stay in the CPU caches)

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -333,3 +334,181 @@ def test_dask_a_byte_order_mark_inside_the_text_is_a_cell_at_a_block_start_too(t
     expected = {2: RAGGED, 3: RAGGED}
     _assert_rows(gz.read_positions(path), expected)
     _assert_rows(_dask_rows(path, 1), expected)
+
+
+# --------------------------------------------------------------------------------------
+# Every input column is kept, under a free name; a second pass loses none
+# --------------------------------------------------------------------------------------
+
+_CLASHING = HOSTILE / "read_cols_clashing_names.csv"
+
+
+def _cells(series: pd.Series) -> list[str]:
+    """Values as text, the way a CSV or a GeoPackage may give them back."""
+
+    def one(value) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return [one(v) for v in series.astype(object)]
+
+
+def _assert_every_column_kept(got: pd.DataFrame, original: pd.DataFrame) -> None:
+    names = [str(c).lower() for c in got.columns]
+    assert len(names) == len(set(names)), got.columns.tolist()  # unique, whatever the case
+    found = {c: _cells(got[c]) for c in got.columns if c != got.geometry.name}
+    for column in original.columns:
+        values = _cells(original[column])
+        assert any(v == values for v in found.values()), (column, values)
+
+
+def test_every_input_column_is_kept_under_a_free_name():
+    # note, error, row, location_method, place named like standard columns; src_lat
+    # already there; Date, SOURCE, Url and Note differ from a standard name only in
+    # case (GeoPackage fields ignore case); a geometry column of text
+    original = pd.read_csv(_CLASHING, dtype=str, keep_default_na=False)
+    got = gz.read_positions(_CLASHING)
+    _assert_every_column_kept(got, original)
+    assert got["src_lat"].tolist() == ["as written", "", ""]  # the input's own, as it was
+    assert got["src_2_lat"].tolist() == ["33.1838", "33.1", ""]  # the input's lat
+    assert got["src_note"].tolist() == ["keep me", "N/A", "unknown"]
+    assert got["src_2_Note"].tolist() == ["second note", "", ""]
+    assert got["src_geometry"].tolist() == ["POINT (1 2)", "", ""]
+    assert got["src_SOURCE"].tolist() == ["SOHR", "  spaced  ", ""]
+    assert got.attrs["original_columns"]["src_2_lat"] == "lat"
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["keep me"], ["N/A"], [" keep me "], ["unknown"]],
+)
+@pytest.mark.parametrize("name", ["note", "error", "location_method", "actor", "source"])
+def test_a_column_named_like_a_standard_one_keeps_its_text(name, cells):
+    table = pd.DataFrame({"lat": [33.1], "lon": [35.9], name: cells})
+    got = gz.read_positions(table)
+    _assert_every_column_kept(got, table)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg"])
+def test_a_second_pass_keeps_every_original_column_once(tmp_path, suffix):
+    original = pd.read_csv(_CLASHING, dtype=str, keep_default_na=False)
+    got = gz.read_positions(_CLASHING)
+    for k in range(3):
+        path = tmp_path / f"pass{k}{suffix}"
+        gz.save_positions(got, path)  # used to fail: AttributeError on the second pass
+        got = gz.read_positions(path)
+        _assert_every_column_kept(got, original)
+    assert _cells(got["src_4_lat"])[:2] == ["33.1838", "33.1"]  # lat, read 4 times
+
+
+def test_save_refuses_repeated_column_names(tmp_path):
+    got = gz.read_positions(pd.DataFrame({"lat": [33.1], "lon": [35.9], "a": [1], "b": [2]}))
+    twice = got.rename(columns={"b": "a"})
+    for suffix in (".csv", ".gpkg"):
+        with pytest.raises(InputError, match=r"column 'a' appears twice"):
+            gz.save_positions(twice, tmp_path / f"twice{suffix}")
+    cased = got.rename(columns={"b": "A"})
+    with pytest.raises(InputError, match=r"'a' and 'A'.*without case"):
+        gz.save_positions(cased, tmp_path / "cased.gpkg")
+    gz.save_positions(cased, tmp_path / "cased.csv")  # CSV keeps case
+    assert not (tmp_path / "twice.csv").exists() and not (tmp_path / "cased.gpkg").exists()
+
+
+# --------------------------------------------------------------------------------------
+# An uncertainty radius that cannot be used is a row error, never passed on or dropped
+# --------------------------------------------------------------------------------------
+
+_RADIUS_SUFFIX = "an uncertainty radius is 0 to 20,000 km"
+
+
+def test_unusable_uncertainty_cells_are_row_errors_naming_column_and_value():
+    got = gz.read_positions(HOSTILE / "read_cols_uncertainty_km.csv").set_index("id")
+    bad = {
+        "2": "inf",
+        "3": "-inf",
+        "4": "1e300",  # used to pass through as 1e303 m
+        "5": "-5",  # used to be read as "unknown"
+        "8": "1e400",
+        "9": "20001",  # more than half the Earth's circumference
+        "10": "about 5",  # used to be read as "unknown"
+        "14": "Infinity",
+    }
+    for row, written in bad.items():
+        error = got.loc[row, ERROR]
+        assert error.startswith("uncertainty_m is "), (row, error)
+        assert f"(column 'uncertainty_km': '{written}')" in error, (row, error)
+        assert error.endswith(_RADIUS_SUFFIX), (row, error)
+        assert np.isnan(got.loc[row, "uncertainty_m"]) and got.loc[row, "geometry"] is None
+    ok = got.drop(index=list(bad))
+    assert (ok[ERROR] == "").all()
+    radii = ok["uncertainty_m"].to_dict()
+    assert radii["1"] == 500.0 and radii["13"] == 20_000_000.0 and radii["15"] == 250.0
+    assert radii["6"] == 0.0 and radii["11"] == 0.0  # 0 is a known exact position
+    for empty in ("7", "12"):  # empty or N/A: the precision of the digits written, as before
+        assert radii[empty] == pytest.approx(5.566)
+
+
+def test_unusable_radii_in_a_table_of_numbers_are_row_errors():
+    table = pd.DataFrame(
+        {"lat": [33.1] * 4, "lon": [35.9] * 4, "radius_m": [np.inf, -1.0, np.nan, 10.0]}
+    )
+    got = gz.read_positions(table)
+    assert got[ERROR].tolist()[2:] == ["", ""]
+    assert "(column 'radius_m': 'inf')" in got[ERROR].iloc[0]
+    assert "(column 'radius_m': '-1')" in got[ERROR].iloc[1]
+    assert np.isnan(got["uncertainty_m"].iloc[2]) and got["uncertainty_m"].iloc[3] == 10.0
+
+
+# --------------------------------------------------------------------------------------
+# Exponent notation in latitude / longitude columns is refused, as in coordinate columns
+# --------------------------------------------------------------------------------------
+
+
+def test_exponent_notation_in_lat_lon_columns_is_a_row_error():
+    got = gz.read_positions(HOSTILE / "read_cols_lat_lon_exponents.csv", area=None)
+    errors = dict(zip(got["id"], got[ERROR], strict=True))
+    why = "looks like a number in exponent notation; write decimal degrees"
+    # rows 1, 2, 5 used to be read, with a radius from the exponent's digits (row 2: 6 cm)
+    assert errors["1"] == f"column 'lat': '35.8e-1' {why}"
+    assert errors["2"] == f"column 'lat': '3.31E+01' {why}"
+    assert errors["3"] == f"column 'lon': '35.8e0' {why}"
+    assert errors["5"] == f"column 'lat': '1e1' {why}"
+    assert errors["6"] == f"column 'lat': '33,1e0' {why}"
+    assert errors["7"] == "column 'lon': '35.8E' is not a number"
+    assert errors["4"] == ""
+    assert got.loc[got["id"] == "4", "uncertainty_m"].iloc[0] == pytest.approx(5.566)
+
+
+def test_numbers_in_a_numeric_column_are_not_exponent_notation():
+    # a float column has no written form: 1e-05 is how arrow prints it, not what was typed
+    got = gz.read_positions(pd.DataFrame({"lat": [33.00001], "lon": [35.9]}))
+    assert got[ERROR].tolist() == [""]
+
+
+def test_kml_keeps_columns_named_like_the_placemark_name_and_description(tmp_path):
+    # the placemark's name (the actor) and description (the error) used to overwrite them
+    table = pd.DataFrame(
+        {
+            "lat": [33.1],
+            "lon": [35.9],
+            "actor": ["IRGC"],
+            "name": ["Alpha post"],
+            "Description": ["seen"],
+        }
+    )
+    path = tmp_path / "p.kml"
+    gz.save_positions(gz.read_positions(table), path)
+    back = gz.read_positions(path)
+    _assert_every_column_kept(back, table)
+
+
+def test_a_table_with_repeated_column_names_is_read_as_a_csv_header_is():
+    # a DataFrame may repeat a name; a repeated "lat" used to raise AttributeError
+    table = pd.DataFrame([[33.1, 35.9, 33.2, "a", "b"]], columns=["lat", "lon", "lat", "x", "x"])
+    got = gz.read_positions(table)
+    assert got[ERROR].tolist() == [""] and got[LAT].tolist() == [33.1]
+    assert got["lat.1"].tolist() == [33.2] and got["x.1"].tolist() == ["b"]
+    assert got.attrs["renamed_columns"] == ["lat.1", "x.1"]
