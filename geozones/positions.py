@@ -74,6 +74,7 @@ __all__ = [
     "UCDP_PRECISION_M",
     "UNCERTAINTY_M",
     "URL",
+    "kept_column_names",
     "read_positions",
     "save_positions",
 ]
@@ -1327,7 +1328,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     # every original column is kept: under its own name, or a free src_ name when that is
     # a standard one (or repeats one), unless the standard column of that very name holds
     # exactly its values (actor, source, url copied as written)
-    names = _kept_names(table.columns)
+    names = kept_column_names(table.columns)
     keep = [
         k
         for k, (column, name) in enumerate(zip(table.columns, names, strict=True))
@@ -1355,13 +1356,19 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
 _GEOMETRY = "geometry"
 
 
-def _kept_names(columns) -> list[str]:
+def kept_column_names(columns) -> list[str]:
     """The name each original column is kept under, from the names alone.
 
     A name that is a standard column's or ``geometry``, or repeats an earlier one, compared
     without case (GeoPackage fields ignore case), becomes ``src_<name>``, or
     ``src_2_<name>``, ``src_3_<name>``... when that is taken (by another original column
-    or an earlier new name). Other names are kept as they are.
+    or an earlier new name). Other names are kept as they are. Both engines name the
+    columns of their results with it.
+
+    Examples
+    --------
+    >>> kept_column_names(["lat", "src_lat", "Date", "who", "WHO"])
+    ['src_2_lat', 'src_lat', 'src_Date', 'who', 'src_WHO']
     """
     reserved = {c.lower() for c in (*STANDARD_COLUMNS, _GEOMETRY)}
     taken = {str(c).lower() for c in columns} | reserved

@@ -303,18 +303,19 @@ def _standard(table: pd.DataFrame, geoms, *, label: str, offset: int, job: _Job)
         gaz=read["gaz"],
     )
     found[positions.ROW] = found[positions.ROW].to_numpy() + offset
+    # the name each original column is kept under, as the in-memory reader names it
+    kept = {name: k for k, name in enumerate(positions.kept_column_names(table.columns))}
     if job.positions_columns is None:  # the sample that sets the schema
-        keep = _data_dependent(table.columns)
-        for column in table.columns:
-            name = f"src_{column}"
-            if column in positions.STANDARD_COLUMNS and column in keep and name not in found:
-                found[name] = table[column].reset_index(drop=True)
-        order = [*positions.STANDARD_COLUMNS]
-        order += [f"src_{c}" if c in positions.STANDARD_COLUMNS else c for c in table.columns]
+        keep = {str(c).lower() for c in _data_dependent(table.columns)}
+        for name, k in kept.items():
+            if name != table.columns[k] and str(table.columns[k]).lower() in keep:
+                if name not in found:
+                    found[name] = table.iloc[:, k].reset_index(drop=True)
+        order = [*positions.STANDARD_COLUMNS, *kept]
         job.positions_columns = [c for c in order if c in found] + [found.geometry.name]
     for name in job.positions_columns:
-        if name not in found and name.startswith("src_") and name[4:] in table.columns:
-            found[name] = table[name[4:]].reset_index(drop=True)
+        if name not in found and name in kept:
+            found[name] = table.iloc[:, kept[name]].reset_index(drop=True)
     missing = [c for c in job.positions_columns if c not in found]
     if missing:
         msg = f"{label}: no column {missing[0]!r}, which the first partition has"

@@ -420,7 +420,7 @@ def test_the_summary_groups_unusable_radii_as_one_kind_of_error():
     got = gz.check_positions(HOSTILE / "check_uncertainty.csv", "alpha_line")
     errors = gz.summarize(got).query("what == 'error'")
     assert errors[["value", "count"]].values.tolist() == [
-        ["uncertainty_m is # m: an uncertainty radius is # to # km", 4]
+        ["uncertainty_m is # m (column '…': '…'): an uncertainty radius is # to # km", 4]
     ]
 
 

@@ -18,6 +18,8 @@ from geozones.checks import ACTOR_GROUPS, check_positions
 from geozones.errors import GeozonesError, InputError
 from geozones.examples import synthetic_positions
 
+HOSTILE = __import__("pathlib").Path(__file__).parent / "data" / "hostile"
+
 dask_geopandas = pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
@@ -410,3 +412,18 @@ def test_check_positions_dask_refuses_bad_options_before_any_work(csv_path, kwar
     """Called directly, the dask engine checks options as check_positions does."""
     with pytest.raises(InputError, match=match):
         scale.check_positions_dask(csv_path, "alpha_line", **kwargs)
+
+
+def test_columns_named_like_standard_ones_are_kept_as_in_memory(client, tmp_path):
+    """src_2_lat, src_Date and the like: the dask engine names and keeps them too."""
+    source = HOSTILE / "read_cols_clashing_names.csv"
+    table = pd.read_csv(source, dtype=str, keep_default_na=False)
+    table = table.drop(columns=[c for c in table.columns if c.lower() == "geometry"])
+    path = tmp_path / "clashing.csv"
+    table.to_csv(path, index=False)
+    expected = check_positions(path, "alpha_line")
+    got = check_positions(path, "alpha_line", engine="dask", blocksize=200).compute()
+    renamed = [c for c in expected.columns if c.startswith("src_")]
+    assert renamed and set(renamed) <= set(got.columns)
+    for column in renamed:
+        assert got[column].astype(str).tolist() == expected[column].astype(str).tolist()
