@@ -15,10 +15,10 @@ How it works
    geodesic distances: a geodesic's curvature never exceeds 1/M_min, so a chord ``c`` is at
    least ``(2/κ)·sin(κ·G/2)`` of the geodesic ``G`` it spans; and radial projection onto the
    sphere of radius b shortens no curve, which bounds ``G`` from below far from the line.
-   Pieces are grouped in a shallow tree of blocks (runs of a part, ordered along a
-   space-filling curve so that the short parts of a many-part line share blocks with their
-   neighbours), each bounded by a capsule. Each point first measures the pieces of its most
-   promising block, which gives it a tight bound; then groups, blocks and pieces are kept
+   Pieces are grouped in a shallow tree of blocks (runs of a part, tiled so that the short
+   parts of a many-part line share blocks with their neighbours), each bounded by a capsule
+   and holding a vertex that bounds distances from above. Each point first opens its most
+   promising group, which gives it a tight bound; then groups, blocks and pieces are kept
    only where these rigorous bounds say they might hold the nearest point.
 3. **Refine exactly.** For each surviving (point, piece) pair, pyproj's ``Geod.fwd`` puts a
    trial foot point on the geodesic and ``Geod.inv`` measures to the point. A right-angle
@@ -107,6 +107,8 @@ PAIR_BUDGET = 1 << 17
 #: A foot point is final when the right-angle step would change the distance by less.
 _DONE_M = 1e-6
 _MAX_STEPS = 30
+#: Pieces this close to the nearest distance tie: the earliest along the line is located.
+_TIE_M = 1e-6
 #: Halvings of a segment when the steps stall: 10 km to below a nanometre.
 _BISECTIONS = 45
 _RAD = np.pi / 180.0
@@ -489,7 +491,8 @@ class _Groups:
 
     Every piece of group g lies within ``w[g]`` of the 3-D segment from ``a[g]`` along
     ``u[g]`` for ``length[g]``. Its children (groups of the next level, or pieces for the
-    last level) are ``child_start[g]`` to ``child_stop[g]``.
+    last level) are ``child_start[g]`` to ``child_stop[g]``; the start of piece ``rep[g]``
+    is a point of the line in it.
     """
 
     start: NDArray  # first piece
@@ -500,6 +503,7 @@ class _Groups:
     w: NDArray
     child_start: NDArray
     child_stop: NDArray
+    rep: NDArray  # a piece of each group, whose start (a vertex) bounds distances from above
 
 
 def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
@@ -515,8 +519,16 @@ def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
     return out
 
 
-def line_parts(line: shapely.Geometry) -> list[NDArray]:
+def line_parts(line: shapely.Geometry, *, unique: bool = False) -> list[NDArray]:
     """Return the validated vertices (n, 2) of each part of `line`, repeated ones dropped.
+
+    Parameters
+    ----------
+    line
+        A LineString or MultiLineString in lon/lat degrees.
+    unique
+        Leave out parts that repeat an earlier part (the same vertices, either way round):
+        they are the same curve.
 
     Raises
     ------
@@ -530,6 +542,9 @@ def line_parts(line: shapely.Geometry) -> list[NDArray]:
     >>> from shapely import LineString
     >>> line_parts(LineString([(35.8, 33.0), (35.8, 33.0), (35.8, 33.2)]))[0].tolist()
     [[35.8, 33.0], [35.8, 33.2]]
+    >>> from shapely import MultiLineString
+    >>> len(line_parts(MultiLineString([[(35, 33), (36, 33)], [(36, 33), (35, 33)]]), unique=True))
+    1
     """
     if not isinstance(line, shapely.Geometry):
         msg = f"line must be a shapely LineString or MultiLineString, not {type(line).__name__}"
@@ -567,6 +582,9 @@ def line_parts(line: shapely.Geometry) -> list[NDArray]:
     if len(distinct) < 2:
         msg = f"line has {len(distinct)} distinct vertex(es); it needs at least 2"
         raise InputError(msg)
+    if unique:
+        first = _first_copies(parts)
+        return [xy for i, xy in enumerate(parts) if first[i] == i]
     return parts
 
 
@@ -667,18 +685,22 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     run_first = np.flatnonzero(starts | (pos % size == 0))
     run_len = np.diff(np.r_[run_first, m])
     if len(part_first) > 1:  # runs of many parts: neighbours in space share blocks
-        mid_piece = run_first + run_len // 2
-        run_order = np.argsort(_morton(a[mid_piece] + origin), kind="stable")
-    else:
+        run_order = _tile_order(a[run_first + run_len // 2], -(-m // size))
+    else:  # one part: its runs, in order along it, are the blocks
         run_order = np.arange(len(run_first))
-    lens = run_len[run_order]
-    before_run = np.cumsum(lens) - lens
-    perm = np.repeat(run_first[run_order] - before_run, lens) + np.arange(m)
-    block_of_run = before_run // size
-    block_start = before_run[np.r_[True, block_of_run[1:] != block_of_run[:-1]]]
+    perm, block_start = _concatenated(run_first[run_order], run_len[run_order])
+    block_start = block_start[np.r_[True, np.diff(block_start // size) != 0]]
+    if n_levels > 1:  # blocks in tiles too, so that each group of `size` blocks is compact
+        block_len = np.diff(np.r_[block_start, m])
+        centre = a[perm[block_start + block_len // 2]]
+        block_order = _tile_order(centre, -(-len(block_start) // size))
+        inner, block_start = _concatenated(block_start[block_order], block_len[block_order])
+        perm = perm[inner]
+    if (perm == np.arange(m)).all():
+        perm = np.arange(m)
 
     def permuted(x: NDArray) -> NDArray:
-        return x if len(part_first) <= 1 else x[perm]
+        return x[perm]
 
     a, b, u, chord, sag = permuted(a), permuted(b), permuted(u), permuted(chord), permuted(sag)
     levels = [_groups(a, b, sag, block_start, block_start, np.r_[block_start[1:], m])]
@@ -699,7 +721,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         length_m=permuted(length),
         along0_m=permuted(along0),
         part=permuted(part),
-        order=perm if len(part_first) > 1 else np.arange(m),
+        order=perm,
         start_az_in=permuted(start_az_in),
         end_az_out=permuted(end_az_out),
         a=a,
@@ -738,18 +760,37 @@ def _groups(
         _point_segment_distance(b, axis_a[kb], u[kb], length[kb]),
     )
     w = np.maximum.reduceat(reach, start) + np.maximum.reduceat(sag, start)
-    return _Groups(start, stop, axis_a, u, length, w, np.asarray(child_start), child_stop)
+    rep = start + (stop - start) // 2
+    return _Groups(start, stop, axis_a, u, length, w, np.asarray(child_start), child_stop, rep)
 
 
-def _morton(xyz: NDArray) -> NDArray:
-    """A Z-order key of each direction from the Earth's centre (10 bits per axis)."""
-    unit = xyz / np.maximum(np.linalg.norm(xyz, axis=1, keepdims=True), 1.0)
-    q = np.clip(((unit + 1.0) * 512.0).astype(np.int64), 0, 1023)
-    key = np.zeros(len(q), np.int64)
-    for bit in range(10):
-        for axis in range(3):
-            key |= ((q[:, axis] >> bit) & 1) << (3 * bit + axis)
-    return key
+def _concatenated(first: NDArray, length: NDArray) -> tuple[NDArray, NDArray]:
+    """Indices of the ranges ``[first, first + length)`` one after another, and their starts."""
+    start = np.cumsum(length) - length
+    return np.repeat(first - start, length) + np.arange(int(length.sum())), start
+
+
+def _tile_order(xyz: NDArray, n_tiles: int) -> NDArray:
+    """Order points so that runs of about ``len(xyz) / n_tiles`` are compact tiles.
+
+    Sort-tile-recursive on the points' principal axes: slabs across the first, cut into
+    cells across the second, each cell in order along the third (the normal of a small
+    region of the Earth, through it for a large one).
+    """
+    n = len(xyz)
+    if n <= 1 or n_tiles <= 1:
+        return np.arange(n)
+    q = xyz - xyz.mean(axis=0)
+    q = q @ np.linalg.eigh(q.T @ q)[1][:, ::-1]  # coordinates on the principal axes
+    s = int(np.ceil(np.sqrt(n_tiles)))
+    slab = np.empty(n, np.int64)
+    slab[np.argsort(q[:, 0], kind="stable")] = np.arange(n) * s // n
+    by_slab = np.lexsort((q[:, 1], slab))
+    count = np.bincount(slab, minlength=s)
+    rank = np.empty(n, np.int64)
+    rank[by_slab] = np.arange(n) - np.repeat(np.cumsum(count) - count, count)
+    cell = rank * s // count[slab]
+    return np.lexsort((q[:, 2], cell, slab))
 
 
 def _point_segment_distance(p: NDArray, a: NDArray, u: NDArray, length) -> NDArray:
@@ -881,10 +922,10 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     most :func:`_geodesic_upper` of ``c + sag``, and a piece whose ``c - sag`` exceeds
     :func:`_chord_reach` of the smallest such bound cannot hold the nearest point. Groups
     of pieces (``pieces.levels``, coarsest first) are screened with the lower bound, their
-    capsule's width standing in for the sagitta. Each point first follows its most
-    promising group down to a block and measures its pieces, which sets a tight bound
-    before the rest is screened; points far from the line also get an exact bound from a
-    vertex.
+    capsule's width standing in for the sagitta, and each group's representative vertex
+    bounds the distance from above. Each point first opens its most promising group,
+    which makes its bound tight before the others are screened; points far from the line
+    get an exact bound from a vertex.
 
     Batches hold at most ``PAIR_BUDGET`` pairs, and work arrays ``MATRIX_ENTRIES``
     entries. Between batches the caller writes the exact distances found so far into
@@ -897,21 +938,19 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     rounding = 4.0 * np.sqrt(np.finfo(float).eps) * scale + 1e-6
     everyone = np.arange(n)
 
-    # near[i, g]: no piece of top group g is nearer than this to point i in 3-D
     top = levels[0]
+    to_rep = _distance_matrix(p, pieces.a[top.rep], np.zeros((len(top.rep), 3)), top.w * 0.0)
+    nearest_rep = np.argmin(to_rep, axis=1)
+    upper = _geodesic_upper(to_rep[everyone, nearest_rep] + rounding)
+    del to_rep
+    far = np.flatnonzero(upper > _EXACT_UPPER_M)
+    if far.size:  # the exact distance to that vertex: a tighter bound
+        v = top.rep[nearest_rep[far]]
+        exact = WGS84.inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
+        upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
+    # near[i, g]: no piece of top group g is nearer than this to point i in 3-D
     near = _distance_matrix(p, top.a, top.u, top.length)
     near -= top.w + rounding
-    group = np.argmin(near, axis=1)  # each point's most promising group, level by level
-    for level in range(1, len(levels)):
-        above, here = levels[level - 1], levels[level]
-        fan = int((above.child_stop - above.child_start).max())
-        child = above.child_start[group][:, None] + np.arange(fan)[None, :]
-        child = np.minimum(child, above.child_stop[group][:, None] - 1)  # repeats are harmless
-        c = _pair_distance(p, np.repeat(everyone, fan), here, child.ravel())[0].reshape(n, fan)
-        c -= here.w[child]
-        group = child[everyone, np.argmin(c, axis=1)]
-    nearest_block = group
-    upper = np.full(n, np.inf)  # set by the pieces of that block, first thing
 
     held: list[tuple[NDArray, ...]] = []
     n_held = 0
@@ -921,7 +960,7 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         nonlocal n_held
         blocks = levels[-1]
         for pt, pcs in _children(pt_b, blk, blocks.child_start, blocks.child_stop):
-            c, t = _pair_distance(p, pt, pieces, pcs)
+            c, t = _pair_distance(p, pt, pieces.a, pieces.u, pieces.chord_m, pcs)
             sag = pieces.sag_m[pcs]
             _tighten(upper, pt, c + sag + rounding)
             low = c - sag - rounding  # no point of the piece is nearer in 3-D
@@ -930,17 +969,19 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
             n_held += int(keep.sum())
 
     def descend(pt: NDArray, grp: NDArray, level: int):
-        """Screen the children of groups `grp` of `level` for points `pt` (sorted)."""
+        """Screen what groups `grp` of `level` hold for points `pt` (sorted)."""
         if level == len(levels) - 1:
-            keep = grp != nearest_block[pt]  # those were screened first
-            if keep.any():
-                screen(pt[keep], grp[keep])
+            screen(pt, grp)
             if n_held > PAIR_BUDGET:
                 yield from pending(final=False)
             return
         above, here = levels[level], levels[level + 1]
         for pt_c, ch in _children(pt, grp, above.child_start, above.child_stop):
-            c = _pair_distance(p, pt_c, here, ch)[0]
+            w = p[pt_c]
+            w -= pieces.a[here.rep[ch]]
+            _tighten(upper, pt_c, np.sqrt(np.einsum("ij,ij->i", w, w)) + rounding)
+            del w
+            c = _pair_distance(p, pt_c, here.a, here.u, here.length, ch)[0]
             c -= here.w[ch] + rounding
             keep = c <= _chord_reach(upper)[pt_c]
             yield from descend(pt_c[keep], ch[keep], level + 1)
@@ -959,13 +1000,10 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
             yield pts[:PAIR_BUDGET], pcs[:PAIR_BUDGET], par[:PAIR_BUDGET]
             pts, pcs, low, par = (x[PAIR_BUDGET:] for x in (pts, pcs, low, par))
 
-    screen(everyone, nearest_block)
-    far = np.flatnonzero(upper > _EXACT_UPPER_M)
-    if far.size:  # the exact distance to the start of that block: a tighter bound
-        s = levels[-1].start[nearest_block[far]]
-        exact = WGS84.inv(pieces.lon0[s], pieces.lat0[s], lon[far], lat[far])[2]
-        upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
-    # then every group that may still hold a nearer piece, a slice of points at a time
+    # each point's most promising group first: it makes the bound tight for the rest
+    first = np.argmin(near, axis=1)
+    yield from descend(everyone, first, 0)
+    near[everyone, first] = np.inf
     step = max(1, MATRIX_ENTRIES // len(top.start))
     for i in range(0, n, step):
         reach = _chord_reach(upper[i : i + step])
@@ -1020,15 +1058,11 @@ def _distance_matrix(p: NDArray, a: NDArray, u: NDArray, length: NDArray) -> NDA
     return np.sqrt(d2, out=d2)
 
 
-def _pair_distance(p: NDArray, pt: NDArray, segments, j: NDArray):
-    """3-D distance from points ``p[pt]`` to segments `j`, and the parameter along each.
+def _pair_distance(p: NDArray, pt: NDArray, a: NDArray, u: NDArray, length: NDArray, j):
+    """3-D distance from points ``p[pt]`` to segments `j` (start `a`, unit `u`, `length`).
 
-    `segments` is the prepared line (its pieces' chords) or a level of groups (their axes).
+    Returns the distances and the parameter (metres along each segment) of the nearest point.
     """
-    if isinstance(segments, _Pieces):
-        a, u, length = segments.a, segments.u, segments.chord_m
-    else:
-        a, u, length = segments.a, segments.u, segments.length
     w = p[pt]
     w -= a[j]
     uj = u[j]
@@ -1061,7 +1095,7 @@ def _solve_chunk(
     # the pair that gives each point's minimum (the earliest along the line, where pieces
     # tie at a vertex): its piece, foot, and the azimuths at the final trial foot
     win = np.full(n, -1, np.int64)
-    win_s, win_az, win_travel = np.zeros(n), np.zeros(n), np.zeros(n)
+    win_d, win_s, win_az, win_travel = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     for pt, pc, t in _candidates(p, lon, lat, pieces, best):
         plon, plat = lon[pt], lat[pt]
         seg = _Segments.take(pieces, pc)
@@ -1077,17 +1111,22 @@ def _solve_chunk(
         if not locate:
             np.minimum.at(best, pt, dist)
             continue
+        # the winner: the earliest piece along the line within _TIE_M of the nearest (a
+        # line that doubles back is at the same distance, to rounding, on both ways)
         batch = np.full(n, np.inf)
         np.minimum.at(batch, pt, dist)
-        tie = np.flatnonzero(dist == batch[pt])
+        tie = np.flatnonzero(dist <= batch[pt] + _TIE_M)
         rank = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(rank, pt[tie], pieces.order[pc[tie]])
         w = tie[pieces.order[pc[tie]] == rank[pt[tie]]]  # one pair per point of the batch
         q = pt[w]
-        old = pieces.order[np.maximum(win[q], 0)]
-        better = (dist[w] < best[q]) | ((dist[w] == best[q]) & (pieces.order[pc[w]] < old))
-        q, w = q[better], w[better]
-        best[q], win[q], win_s[q] = dist[w], pc[w], foot_s[w]
+        new_best = np.minimum(best[q], batch[q])
+        old_valid = (win[q] >= 0) & (win_d[q] <= new_best + _TIE_M)
+        earlier = pieces.order[pc[w]] < pieces.order[np.maximum(win[q], 0)]
+        take = (dist[w] <= new_best + _TIE_M) & (~old_valid | earlier)
+        best[q] = new_best
+        q, w = q[take], w[take]
+        win[q], win_d[q], win_s[q] = pc[w], dist[w], foot_s[w]
         win_az[q], win_travel[q] = azimuth[w], travel[w]
     out = {"distance_m": best}
     if not locate:
@@ -1288,9 +1327,15 @@ def _point_on_piece(seg: _Segments, s: NDArray):
 
 
 def _mean_azimuth(az_a: NDArray, az_b: NDArray) -> NDArray:
-    """Circular mean of two azimuths in degrees; the other one where one is NaN."""
+    """Circular mean of two azimuths in degrees; the other one where one is NaN.
+
+    Where the line turns right round (a U-turn, `az_b` opposite `az_a`), the mean is
+    undefined: it is taken as ``az_a - 90``, as for a U-turn to the left, so that every
+    point beyond the turn is on its outer (right) side.
+    """
     az_a = np.where(np.isnan(az_a), az_b, az_a)
     az_b = np.where(np.isnan(az_b), az_a, az_b)
     x = np.cos(az_a * _RAD) + np.cos(az_b * _RAD)
     y = np.sin(az_a * _RAD) + np.sin(az_b * _RAD)
-    return np.degrees(np.arctan2(y, x))
+    mean = np.degrees(np.arctan2(y, x))
+    return np.where(np.hypot(x, y) < 1e-9, az_a - 90.0, mean)

@@ -69,6 +69,15 @@ __all__ = [
 DEFAULT_DISTANCES_KM = (5.0, 20.0, 60.0)
 #: Beyond this, geodesic parallels stop being shortest paths and zones wrap the globe.
 MAX_DISTANCE_KM = 10_000.0
+#: The finest tolerance zones are drawn to, in metres (float64 lon/lat carry about 1 µm).
+MIN_TOLERANCE_M = 0.001
+#: A zone's smallest distance must be at least this many tolerances (a 10 m zone at 1 m).
+MIN_DISTANCE_TOLERANCES = 10.0
+#: Zones whose edges would need more vertices than this (estimated before building, over
+#: every band and the stretches left out inside) are refused; about 1 kB each while built.
+MAX_ZONE_VERTICES = 2_000_000
+#: A zone stops this share of the distance short of a pole (zones round a pole: issue 16).
+_POLE_MARGIN = 0.01
 
 _SIDES = ("both", "left", "right")
 _MAX_ROUNDS = 40
@@ -105,7 +114,8 @@ def build_zones(
         GeoSeries of polygons (their union) or a name for :func:`load_territory`.
     tolerance_m
         Every point of every drawn edge lies within this many metres of its nominal
-        distance (straight edges in lon/lat, as GeoJSON and Leaflet draw them).
+        distance (straight edges in lon/lat, as GeoJSON and Leaflet draw them). At least
+        ``MIN_TOLERANCE_M`` (1 mm), and at most a tenth of the smallest distance.
     name
         A name for the line in the output; taken from the layer or file when omitted.
 
@@ -121,8 +131,20 @@ def build_zones(
     Raises
     ------
     InputError
-        Distances that are not positive, not increasing, duplicated or above
-        ``MAX_DISTANCE_KM``; an empty or invalid line; an unknown side or territory.
+        Distances that are not positive, not increasing, duplicated, above
+        ``MAX_DISTANCE_KM``, below ``MIN_DISTANCE_TOLERANCES`` tolerances or closer to
+        each other than two tolerances; a zone that would reach a pole (not supported
+        yet); a tolerance below ``MIN_TOLERANCE_M`` or not finite; a zone estimated to
+        need more than ``MAX_ZONE_VERTICES`` vertices (the message says how many, and how
+        to proceed); an empty or invalid line; an unknown side or territory.
+
+    Notes
+    -----
+    Memory: the work grows with the vertices the zone needs, which are estimated first
+    (from the line's length, its turns, the distances and the tolerance) and refused over
+    ``MAX_ZONE_VERTICES``; about 1 kB each while the zone is built, so at most about 2 GB.
+    Repeated parts of a line (the same vertices, either way round) are drawn once, and
+    features are not noded together: two copies of a line cost what one does.
 
     Examples
     --------
@@ -132,16 +154,20 @@ def build_zones(
     >>> bool(zones.is_valid.all()), zones.crs.to_epsg()
     (True, 4326)
     """
-    geom, line_name, provenance = _as_line(line)
-    limits_km = _check_distances(distances_km)
-    if side not in _SIDES:
+    tolerance_m = _check_tolerance(tolerance_m)
+    limits_km = _check_distances(distances_km, tolerance_m)
+    if not isinstance(side, str) or side not in _SIDES:
         msg = f"side must be one of {', '.join(_SIDES)}, not {side!r}"
         raise InputError(msg)
-    if not (np.isfinite(tolerance_m) and tolerance_m > 0):
-        msg = f"tolerance_m must be a positive number of metres, not {tolerance_m!r}"
+    if name is not None and not isinstance(name, str):
+        msg = f"name must be a string or None, not {name!r}"
         raise InputError(msg)
+    geom, line_name, provenance = _as_line(line)
+    parts = geodesy.line_parts(geom, unique=True)
+    _check_budget(parts, limits_km * 1000.0, tolerance_m, side)
+    _check_reach(geom, limits_km)
     clip_geom = _as_clip(clip)
-    bands = _build_bands(geom, limits_km * 1000.0, side=side, tolerance_m=float(tolerance_m))
+    bands = _build_bands(geom, parts, limits_km * 1000.0, side=side, tolerance_m=tolerance_m)
 
     def finish(band: shapely.Geometry) -> tuple[shapely.Geometry, float]:
         if clip_geom is not None:
@@ -164,7 +190,7 @@ def build_zones(
             "line": name or line_name,
             "area_km2": list(areas_km2),
             "n_vertices": shapely.get_num_coordinates(geometry),
-            "tolerance_m": float(tolerance_m),
+            "tolerance_m": tolerance_m,
             **provenance,
         }
     )
@@ -193,7 +219,7 @@ def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
             "licence": info.licence,
             "attribution": info.attribution,
         }
-        return shapely.union_all(layer.geometry.array), line, provenance
+        return _joined(layer.geometry.array), line, provenance
     if isinstance(line, str | os.PathLike | gpd.GeoDataFrame | gpd.GeoSeries):
         lines = read_lines(line)
         source = "a GeoDataFrame" if not isinstance(line, str | os.PathLike) else str(line)
@@ -201,15 +227,44 @@ def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
         for column in ("licence", "attribution"):
             if column in lines:
                 provenance[column] = "; ".join(lines[column].dropna().astype(str).unique())
-        return shapely.union_all(lines.geometry.array), " + ".join(lines["name"]), provenance
-    if isinstance(line, shapely.Geometry):
-        geodesy.line_parts(line)  # validates
+        names = [str(v) for v in lines["name"]]
+        shown = " + ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return _joined(lines.geometry.array), shown, provenance
+    if isinstance(line, shapely.Geometry):  # validated with its parts
         return line, "line", {"line_source": "a shapely geometry", "licence": "", "attribution": ""}
     msg = f"line must be a shapely line, a GeoDataFrame, a file or a layer name, not {line!r}"
     raise InputError(msg)
 
 
-def _check_distances(distances_km) -> NDArray:
+def _joined(geoms) -> shapely.Geometry:
+    """One geometry with every part of `geoms`, in order, neither noded nor merged.
+
+    A union would node the lines at every crossing: one self-crossing line of 3,000
+    vertices became hundreds of parts, each drawn with round ends of its own.
+    """
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    if len(geoms) == 1:
+        return geoms[0]
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    return shapely.multilinestrings(parts) if len(parts) else shapely.MultiLineString()
+
+
+def _check_tolerance(tolerance_m) -> float:
+    """The tolerance as a float, or an InputError naming it, its value and the range."""
+    ok = isinstance(tolerance_m, int | float | np.integer | np.floating) and not isinstance(
+        tolerance_m, bool
+    )
+    if not ok or not np.isfinite(tolerance_m) or tolerance_m < MIN_TOLERANCE_M:
+        msg = (
+            f"tolerance_m must be a finite number of metres, at least {MIN_TOLERANCE_M:g} "
+            f"(1 mm), not {tolerance_m!r}"
+        )
+        raise InputError(msg)
+    return float(tolerance_m)
+
+
+def _check_distances(distances_km, tolerance_m: float = 1.0) -> NDArray:
+    """The distances as an increasing float array (km), or an InputError saying why not."""
     try:
         km = np.atleast_1d(np.asarray(distances_km, dtype=float))
     except (TypeError, ValueError):
@@ -233,7 +288,111 @@ def _check_distances(distances_km) -> NDArray:
             "of the globe, and geodesic offsets stop being shortest paths; refused"
         )
         raise InputError(msg)
+    smallest_m = MIN_DISTANCE_TOLERANCES * tolerance_m
+    if km[0] * 1000.0 < smallest_m:
+        msg = (
+            f"distances_km: {km[0]:g} km is less than {MIN_DISTANCE_TOLERANCES:g} × "
+            f"tolerance_m ({smallest_m:g} m), too small to draw to that tolerance; use "
+            f"distances of at least {smallest_m / 1000.0:g} km, or a smaller tolerance_m "
+            f"(at least {MIN_TOLERANCE_M:g} m)"
+        )
+        raise InputError(msg)
+    gap_m = np.diff(km).min(initial=np.inf) * 1000.0
+    if gap_m < 2.0 * tolerance_m:
+        msg = (
+            f"distances_km: {km.tolist()} has limits {gap_m:g} m apart, less than 2 × "
+            f"tolerance_m ({2.0 * tolerance_m:g} m): their edges could cross; space them "
+            "further apart or use a smaller tolerance_m"
+        )
+        raise InputError(msg)
     return km
+
+
+def _check_reach(line: shapely.Geometry, limits_km: NDArray) -> None:
+    """Refuse zones that would reach a pole: they are not drawn right yet (issue 16)."""
+    xy = shapely.get_coordinates(line)
+    # every point of a segment is within half its length of a vertex: a quick lower bound
+    half_m = 0.5 * float(geodesy.inverse(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2].max())
+    near_m = [
+        float(geodesy.geodesic_distance(xy[:, 0], xy[:, 1], xy[:, 0], np.full(len(xy), pole)).min())
+        - half_m
+        for pole in (90.0, -90.0)
+    ]
+    if limits_km[-1] * 1000.0 <= min(near_m) * (1.0 - _POLE_MARGIN):
+        return
+    to_pole_m = geodesy.distance_to_line([0.0, 0.0], [90.0, -90.0], line, threads=1)
+    for pole, d_m in zip(("North", "South"), to_pole_m, strict=True):
+        short_m = d_m * (1.0 - _POLE_MARGIN)
+        if limits_km[-1] * 1000.0 > short_m:
+            msg = (
+                f"a {limits_km[-1]:g} km zone around this line would reach the {pole} Pole "
+                f"(the line comes within {d_m / 1000.0:,.0f} km of it); zones that hold or "
+                f"touch a pole are not supported yet; use distances below "
+                f"{np.floor(short_m / 1000.0):,.0f} km"
+            )
+            raise InputError(msg)
+
+
+def _estimate_vertices(parts: list[NDArray], limits_m: NDArray, tolerance_m: float, side: str):
+    """Roughly how many vertices the offset curves of every band need, before building.
+
+    Per distance D: every segment's two parallels and each vertex's two arcs need a
+    vertex at least; the convex arcs (the line's turns and the round ends, sweeping
+    ``2π + Σ|turn|`` a part) need a chord per ``sqrt(8 D t)`` of their length ``D·sweep``,
+    and the parallels one per ``sqrt(8 t / κ)``, κ the curvature of a parallel against a
+    straight lon/lat edge, about ``(tan(D/R) + |tan φ| + 1) / R``. One-sided zones also
+    draw the line and its continuations. Stretches left out inside the zone still count:
+    their curves are set up before they are left out.
+    """
+    share = tolerance_m * _CHORD_SHARE
+    radius = geodesy.MEAN_RADIUS_M
+    xy = np.concatenate(parts)
+    n_seg = np.array([len(q) - 1 for q in parts])
+    seg_part = np.repeat(np.arange(len(parts)), n_seg)
+    starts = np.ones(len(xy), bool)
+    starts[np.cumsum(n_seg + 1) - 1] = False  # a part's last vertex starts no segment
+    i = np.flatnonzero(starts)
+    lon0, lat0, lon1, lat1 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
+    az0, az1, length = geodesy.inverse(lon0, lat0, lon1, lat1)
+    turn = np.abs((az0[1:] - az1[:-1] + 180.0) % 360.0 - 180.0)
+    turn = turn[seg_part[1:] == seg_part[:-1]]  # at vertices inside a part
+    sweep = 2.0 * np.pi * len(parts) + float(np.radians(turn).sum())
+    steep = np.abs(np.tan(np.radians(np.minimum(np.maximum(np.abs(lat0), np.abs(lat1)), 89.0))))
+    total = 0.0
+    for d in limits_m:
+        kappa = (np.tan(min(d / radius, 1.5)) + steep + 1.0) / radius
+        total += 4.0 * (len(length) + len(parts))
+        total += sweep * d / np.sqrt(8.0 * d * share)
+        total += 2.0 * float(np.sum(length * np.sqrt(kappa / (8.0 * share))))
+    if side != "both":
+        total += float(np.sum(length * np.sqrt((steep + 1.0) / radius / (8.0 * share))))
+        total += 2.0 * len(parts) * (1.5 * limits_m[-1]) / np.sqrt(8.0 * radius * share)
+    return int(total)
+
+
+def _check_budget(parts: list[NDArray], limits_m: NDArray, tolerance_m: float, side: str):
+    """Refuse zones that would need more than ``MAX_ZONE_VERTICES`` vertices."""
+    n_seg = sum(max(len(q) - 1, 0) for q in parts)
+    floor = 4 * (n_seg + len(parts)) * len(limits_m)  # a vertex per curve, at least
+    estimate = floor if floor > MAX_ZONE_VERTICES else 0
+    estimate = estimate or _estimate_vertices(parts, limits_m, tolerance_m, side)
+    if estimate > MAX_ZONE_VERTICES:
+        n_vertices = sum(len(q) for q in parts)
+        msg = (
+            f"these zones would need about {estimate:,} vertices, more than "
+            f"MAX_ZONE_VERTICES ({MAX_ZONE_VERTICES:,}); use a larger tolerance_m (now "
+            f"{tolerance_m:g} m), fewer or smaller distances_km, or a simpler line (it has "
+            f"{n_vertices:,} vertices in {len(parts):,} parts; shapely.simplify(line, 1e-4) "
+            "keeps it within about 10 m, and parts closer than your smallest distance can "
+            "be merged)"
+            + (
+                "; one-sided zones of a winding line also node every loop: side='both' "
+                "leaves most of them out"
+                if side != "both"
+                else ""
+            )
+        )
+        raise InputError(msg)
 
 
 def _as_clip(clip) -> shapely.Geometry | None:
@@ -252,6 +411,48 @@ def _as_clip(clip) -> shapely.Geometry | None:
         msg = f"clip must be a polygon, a GeoDataFrame of polygons or a territory name: {clip!r}"
         raise InputError(msg)
     return shapely.make_valid(clip)
+
+
+def _check_noding(linework: list[NDArray], side: str) -> None:
+    """Refuse linework whose noding would exceed ``MAX_ZONE_VERTICES`` noded vertices.
+
+    Every crossing of two curves adds a vertex to each. Crossings are estimated from the
+    curves cut into runs of 32 edges: a sample of runs is tested against all the others'
+    boxes, and pairs of boxes that meet are counted as a crossing each.
+    """
+    n_vertices = sum(len(w) for w in linework)
+    n_runs = sum(-(-(len(w) - 1) // 32) for w in linework)
+    if n_vertices + n_runs * n_runs <= MAX_ZONE_VERTICES:  # even if every pair met
+        return
+    boxes = []
+    for w in linework:
+        if len(w) < 2:
+            continue
+        cuts = np.arange(0, len(w) - 1, 32)  # edges cuts[k] to cuts[k] + 31, both ends
+        lo = np.minimum(np.minimum.reduceat(w[:-1], cuts), np.minimum.reduceat(w[1:], cuts))
+        hi = np.maximum(np.maximum.reduceat(w[:-1], cuts), np.maximum.reduceat(w[1:], cuts))
+        boxes.append(np.column_stack([lo, hi]))
+    if not boxes:
+        return
+    boxes = np.concatenate(boxes)
+    tree = shapely.STRtree(shapely.box(*boxes.T))
+    sample = np.random.default_rng(0).choice(len(boxes), min(len(boxes), 2_000), replace=False)
+    hits = tree.query(shapely.box(*boxes[sample].T), predicate="intersects")
+    crossings = (hits.shape[1] - len(sample)) * len(boxes) / len(sample) / 2.0
+    noded = n_vertices + 2.0 * crossings
+    if noded > MAX_ZONE_VERTICES:
+        msg = (
+            f"these zones' curves cross about {crossings:,.0f} times: noding them would make "
+            f"about {noded:,.0f} vertices, more than MAX_ZONE_VERTICES "
+            f"({MAX_ZONE_VERTICES:,}); use a simpler line (fewer parts, fewer windings: "
+            "shapely.simplify), fewer or smaller distances_km"
+            + (
+                ", or side='both', which leaves out the loops inside the zone"
+                if side != "both"
+                else ""
+            )
+        )
+        raise InputError(msg)
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
@@ -553,8 +754,13 @@ def _split_work(fn, *arrays: NDArray):
     return np.concatenate([first, second])
 
 
-def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
-    """Vertices of a chain of geodesics drawn within `tolerance_m` by straight lon/lat edges."""
+def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float, run_start=None):
+    """Vertices of chains of geodesics drawn within `tolerance_m` by straight lon/lat edges.
+
+    Segment i runs from (lon0[i], lat0[i]) to (lon1[i], lat1[i]); a chain is consecutive
+    segments, a new one starting wherever `run_start` flags a segment. Returns one chain's
+    (n, 2) array, or with `run_start` a list of them.
+    """
     az0, _, length = geodesy.inverse(lon0, lat0, lon1, lat1)
     point_like = length == 0
 
@@ -574,9 +780,53 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
     prim, lon, lat, _ = _sample_adaptively(
         point_at, error_at, len(lon0), np.ones(len(lon0), int), tolerance_m
     )
-    lon = np.r_[lon, lon1[-1]]
-    lat = np.r_[lat, lat1[-1]]
-    return np.column_stack([np.unwrap(lon, period=360.0), lat])
+    first_seg = np.flatnonzero(run_start) if run_start is not None else np.array([0])
+    last_seg = np.r_[first_seg[1:] - 1, len(lon0) - 1]
+    cuts = np.searchsorted(prim, first_seg[1:])  # chords are in order of (segment, u)
+    chains = []
+    for lo_run, la_run, j in zip(np.split(lon, cuts), np.split(lat, cuts), last_seg, strict=True):
+        run_lon = np.unwrap(np.r_[lo_run, lon1[j]], period=360.0)
+        chains.append(np.column_stack([run_lon, np.r_[la_run, lat1[j]]]))
+    return chains if run_start is not None else chains[0]
+
+
+def _side_linework(parts: list[NDArray], reach_m: float, tolerance_m: float) -> list[NDArray]:
+    """The line itself and its continuations beyond its ends, for one-sided zones.
+
+    Each geodesic is drawn once: a segment that repeats an earlier one (either way round,
+    as where a line doubles back) and a continuation that repeats another are left out,
+    for two drawings of one curve would not node into one edge.
+    """
+    segs = [q for q in parts if len(q) > 1]
+    xy = np.concatenate(segs)
+    n_seg = np.array([len(q) - 1 for q in segs])
+    starts = np.ones(len(xy), bool)
+    starts[np.cumsum(n_seg + 1) - 1] = False
+    i = np.flatnonzero(starts)
+    a, b = xy[i], xy[i + 1]
+    forward = (a[:, 0] < b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] < b[:, 1]))
+    key = np.where(forward[:, None], np.c_[a, b], np.c_[b, a])
+    _, first = np.unique(key, axis=0, return_index=True)
+    kept = np.zeros(len(i), bool)
+    kept[first] = True
+    seg_part = np.repeat(np.arange(len(segs)), n_seg)
+    part_start = np.r_[True, seg_part[1:] != seg_part[:-1]]
+    run_start = (part_start | np.r_[True, ~kept[:-1]])[kept]
+    a, b = a[kept], b[kept]
+    linework = _densified_geodesics(a[:, 0], a[:, 1], b[:, 0], b[:, 1], tolerance_m, run_start)
+    seen: list[tuple[float, float, float]] = []
+    for q in segs:
+        for ray, (lon, lat, az) in _end_rays(q, reach_m, tolerance_m) + _u_turn_rays(
+            q, reach_m, tolerance_m
+        ):
+            if any(
+                lon == s_lon and lat == s_lat and abs((az - s_az + 180.0) % 360.0 - 180.0) < 1e-6
+                for s_lon, s_lat, s_az in seen
+            ):
+                continue
+            seen.append((lon, lat, az))
+            linework.append(ray)
+    return linework
 
 
 # --------------------------------------------------------------------------------------
@@ -584,8 +834,9 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float) -> NDArray:
 # --------------------------------------------------------------------------------------
 
 
-def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolerance_m: float):
-    parts = geodesy.line_parts(line)
+def _build_bands(
+    line: shapely.Geometry, parts: list[NDArray], limits_m: NDArray, *, side: str, tolerance_m
+):
     ref_lon = parts[0][0, 0]
     # one side's faces are classified by side too, which can change where no line is
     # drawn (where a ray passes between a point and its nearest point): those keep every loop
@@ -595,31 +846,52 @@ def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolera
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
         for pieces in _rings(xy, limits_m, tolerance_m, interior):
             linework.extend(_shift_near(r, ref_lon) for r in pieces)
-        if side != "both" and len(np.unique(xy, axis=0)) > 1:
-            lon0, lat0, lon1, lat1 = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
-            linework.append(
-                _shift_near(_densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m), ref_lon)
-            )
-            linework.extend(
-                _shift_near(ray, ref_lon)
-                for ray in _end_rays(xy, limits_m.max() * 1.5 + 10_000.0, tolerance_m)
-            )
+    if side != "both" and any(len(q) > 1 for q in parts):
+        reach_m = limits_m.max() * 1.5 + 10_000.0
+        linework.extend(
+            _shift_near(w, ref_lon) for w in _side_linework(parts, reach_m, tolerance_m)
+        )
     lines = [_close_over_pole(w) for w in linework]
+    _check_noding(lines, side)
     noded = shapely.union_all([shapely.LineString(w) for w in lines])
     faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
     faces = faces[~shapely.is_empty(faces)]
     probe = shapely.point_on_surface(faces)
     px, py = shapely.get_x(probe), shapely.get_y(probe)
-    where = geodesy.locate_on_line(px, py, line)
-    band = np.searchsorted(limits_m, where.distance_m, side="left")
+    where = geodesy.locate_on_line(px, py, line, nearest_point=False)
+    distance_m, side_of = where.distance_m, where.side
+    # a probe within a few tolerances of a limit (or of the line, for one side) may be on
+    # the other side of it than its face, which is drawn to the tolerance: those faces are
+    # probed again at the centre of their largest inscribed circle
+    margin_m = 3.0 * tolerance_m + 1e-3
+    unsure = np.min(np.abs(distance_m[:, None] - limits_m[None, :]), axis=1) < margin_m
+    if side != "both":
+        unsure |= distance_m < margin_m
+    redo = np.flatnonzero(unsure)
+    if redo.size:
+        # to about half a tolerance (in degrees): a face too thin for that to matter lies
+        # within the tolerance of the curve, and either way is right
+        circle = shapely.maximum_inscribed_circle(faces[redo], tolerance_m / 200_000.0)
+        centre = shapely.get_point(circle, 0)
+        again = geodesy.locate_on_line(
+            shapely.get_x(centre), shapely.get_y(centre), line, nearest_point=False
+        )
+        distance_m, side_of = distance_m.copy(), side_of.copy()
+        distance_m[redo], side_of[redo] = again.distance_m, again.side
+    band = np.searchsorted(limits_m, distance_m, side="left")
     wanted = {"both": None, "left": 1, "right": -1}[side]
     keep = band < len(limits_m)
     if wanted is not None:
-        keep &= where.side == wanted
+        keep &= side_of == wanted
 
     def merge(i: int) -> shapely.Geometry:
         chosen = faces[keep & (band == i)]
-        merged = shapely.coverage_union_all(chosen) if len(chosen) else shapely.Polygon()
+        if not len(chosen):
+            return shapely.Polygon()
+        try:  # faces of one arrangement share their edges exactly: a coverage
+            merged = shapely.coverage_union_all(chosen)
+        except shapely.errors.GEOSException:  # unless noding left near-coincident edges
+            merged = shapely.union_all(chosen)
         return _polygonal(_split_antimeridian(shapely.make_valid(merged)))
 
     return _map_threads(merge, range(len(limits_m)))
@@ -628,6 +900,8 @@ def _build_bands(line: shapely.Geometry, limits_m: NDArray, *, side: str, tolera
 #: Zones whose points lie farther than this from the line's centre are drawn without the
 #: planar shortcut of `_Interior` (its error grows with the square of the extent).
 _PLANE_MAX_EXTENT_M = 2_000_000.0
+#: Lines of more parts test planar distances instead of buffering (slow when they overlap).
+_BUFFER_MAX_PARTS = 16
 #: Test points along an offset curve at distance D are at most this share of D apart.
 _TEST_GAP = 0.05
 
@@ -655,7 +929,7 @@ class _Interior:
     def __init__(self, lon0, lat0, limits_m, regions, gaps_m):
         self.lon0, self.lat0 = lon0, lat0
         self.limits_m = limits_m
-        self.regions = regions  # per distance: a prepared planar polygon, or None
+        self.regions = regions  # per distance: a test of planar points (x, y), or None
         self.gaps_m = gaps_m  # per distance: the largest spacing of test points
 
     @classmethod
@@ -696,9 +970,12 @@ class _Interior:
             if reach <= 0.0:
                 return None
             simple = shapely.simplify(planar, simplify_m, preserve_topology=False)
+            if len(parts) > _BUFFER_MAX_PARTS:  # buffering many parts that overlap is slow
+                shapely.prepare(simple)
+                return lambda x, y: shapely.dwithin(simple, shapely.points(x, y), reach)
             inner = shapely.buffer(simple, reach, quad_segs=16)
             shapely.prepare(inner)
-            return inner
+            return lambda x, y: shapely.contains_xy(inner, x, y)
 
         regions = _map_threads(region, range(len(limits_m)))
         return cls(lon0, lat0, limits_m, regions, gaps)
@@ -720,7 +997,7 @@ class _Interior:
         for k, region in enumerate(self.regions):
             mine = level[prim] == k
             if region is not None and mine.any():
-                hit[mine] = shapely.contains_xy(region, x[mine], y[mine])
+                hit[mine] = region(x[mine], y[mine])
         # a test interval is inside if both its ends are; count the others cumulatively
         outside = ~(hit & np.r_[hit[1:], False])
         outside[first + tests] = False  # the last point of a curve starts no interval
@@ -806,22 +1083,49 @@ def _close_over_pole(xy: NDArray) -> NDArray:
     return np.vstack([xy[:-1], [[xy[-2, 0], pole], [xy[0, 0], pole], xy[0]]])
 
 
-def _end_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list[NDArray]:
-    """The line continued beyond both ends along its end directions, as geodesics."""
+def _end_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list:
+    """The line continued beyond both ends along its end directions, as geodesics.
+
+    Returns ``(vertices, (lon, lat, azimuth))`` for each: the ray and where it starts.
+    """
     az_first, _, _ = geodesy.inverse(xy[0, 0], xy[0, 1], xy[1, 0], xy[1, 1])
     _, az_last, _ = geodesy.inverse(xy[-2, 0], xy[-2, 1], xy[-1, 0], xy[-1, 1])
     rays = []
     for (lon, lat), az in ((xy[0], float(az_first) + 180.0), (xy[-1], float(az_last))):
         elon, elat, _ = geodesy.destination(lon, lat, az, length_m)
-        rays.append(
-            _densified_geodesics(
+        ray = _densified_geodesics(
+            np.array([lon]), np.array([lat]), np.atleast_1d(elon), np.atleast_1d(elat), tolerance_m
+        )
+        rays.append((ray, (float(lon), float(lat), az)))
+    return rays
+
+
+def _u_turn_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list:
+    """Geodesics square to the line at each vertex where it turns right round (a U-turn).
+
+    Where a line doubles back on itself, points near it tie between the way out and the
+    way back, and ties go to the way out; beyond the turn the vertex is nearest, and its
+    side is that of the turn's outside. The two meet along the line's normal at the
+    vertex, which is drawn so that faces do not straddle it.
+    """
+    if len(xy) < 3:
+        return []
+    az_in = geodesy.inverse(xy[:-2, 0], xy[:-2, 1], xy[1:-1, 0], xy[1:-1, 1])[1]
+    az_out = geodesy.inverse(xy[1:-1, 0], xy[1:-1, 1], xy[2:, 0], xy[2:, 1])[0]
+    turn = (az_out - az_in + 180.0) % 360.0 - 180.0
+    rays = []
+    for k in np.flatnonzero(np.abs(np.abs(turn) - 180.0) < 1e-6):
+        lon, lat = xy[k + 1]
+        for az in (float(az_in[k]) - 90.0, float(az_in[k]) + 90.0):
+            elon, elat, _ = geodesy.destination(lon, lat, az, length_m)
+            ray = _densified_geodesics(
                 np.array([lon]),
                 np.array([lat]),
                 np.atleast_1d(elon),
                 np.atleast_1d(elat),
                 tolerance_m,
             )
-        )
+            rays.append((ray, (float(lon), float(lat), az)))
     return rays
 
 

@@ -727,8 +727,8 @@ lat = 33.0 + 2.0 * np.sin(lon) + rng.normal(0, 0.5, 70_000)
     # a line round the world and points anywhere: most are thousands of km away
     "far_points": """
 line = shapely.LineString([(-170, 0), (-60, 30), (50, -20), (160, 10)])
-lon = rng.uniform(-180, 180, 30_000)
-lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 30_000)))
+lon = rng.uniform(-180, 180, 15_000)
+lat = np.degrees(np.arcsin(rng.uniform(-1, 1, 15_000)))
 """,
 }
 

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -83,7 +84,7 @@ def test_one_sided_edges_are_within_a_metre_except_the_side_cuts(side):
     bands = gz.build_zones(SHARP_V, (5, 20), side=side)
     xy = shapely.get_coordinates(SHARP_V)
     rays = zones._end_rays(xy, 40_000.0, 0.01)
-    cuts = shapely.MultiLineString([SHARP_V, *[LineString(r) for r in rays]])
+    cuts = shapely.MultiLineString([SHARP_V, *[LineString(r) for r, _ in rays]])
     assert _worst_boundary_error(bands, SHARP_V, exclude=cuts) <= 1.0
 
 
@@ -357,3 +358,274 @@ def test_the_planar_shortcut_draws_the_same_bands_as_the_full_arrangement(name, 
         assert area_a == pytest.approx(area_b, rel=1e-5)
     if name == "ring_with_holes":  # the 5 km zone closes round the square's inside
         assert shapely.get_num_interior_rings(fast.geometry.iloc[0]) == 1
+
+
+# --------------------------------------------------------------------------------------
+# Trust (issue 13): absurd parameters, bounded work, odd but valid lines
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"tolerance_m": 1e-12}, r"tolerance_m must be .* at least 0\.001 .* not 1e-12"),
+        ({"tolerance_m": float("nan")}, r"tolerance_m must be a finite number .* not nan"),
+        ({"tolerance_m": float("inf")}, r"tolerance_m must be a finite number .* not inf"),
+        ({"tolerance_m": -1}, r"tolerance_m .* not -1"),
+        ({"tolerance_m": "1"}, r"tolerance_m .* not '1'"),
+        ({"tolerance_m": True}, r"tolerance_m .* not True"),
+        ({"distances_km": (1e-9,)}, r"distances_km: 1e-09 km is less than 10 × tolerance_m"),
+        ({"distances_km": (0.005,)}, r"distances_km: 0\.005 km .* at least 0\.01 km"),
+        ({"distances_km": (5, 5 + 1e-9)}, r"distances_km: .* apart, less than 2 × tolerance_m"),
+        ({"distances_km": (5, 20), "tolerance_m": 2000}, r"less than 10 × tolerance_m \(20000 m\)"),
+        ({"side": None}, r"side must be one of both, left, right, not None"),
+        ({"name": 5}, r"name must be a string or None, not 5"),
+    ],
+    ids=[
+        "tolerance_1e-12",
+        "tolerance_nan",
+        "tolerance_inf",
+        "tolerance_negative",
+        "tolerance_text",
+        "tolerance_bool",
+        "distance_1e-9",
+        "distance_5m",
+        "distances_1e-9_apart",
+        "tolerance_2km",
+        "side_none",
+        "name_number",
+    ],
+)
+def test_absurd_parameters_are_refused_naming_the_parameter_value_and_range(options, message):
+    with pytest.raises(InputError, match=message):
+        gz.build_zones(ALPHA, **options)
+
+
+def test_the_vertex_budget_refuses_zones_before_building_them(monkeypatch):
+    fine = gz.build_zones(ALPHA, (5, 20, 60), tolerance_m=0.01)
+    estimate = zones._estimate_vertices(
+        gz.geodesy.line_parts(ALPHA), np.array([5e3, 20e3, 60e3]), 0.01, "both"
+    )
+    assert fine["n_vertices"].sum() <= estimate  # the estimate covers what is drawn
+    monkeypatch.setattr(zones, "MAX_ZONE_VERTICES", estimate - 1)
+    with pytest.raises(InputError) as info:
+        gz.build_zones(ALPHA, (5, 20, 60), tolerance_m=0.01)
+    text = str(info.value)
+    assert f"about {estimate:,} vertices" in text
+    for advice in ("larger tolerance_m (now 0.01 m)", "fewer or smaller distances_km", "simpl"):
+        assert advice in text
+
+
+def test_the_budget_counts_crossings_of_one_sided_zones_round_many_parts(monkeypatch):
+    rng = np.random.default_rng(2)
+    starts = np.column_stack([rng.uniform(35, 36, 40), rng.uniform(32.5, 33.5, 40)])
+    line = shapely.multilinestrings(
+        [s + np.cumsum(rng.normal(0, 0.01, (3, 2)), axis=0) for s in starts]
+    )
+    both = gz.build_zones(line, (5, 20))  # the loops inside are left out
+    assert both.is_valid.all()
+    # about 28,000 vertices are drawn on either side; one side nodes every loop: ~50,000
+    monkeypatch.setattr(zones, "MAX_ZONE_VERTICES", 40_000)
+    assert gz.build_zones(line, (5, 20)).is_valid.all()
+    with pytest.raises(InputError, match=r"cross about .* times: noding .* side='both'"):
+        gz.build_zones(line, (5, 20), side="left")
+
+
+_CAPPED = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+import numpy as np, shapely
+import geozones as gz
+r = np.random.default_rng(1)
+{setup}
+t0 = time.perf_counter()
+try:
+    gz.build_zones({call})
+    print("built")
+except gz.GeozonesError as exc:
+    print("refused:", exc)
+print(time.perf_counter() - t0)
+"""
+
+
+def _capped(setup: str, call: str) -> tuple[str, float]:
+    import subprocess
+    import sys
+
+    code = _CAPPED.format(setup=setup, call=call)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    *text, seconds = done.stdout.strip().splitlines()
+    return "\n".join(text), float(seconds)
+
+
+def test_a_million_vertex_line_is_refused_at_once_within_bounded_memory():
+    setup = """
+steps = np.cumsum(r.normal(0, 0.6, 1_000_000))
+xy = np.column_stack([35.8 + np.cumsum(5e-4 * np.cos(steps)), 33 + np.cumsum(5e-4 * np.sin(steps))])
+line = shapely.LineString(xy)
+"""
+    text, seconds = _capped(setup, "line")
+    assert text.startswith("refused: these zones would need about ")
+    assert "1,000,000 vertices in 1 parts" in text and "shapely.simplify" in text
+    assert seconds < 20
+
+
+def test_two_copies_of_a_winding_line_in_a_file_cost_what_one_does(tmp_path):
+    steps = np.cumsum(np.random.default_rng(1).normal(0, 0.6, 600))
+    xy = np.column_stack(
+        [35.8 + np.cumsum(0.001 * np.cos(steps)), 33 + np.cumsum(0.001 * np.sin(steps))]
+    )
+    winding = LineString(xy)
+    assert not winding.is_simple  # it crosses itself: a union would cut it at each crossing
+    path = tmp_path / "twice.geojson"
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[winding, winding], crs=4326).to_file(path)
+    twice = gz.build_zones(path)
+    once = gz.build_zones(winding)
+    assert twice["n_vertices"].tolist() == once["n_vertices"].tolist()
+    for a, b in zip(twice.geometry, once.geometry, strict=True):
+        assert a.equals_exact(b, 0.0)
+    assert twice["line"].iloc[0] == "a + b"
+
+
+def test_many_features_are_named_in_short():
+    lines = gpd.GeoDataFrame(
+        {"name": [f"line {i}" for i in range(8)]},
+        geometry=[LineString([(35 + i / 10, 33), (35 + i / 10, 33.05)]) for i in range(8)],
+        crs=4326,
+    )
+    assert gz.build_zones(lines, (5,))["line"].iloc[0] == (
+        "line 0 + line 1 + line 2 + line 3 + line 4 and 3 more"
+    )
+
+
+with warnings.catch_warnings():  # shapely warns as it makes it
+    warnings.simplefilter("ignore", RuntimeWarning)
+    _NAN_LINE = LineString([(35.8, 33.0), (float("nan"), 33.1)])
+
+
+# A→B→A, and A→B→C→B→A: one-sided zones of lines that double back on themselves
+_THERE_AND_BACK = {
+    "A-B-A": LineString(
+        [(35.74734851598847, 33.051878492087795), (35.67355072091802, 32.88574819823475)]
+        + [(35.74734851598847, 33.051878492087795)]
+    ),
+    "A-B-C-B-A": LineString(
+        [(35.88216181435011, 33.090535586667315), (35.83304370761834, 33.0446374572364)]
+        + [(35.66968427683956, 32.946304676463974), (35.83304370761834, 33.0446374572364)]
+        + [(35.88216181435011, 33.090535586667315)]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(_THERE_AND_BACK))
+def test_one_sided_zones_of_a_line_that_doubles_back(name):
+    line = _THERE_AND_BACK[name]
+    both = gz.build_zones(line, (5, 20))
+    left = gz.build_zones(line, (5, 20), side="left")
+    right = gz.build_zones(line, (5, 20), side="right")
+    for z in (left, right):
+        assert z.is_valid.all()
+        assert shapely.intersection(z.geometry.iloc[0], z.geometry.iloc[1]).area < 1e-12
+    # the two sides tile the zone
+    for i in range(2):
+        assert left.area_km2[i] + right.area_km2[i] == pytest.approx(both.area_km2[i], rel=1e-6)
+        assert shapely.intersection(left.geometry[i], right.geometry[i]).area < 1e-12
+    # and each holds the points that locate_on_line puts on its side
+    rng = np.random.default_rng(4)
+    lon, lat = rng.uniform(35.4, 36.1, 4000), rng.uniform(32.7, 33.3, 4000)
+    loc = gz.locate_on_line(lon, lat, line)
+    clear = (loc.distance_m > 50) & (np.abs(loc.distance_m - 5e3) > 50)
+    clear &= np.abs(loc.distance_m - 20e3) > 50
+    for z, side in ((left, 1), (right, -1)):
+        inside = shapely.contains_xy(shapely.union_all(z.geometry), lon, lat)
+        want = (loc.side == side) & (loc.distance_m <= 20e3)
+        np.testing.assert_array_equal(inside[clear], want[clear])
+
+
+@pytest.mark.parametrize(
+    "line,km,pole",
+    [
+        (ALPHA, 7000, "North"),
+        (LineString([(10, -40), (10, 40)]), 6000, "North|South"),
+        (LineString([(10, 70), (60, 75)]), 3000, "North"),
+        (LineString([(0, -60), (30, -75)]), 1700, "South"),
+    ],
+    ids=["alpha_7000", "meridian_6000", "arctic_3000", "antarctic_1700"],
+)
+def test_zones_that_would_reach_a_pole_are_refused(line, km, pole):
+    # they used to come back silently wrong: a few percent of their area, or empty
+    with pytest.raises(InputError, match=rf"would reach the ({pole}) Pole .* not supported yet"):
+        gz.build_zones(line, (km,))
+
+
+def test_ten_thousand_km_zones_are_refused_with_the_reason():
+    # an equatorial line: the poles are 10,002 km away (these raised "did not converge")
+    with pytest.raises(InputError, match=r"10000 km zone .* reach the (North|South) Pole"):
+        gz.build_zones(LineString([(0, 0), (40, 0)]), (10_000,))
+
+
+@pytest.mark.parametrize(
+    "line,km",
+    [
+        (LineString([(10.0, 0.0), (10.5, 0.2)]), 9_800),
+        (ALPHA, 6_000),
+        (LineString([(30, 30), (45, 40)]), 4_000),
+    ],
+    ids=["equator_9800", "alpha_6000", "2000km_4000"],
+)
+def test_large_zones_short_of_the_poles_are_right(line, km):
+    bands = gz.build_zones(line, (km,), tolerance_m=5.0)
+    assert bands.is_valid.all()
+    # every vertex and every edge's middle, as drawn (the edges are straight in lon/lat)
+    rings = shapely.get_parts(shapely.get_parts(bands.geometry.iloc[0].boundary))
+    xy = np.concatenate([shapely.get_coordinates(r) for r in rings])
+    mid = (xy[:-1] + xy[1:]) / 2.0
+    xy = np.concatenate([xy, mid[np.abs(xy[1:, 0] - xy[:-1, 0]) < 180.0]])
+    xy = xy[(np.abs(np.abs(xy[:, 0]) - 180) > 1e-9)]  # not the cuts at the antimeridian
+    err = np.abs(gz.distance_to_line(xy[:, 0], xy[:, 1], line) - km * 1000.0)
+    assert err.max() <= 5.0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        shapely.from_wkt("MULTILINESTRING ((35.8 33, 35.9 33.1), EMPTY)"),
+        LineString([(35.8, 33.0), (35.8, 33.0), (35.9, 33.1), (35.9, 33.1), (35.95, 33.0)]),
+        LineString([(179.9, -16.0), (-179.9, -16.1), (179.95, -16.2)]),
+        LineString([(10.0, 84.9), (40.0, 85.0)]),
+        shapely.MultiLineString([[(35.8, 33.0), (35.9, 33.1)], [(35.8, 33.0), (35.9, 33.1)]]),
+    ],
+    ids=["empty_part", "repeated_vertices", "antimeridian", "latitude_85", "duplicate_parts"],
+)
+@pytest.mark.parametrize("side", ["both", "left"])
+def test_odd_but_valid_lines_give_valid_zones(line, side):
+    bands = gz.build_zones(line, (5, 20), side=side)
+    assert bands.is_valid.all() and (bands["area_km2"] > 0).all()
+    cuts = None
+    if side != "both":  # the line and its continuations (geodesics) cut one-sided zones
+        cuts = [g for g in shapely.get_parts(line) if not g.is_empty]
+        for xy in gz.geodesy.line_parts(line):
+            start = gz.geodesy.inverse(*xy[1], *xy[0])[1]  # arriving at the first vertex
+            end = gz.geodesy.inverse(*xy[-2], *xy[-1])[1]
+            for (lon, lat), az in ((xy[0], start), (xy[-1], end)):
+                far = gz.geodesy.destination(lon, lat, az, 40e3)[:2]
+                cuts.append(LineString([(lon, lat), (float(far[0]), float(far[1]))]))
+        cuts = shapely.MultiLineString(cuts)
+    assert _worst_boundary_error(bands, line, exclude=cuts) <= 1.0
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        (_NAN_LINE, "NaN or infinite"),
+        (LineString([(35.8, 33.0), (35.9, 91.0)]), "latitude outside ±90"),
+        (LineString([(35.8, 89.9), (40.0, 90.0)]), "reach the North Pole"),
+    ],
+    ids=["nan", "latitude_91", "through_the_pole"],
+)
+def test_unusable_lines_give_a_geozones_error(line, message):
+    with pytest.raises(GeozonesError, match=message):
+        gz.build_zones(line, (5,))
