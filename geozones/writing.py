@@ -83,7 +83,8 @@ def output_error(
     >>> str(output_error("out.csv", OSError(errno.ENOSPC, "No space left on device")))
     'out.csv: cannot be written: the disk is full (No space left on device)'
     """
-    detail = _first_line(exc)
+    strerror = exc.strerror if isinstance(exc, OSError) else None
+    detail = strerror or _first_line(exc)
     cause = _CAUSES.get(getattr(exc, "errno", None) or -1)
     if cause is None:
         lowered = str(exc).lower()
