@@ -319,3 +319,35 @@ def test_map_text_is_data_never_template(tmp_path, monkeypatch, words, name):
     script = page.split("</style>")[-1]
     script = script[script.find("geozones.map(") :]
     assert not re.search(r"\{[{%#]", script), "template syntax left in the page"
+
+
+# ------------------------------------------------------------------ hostile corpus
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+
+def _listed(name: str, listing: str) -> bool:
+    if f"`{name}`" in listing:
+        return True
+    prefix = name.split("_", 1)[0]
+    return f"`{prefix}_*{Path(name).suffix}`" in listing
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in HOSTILE.iterdir() if p.name != "README.md"), ids=lambda p: p.name
+)
+def test_every_hostile_file_is_read_or_refused_cleanly(path):
+    assert _listed(path.name, (HOSTILE / "README.md").read_text(encoding="utf-8")), (
+        f"{path.name} is not described in tests/data/hostile/README.md"
+    )
+    if path.suffix == ".toml":
+        readers = [checks.load_scenario]
+    elif path.suffix in (".kml", ".geojson", ".json", ".gpkg"):
+        readers = [gz.read_lines, gz.read_positions]
+    else:
+        readers = [gz.read_positions]
+    for read in readers:
+        try:
+            read(path)
+        except gz.GeozonesError:
+            pass
