@@ -73,9 +73,11 @@ MAX_DISTANCE_KM = 10_000.0
 MIN_TOLERANCE_M = 0.001
 #: A zone's smallest distance must be at least this many tolerances (a 10 m zone at 1 m).
 MIN_DISTANCE_TOLERANCES = 10.0
-#: Zones whose edges would need more vertices than this (estimated before building, over
-#: every band and the stretches left out inside) are refused; about 1 kB each while built.
+#: Zones whose curves would need more vertices than this at once are refused (estimated
+#: before building, and their crossings before noding): about 1 kB each while built.
 MAX_ZONE_VERTICES = 2_000_000
+#: Zones whose curves need more vertices than this in all are refused: about a minute.
+MAX_ZONE_WORK = 20_000_000
 #: A zone stops this share of the distance short of a pole (zones round a pole: issue 16).
 _POLE_MARGIN = 0.01
 
@@ -134,17 +136,20 @@ def build_zones(
         Distances that are not positive, not increasing, duplicated, above
         ``MAX_DISTANCE_KM``, below ``MIN_DISTANCE_TOLERANCES`` tolerances or closer to
         each other than two tolerances; a zone that would reach a pole (not supported
-        yet); a tolerance below ``MIN_TOLERANCE_M`` or not finite; a zone estimated to
-        need more than ``MAX_ZONE_VERTICES`` vertices (the message says how many, and how
-        to proceed); an empty or invalid line; an unknown side or territory.
+        yet); a tolerance below ``MIN_TOLERANCE_M`` or not finite; zones estimated to need
+        more than ``MAX_ZONE_VERTICES`` vertices at once or ``MAX_ZONE_WORK`` in all (the
+        message says how many, and how to proceed); an empty or invalid line; an unknown
+        side or territory.
 
     Notes
     -----
-    Memory: the work grows with the vertices the zone needs, which are estimated first
-    (from the line's length, its turns, the distances and the tolerance) and refused over
-    ``MAX_ZONE_VERTICES``; about 1 kB each while the zone is built, so at most about 2 GB.
-    Repeated parts of a line (the same vertices, either way round) are drawn once, and
-    features are not noded together: two copies of a line cost what one does.
+    Memory and time grow with the vertices the zones' curves need, which are estimated
+    first (from the line's length, its turns, the distances and the tolerance): zones are
+    refused when they would hold more than ``MAX_ZONE_VERTICES`` at once (about 1 kB each
+    while built: 2 GB), counting the crossings of their curves before they are noded, or
+    consider more than ``MAX_ZONE_WORK`` in all (about a minute). Repeated parts of a line
+    (the same vertices, either way round) are drawn once, and features are not noded
+    together: two copies of a line cost what one does.
 
     Examples
     --------
@@ -334,7 +339,7 @@ def _check_reach(line: shapely.Geometry, limits_km: NDArray) -> None:
 
 
 def _estimate_vertices(parts: list[NDArray], limits_m: NDArray, tolerance_m: float, side: str):
-    """Roughly how many vertices the offset curves of every band need, before building.
+    """Roughly how many vertices the curves of every band need, part by part (an array).
 
     Per distance D: every segment's two parallels and each vertex's two arcs need a
     vertex at least; the convex arcs (the line's turns and the round ends, sweeping
@@ -355,42 +360,54 @@ def _estimate_vertices(parts: list[NDArray], limits_m: NDArray, tolerance_m: flo
     lon0, lat0, lon1, lat1 = xy[i, 0], xy[i, 1], xy[i + 1, 0], xy[i + 1, 1]
     az0, az1, length = geodesy.inverse(lon0, lat0, lon1, lat1)
     turn = np.abs((az0[1:] - az1[:-1] + 180.0) % 360.0 - 180.0)
-    turn = turn[seg_part[1:] == seg_part[:-1]]  # at vertices inside a part
-    sweep = 2.0 * np.pi * len(parts) + float(np.radians(turn).sum())
+    inside = seg_part[1:] == seg_part[:-1]  # turns at vertices inside a part
+    sweep = 2.0 * np.pi + np.bincount(seg_part[1:][inside], np.radians(turn[inside]), len(parts))
     steep = np.abs(np.tan(np.radians(np.minimum(np.maximum(np.abs(lat0), np.abs(lat1)), 89.0))))
-    total = 0.0
+    per_part = np.zeros(len(parts))
     for d in limits_m:
         kappa = (np.tan(min(d / radius, 1.5)) + steep + 1.0) / radius
-        total += 4.0 * (len(length) + len(parts))
-        total += sweep * d / np.sqrt(8.0 * d * share)
-        total += 2.0 * float(np.sum(length * np.sqrt(kappa / (8.0 * share))))
+        per_part += 4.0 * (n_seg + 1) + sweep * d / np.sqrt(8.0 * d * share)
+        per_part += np.bincount(seg_part, 2.0 * length * np.sqrt(kappa / (8.0 * share)), len(parts))
     if side != "both":
-        total += float(np.sum(length * np.sqrt((steep + 1.0) / radius / (8.0 * share))))
-        total += 2.0 * len(parts) * (1.5 * limits_m[-1]) / np.sqrt(8.0 * radius * share)
-    return int(total)
+        line_m = length * np.sqrt((steep + 1.0) / radius / (8.0 * share))
+        per_part += np.bincount(seg_part, line_m, len(parts))
+        per_part += 2.0 * (1.5 * limits_m[-1]) / np.sqrt(8.0 * radius * share)
+    return per_part
 
 
 def _check_budget(parts: list[NDArray], limits_m: NDArray, tolerance_m: float, side: str):
-    """Refuse zones that would need more than ``MAX_ZONE_VERTICES`` vertices."""
-    n_seg = sum(max(len(q) - 1, 0) for q in parts)
-    floor = 4 * (n_seg + len(parts)) * len(limits_m)  # a vertex per curve, at least
-    estimate = floor if floor > MAX_ZONE_VERTICES else 0
-    estimate = estimate or _estimate_vertices(parts, limits_m, tolerance_m, side)
-    if estimate > MAX_ZONE_VERTICES:
-        n_vertices = sum(len(q) for q in parts)
+    """Refuse zones too large to build: see ``MAX_ZONE_VERTICES`` and ``MAX_ZONE_WORK``.
+
+    On both sides, each part's curves are set up in turn and what lies inside is left
+    out, so memory follows the largest part and time the whole; on one side every curve
+    is drawn and kept, so memory follows the whole.
+    """
+    n_seg = np.array([max(len(q) - 1, 0) for q in parts])
+    floor = 4 * (n_seg + 1) * len(limits_m)  # a vertex per curve, at least
+    if side != "both" and floor.sum() > MAX_ZONE_VERTICES or floor.max() > MAX_ZONE_VERTICES:
+        per_part = floor.astype(float)
+    else:
+        per_part = _estimate_vertices(parts, limits_m, tolerance_m, side)
+    kept = per_part.max() if side == "both" else per_part.sum()
+    n_vertices = sum(len(q) for q in parts)
+    how = (
+        f"use a larger tolerance_m (now {tolerance_m:g} m), fewer or smaller distances_km, "
+        f"or a simpler line (it has {n_vertices:,} vertices in {len(parts):,} parts; "
+        "shapely.simplify(line, 1e-4) keeps it within about 10 m, and parts closer than "
+        "your smallest distance can be merged)"
+    )
+    if kept > MAX_ZONE_VERTICES:
+        what = "their largest part alone" if side == "both" and len(parts) > 1 else "they"
         msg = (
-            f"these zones would need about {estimate:,} vertices, more than "
-            f"MAX_ZONE_VERTICES ({MAX_ZONE_VERTICES:,}); use a larger tolerance_m (now "
-            f"{tolerance_m:g} m), fewer or smaller distances_km, or a simpler line (it has "
-            f"{n_vertices:,} vertices in {len(parts):,} parts; shapely.simplify(line, 1e-4) "
-            "keeps it within about 10 m, and parts closer than your smallest distance can "
-            "be merged)"
-            + (
-                "; one-sided zones of a winding line also node every loop: side='both' "
-                "leaves most of them out"
-                if side != "both"
-                else ""
-            )
+            f"these zones are too large to build: {what} would need about {kept:,.0f} "
+            f"vertices, more than MAX_ZONE_VERTICES ({MAX_ZONE_VERTICES:,}); {how}"
+        )
+        raise InputError(msg)
+    if per_part.sum() > MAX_ZONE_WORK:
+        msg = (
+            f"these zones would take too long to build: their curves need about "
+            f"{per_part.sum():,.0f} vertices to be considered, more than MAX_ZONE_WORK "
+            f"({MAX_ZONE_WORK:,}); {how}"
         )
         raise InputError(msg)
 
@@ -953,7 +970,9 @@ class _Interior:
                 planar.append(shapely.linestrings(np.column_stack([qx, qy])))
             else:
                 planar.append(shapely.points(qx[0], qy[0]))
-        planar = shapely.geometrycollections(planar)
+        planar = np.asarray(planar, dtype=object)
+        if len(parts) <= _BUFFER_MAX_PARTS:
+            planar = shapely.geometrycollections(planar)
         r2 = geodesy.MEAN_RADIUS_M**2
         # how far a geodesic (segment or parallel) strays from its planar chord, and how far
         # its planar chord's direction turns from the geodesic's own at the ends
@@ -969,10 +988,25 @@ class _Interior:
             reach = (reach - simplify_m) / 1.01  # GEOS simplifies the line by 1 % of it
             if reach <= 0.0:
                 return None
-            simple = shapely.simplify(planar, simplify_m, preserve_topology=False)
             if len(parts) > _BUFFER_MAX_PARTS:  # buffering many parts that overlap is slow
-                shapely.prepare(simple)
-                return lambda x, y: shapely.dwithin(simple, shapely.points(x, y), reach)
+                kinds = shapely.get_type_id(planar)
+                tests = [
+                    shapely.simplify(
+                        shapely.multilinestrings(planar[kinds == 1]),
+                        simplify_m,
+                        preserve_topology=False,
+                    ),
+                    shapely.multipoints(planar[kinds == 0]),
+                ]
+                tests = [t for t in tests if not t.is_empty]
+                shapely.prepare(tests)
+
+                def near(x: NDArray, y: NDArray) -> NDArray:
+                    points = shapely.points(x, y)
+                    return np.any([shapely.dwithin(t, points, reach) for t in tests], axis=0)
+
+                return near
+            simple = shapely.simplify(planar, simplify_m, preserve_topology=False)
             inner = shapely.buffer(simple, reach, quad_segs=16)
             shapely.prepare(inner)
             return lambda x, y: shapely.contains_xy(inner, x, y)

@@ -313,6 +313,10 @@ _SHAPES = {
     ),
     "arctic": LineString([(10.0, 78.0), (14.0, 78.6), (19.0, 78.2)]),
     "antimeridian": LineString([(179.7, -16.0), (-179.8, -16.3), (179.9, -16.6)]),
+    # more parts than zones._BUFFER_MAX_PARTS: tested by planar distance, not a buffer
+    "twenty_parts": shapely.MultiLineString(
+        [[(35.0 + 0.05 * i, 33.0 + 0.03 * (i % 3)), (35.02 + 0.05 * i, 33.05)] for i in range(20)]
+    ),
 }
 
 
@@ -403,17 +407,28 @@ def test_absurd_parameters_are_refused_naming_the_parameter_value_and_range(opti
 
 def test_the_vertex_budget_refuses_zones_before_building_them(monkeypatch):
     fine = gz.build_zones(ALPHA, (5, 20, 60), tolerance_m=0.01)
-    estimate = zones._estimate_vertices(
-        gz.geodesy.line_parts(ALPHA), np.array([5e3, 20e3, 60e3]), 0.01, "both"
-    )
+    parts = gz.geodesy.line_parts(ALPHA)
+    estimate = zones._estimate_vertices(parts, np.array([5e3, 20e3, 60e3]), 0.01, "both").sum()
     assert fine["n_vertices"].sum() <= estimate  # the estimate covers what is drawn
-    monkeypatch.setattr(zones, "MAX_ZONE_VERTICES", estimate - 1)
+    monkeypatch.setattr(zones, "MAX_ZONE_VERTICES", int(estimate) - 1)
     with pytest.raises(InputError) as info:
         gz.build_zones(ALPHA, (5, 20, 60), tolerance_m=0.01)
     text = str(info.value)
-    assert f"about {estimate:,} vertices" in text
+    assert f"too large to build: they would need about {estimate:,.0f} vertices" in text
     for advice in ("larger tolerance_m (now 0.01 m)", "fewer or smaller distances_km", "simpl"):
         assert advice in text
+
+
+def test_the_work_budget_refuses_zones_round_too_many_parts(monkeypatch):
+    lines = shapely.MultiLineString(
+        [[(35 + i / 100, 33.0), (35 + i / 100, 33.01)] for i in range(50)]
+    )
+    monkeypatch.setattr(zones, "MAX_ZONE_WORK", 20_000)  # about 1,200 a part
+    with pytest.raises(InputError, match=r"would take too long .* 100 vertices in 50 parts"):
+        gz.build_zones(lines)
+    monkeypatch.setattr(zones, "MAX_ZONE_VERTICES", 500)  # checked first: each part is over
+    with pytest.raises(InputError, match=r"their largest part alone would need about"):
+        gz.build_zones(lines)
 
 
 def test_the_budget_counts_crossings_of_one_sided_zones_round_many_parts(monkeypatch):
@@ -468,7 +483,7 @@ xy = np.column_stack([35.8 + np.cumsum(5e-4 * np.cos(steps)), 33 + np.cumsum(5e-
 line = shapely.LineString(xy)
 """
     text, seconds = _capped(setup, "line")
-    assert text.startswith("refused: these zones would need about ")
+    assert text.startswith("refused: these zones are too large to build: they would need")
     assert "1,000,000 vertices in 1 parts" in text and "shapely.simplify" in text
     assert seconds < 20
 
