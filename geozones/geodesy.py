@@ -62,6 +62,7 @@ from geozones.errors import InputError
 __all__ = [
     "WGS84",
     "LineLocation",
+    "MAX_LINE_VERTICES",
     "destination",
     "distance_to_line",
     "drawn_area_m2",

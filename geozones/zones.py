@@ -56,6 +56,10 @@ from geozones.writing import write_vector
 __all__ = [
     "DEFAULT_DISTANCES_KM",
     "MAX_DISTANCE_KM",
+    "MAX_ZONE_VERTICES",
+    "MAX_ZONE_WORK",
+    "MIN_DISTANCE_TOLERANCES",
+    "MIN_TOLERANCE_M",
     "ZONE_SETS",
     "ZoneSet",
     "build_zone_set",

@@ -1,7 +1,10 @@
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
+import shapely
 from shapely import LineString, MultiLineString, Point, Polygon
 
 import geozones as gz
@@ -168,3 +171,113 @@ def test_errors_are_geozones_errors_and_value_errors():
         warnings.simplefilter("error")
         with pytest.raises(ValueError):
             gz.read_lines(gpd.GeoDataFrame(geometry=[], crs=4326))
+
+
+# --------------------------------------------------------------------------------------
+# Trust (issue 13): hostile files, many placemarks
+# --------------------------------------------------------------------------------------
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+_REFUSED = {
+    "line_nan.geojson": "NaN or infinite",
+    "line_overflow.geojson": "cannot be read",
+    "line_one_position.geojson": "cannot be read",
+    "line_text_coordinates.geojson": "empty geometry",
+    "line_unclosed_polygon.geojson": "cannot be read",
+    "line_unknown_type.geojson": "empty geometry",
+    "line_empty_collection.geojson": "empty geometry",
+    "line_points_only.geojson": "is a MultiPoint",
+    "line_longitude_200.geojson": r"vertex at \(200, 33\)",
+    "line_deep_nesting.geojson": "cannot be read",
+    "line_projected_far_away.geojson": "NaN or infinite",
+    "line_zero_length.geojson": "fewer than 2 distinct vertices",
+    "line_not_utf8.geojson": "cannot be read .*utf-8",  # GeoJSON is UTF-8 by definition
+}
+_USABLE = {
+    "line_crossing_collection.geojson": 2,  # two crossing lines, not cut where they cross
+    "line_four_dimensions.geojson": 1,
+    "line_empty_part.geojson": 1,  # the empty part is dropped
+    "line_antimeridian.geojson": 1,
+    "line_name_object.geojson": 1,
+    "line_there_and_back.geojson": 1,
+    "line_through_the_pole.geojson": 1,  # read; its zones are refused (they hold the pole)
+}
+
+
+@pytest.mark.parametrize("name", sorted(_REFUSED))
+def test_hostile_line_files_are_refused_naming_the_file(name):
+    with pytest.raises(GeozonesError, match=_REFUSED[name]) as info:
+        gz.read_lines(HOSTILE / name)
+    assert name in str(info.value)
+
+
+@pytest.mark.parametrize("name", sorted(_USABLE))
+def test_odd_but_usable_line_files_are_read_and_zoned_or_refused_cleanly(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GeozonesWarning)  # e.g. polygons taken as lines
+        lines = gz.read_lines(HOSTILE / name)
+    geom = lines.geometry.iloc[0]
+    assert len(shapely.get_parts(geom)) == _USABLE[name]
+    assert not shapely.has_z(geom)
+    try:
+        zones = gz.build_zones(lines, (5,))
+    except GeozonesError as exc:
+        assert name == "line_through_the_pole.geojson", exc
+        assert "North Pole" in str(exc)
+    else:
+        assert zones.is_valid.all()
+
+
+def test_a_collection_of_crossing_lines_is_not_cut_where_they_cross():
+    lines = gz.read_lines(HOSTILE / "line_crossing_collection.geojson")
+    parts = shapely.get_parts(lines.geometry.iloc[0])
+    assert [p.coords[:] for p in parts] == [
+        [(35.7, 33.0), (35.9, 33.2)],
+        [(35.7, 33.2), (35.9, 33.0)],
+    ]
+
+
+def _kml(path, n: int) -> None:
+    rng = np.random.default_rng(n)
+    start = np.column_stack([rng.uniform(35, 36, n), rng.uniform(32.5, 33.5, n)])
+    with open(path, "w") as f:
+        f.write('<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>\n')
+        for i, (x, y) in enumerate(start):
+            f.write(
+                f"<Placemark><name>p{i}</name><LineString><coordinates>{x:.5f},{y:.5f},0 "
+                f"{x + 0.004:.5f},{y + 0.003:.5f},0</coordinates></LineString></Placemark>\n"
+            )
+        f.write("</Document></kml>\n")
+
+
+def test_many_placemarks_are_read_in_order(tmp_path):
+    path = tmp_path / "many.kml"
+    _kml(path, 5000)
+    lines = gz.read_lines(path)
+    assert lines["name"].tolist() == [f"p{i}" for i in range(5000)]
+    assert (lines.geom_type == "LineString").all()
+
+
+def test_placemarks_then_distances_and_zones_stay_within_bounded_memory(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "placemarks.kml"
+    _kml(path, 600)
+    code = f"""
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+import numpy as np, shapely
+import geozones as gz
+lines = gz.read_lines({str(path)!r})
+line = shapely.multilinestrings(list(lines.geometry))
+rng = np.random.default_rng(0)
+d = gz.distance_to_line(rng.uniform(35, 36, 60_000), rng.uniform(32.5, 33.5, 60_000), line)
+zones = gz.build_zones(lines, (5, 20))
+print(len(lines), bool(np.isfinite(d).all()), bool(zones.is_valid.all()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["600", "True", "True"]
