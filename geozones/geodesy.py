@@ -63,6 +63,8 @@ __all__ = [
     "WGS84",
     "LineLocation",
     "MAX_LINE_VERTICES",
+    "MAX_WALK_M",
+    "PreparedLine",
     "destination",
     "distance_to_line",
     "drawn_area_m2",
@@ -75,6 +77,7 @@ __all__ = [
     "local_plane_centre",
     "local_plane_error",
     "locate_on_line",
+    "prepare_line",
     "segment_distance",
     "side_of_line",
 ]
@@ -142,8 +145,42 @@ class LineLocation(NamedTuple):
     part: NDArray[np.int64]
 
 
+class PreparedLine:
+    """A line cut into pieces once, for several calls (see :func:`prepare_line`)."""
+
+    __slots__ = ("_pieces", "line")
+
+    def __init__(self, line: shapely.Geometry) -> None:
+        self.line = line
+        self._pieces = _prepare(line)
+
+    def __repr__(self) -> str:
+        return f"PreparedLine({len(self._pieces.part):,} pieces)"
+
+
+def prepare_line(line: shapely.Geometry) -> PreparedLine:
+    """Prepare `line` once for several calls of the functions that measure to it.
+
+    :func:`distance_to_line`, :func:`locate_on_line` and :func:`side_of_line` take the
+    result wherever they take a line, and skip the preparation (validating the line,
+    cutting it into pieces, grouping them: about a millisecond for the Alpha line).
+
+    Examples
+    --------
+    >>> from shapely import LineString
+    >>> prepared = prepare_line(LineString([(35.8, 33.0), (35.8, 33.2)]))
+    >>> round(float(distance_to_line(35.9, 33.1, prepared)), 3)
+    9334.764
+    """
+    return line if isinstance(line, PreparedLine) else PreparedLine(line)
+
+
 def distance_to_line(
-    lon: ArrayLike, lat: ArrayLike, line: shapely.Geometry, *, threads: int | None = None
+    lon: ArrayLike,
+    lat: ArrayLike,
+    line: shapely.Geometry | PreparedLine,
+    *,
+    threads: int | None = None,
 ) -> NDArray:
     """Return the exact geodesic distance on WGS84 from each point to `line`, in metres.
 
@@ -152,8 +189,9 @@ def distance_to_line(
     lon, lat
         Point coordinates in degrees, array-likes of one shape (or scalars). NaN gives NaN.
     line
-        A shapely LineString or MultiLineString in longitude/latitude degrees. Each segment
-        is the ellipsoidal geodesic between its vertices; repeated vertices are ignored.
+        A shapely LineString or MultiLineString in longitude/latitude degrees, or what
+        :func:`prepare_line` made of one. Each segment is the ellipsoidal geodesic between
+        its vertices; repeated vertices are ignored.
     threads
         How many threads share large inputs (chunks of up to ``CHUNK_SIZE`` points); by
         default one per core, up to 8. The result does not depend on it.
@@ -192,7 +230,7 @@ def distance_to_line(
 def locate_on_line(
     lon: ArrayLike,
     lat: ArrayLike,
-    line: shapely.Geometry,
+    line: shapely.Geometry | PreparedLine,
     *,
     nearest_point: bool = True,
     threads: int | None = None,
@@ -204,7 +242,8 @@ def locate_on_line(
     lon, lat
         Point coordinates in degrees, array-likes of one shape (or scalars).
     line
-        A shapely LineString or MultiLineString in longitude/latitude degrees.
+        A shapely LineString or MultiLineString in longitude/latitude degrees, or what
+        :func:`prepare_line` made of one.
     nearest_point
         Compute ``nearest_lon`` / ``nearest_lat`` (NaN when False, which saves a geodesic
         per point).
@@ -229,7 +268,11 @@ def locate_on_line(
 
 
 def side_of_line(
-    lon: ArrayLike, lat: ArrayLike, line: shapely.Geometry, *, threads: int | None = None
+    lon: ArrayLike,
+    lat: ArrayLike,
+    line: shapely.Geometry | PreparedLine,
+    *,
+    threads: int | None = None,
 ) -> NDArray[np.int8]:
     """Return +1 for points left of `line`'s direction, -1 for right, 0 on the line.
 
@@ -242,6 +285,44 @@ def side_of_line(
     return _solve(lon, lat, line, locate=True, threads=threads, nearest_point=False).side
 
 
+#: Distances walked by :func:`destination`, at most (metres): two and a half times round.
+MAX_WALK_M = 1e8
+
+
+def _arrays(**named: ArrayLike) -> list[NDArray]:
+    """The arguments as float arrays of one broadcast shape, checked.
+
+    Names starting with ``lat`` must be within ±90, everything finite (NaN is allowed: it
+    gives NaN); anything else is an InputError naming the argument and its first bad value.
+    """
+    arrays = []
+    for name, value in named.items():
+        try:
+            array = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            msg = f"{name} must be numbers, not {value!r}"[:300]
+            raise InputError(msg) from None
+        if array.size:
+            lo, hi = array.min(), array.max()  # NaN if any is: then look closer
+            limit = 90.0 if name.startswith("lat") else np.inf
+            if not (-limit < lo and hi < limit):  # (90 itself is checked closer)
+                bad = np.isinf(array) | (np.abs(array) > limit)
+                if bad.any():
+                    first = float(array.ravel()[np.flatnonzero(bad.ravel())[0]])
+                    rule = "within ±90 degrees" if limit == 90.0 else "finite"
+                    msg = f"{name} must be {rule}; got {first!r}"
+                    raise InputError(msg)
+        arrays.append(array)
+    if all(a.shape == arrays[0].shape for a in arrays):
+        return arrays
+    try:
+        return list(np.broadcast_arrays(*arrays))
+    except ValueError:
+        shapes = ", ".join(f"{k} {a.shape}" for k, a in zip(named, arrays, strict=True))
+        msg = f"the arguments have shapes that do not broadcast together: {shapes}"
+        raise InputError(msg) from None
+
+
 def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike):
     """Return the geodesic distance on WGS84 between two sets of points, in metres.
 
@@ -250,9 +331,7 @@ def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: A
     >>> round(float(geodesic_distance(35.8, 33.0, 35.8, 33.1)), 3)
     11090.535
     """
-    lon1, lat1, lon2, lat2 = np.broadcast_arrays(
-        *(np.asarray(a, float) for a in (lon1, lat1, lon2, lat2))
-    )
+    lon1, lat1, lon2, lat2 = _arrays(lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
     return WGS84.inv(lon1, lat1, lon2, lat2)[2]
 
 
@@ -277,16 +356,15 @@ def segment_distance(
     >>> round(float(segment_distance(35.9, 33.1, 35.8, 33.0, 35.8, 33.2)), 3)
     9334.764
     """
-    arrays = np.broadcast_arrays(
-        *(np.asarray(a, float) for a in (lon, lat, lon0, lat0, lon1, lat1))
-    )
+    arrays = _arrays(lon=lon, lat=lat, lon0=lon0, lat0=lat0, lon1=lon1, lat1=lat1)
     shape = arrays[0].shape
     lon, lat, lon0, lat0, lon1, lat1 = (a.ravel() for a in arrays)
     seg = _Segments.between(lon0, lat0, lon1, lat1)
     if start_m is None:
         start = seg.length_m / 2.0
     else:
-        start = np.broadcast_to(np.asarray(start_m, float), shape).ravel().copy()
+        (start_m,) = _arrays(start_m=start_m)
+        start = np.broadcast_to(start_m, shape).ravel().copy()
     dist, _, _ = _refine(lon, lat, seg, start)
     return dist.reshape(shape)
 
@@ -302,9 +380,11 @@ def destination(
     >>> round(float(lon), 6), round(float(lat), 6), round(float(az), 6)
     (35.8, 33.1, 0.0)
     """
-    arrays = np.broadcast_arrays(
-        *(np.asarray(a, float) for a in (lon, lat, azimuth_deg, distance_m))
-    )
+    arrays = _arrays(lon=lon, lat=lat, azimuth_deg=azimuth_deg, distance_m=distance_m)
+    if (np.abs(arrays[3]) > MAX_WALK_M).any():
+        far = arrays[3].ravel()[np.flatnonzero(np.abs(arrays[3].ravel()) > MAX_WALK_M)[0]]
+        msg = f"distance_m must be within ±{MAX_WALK_M:g} m (MAX_WALK_M); got {float(far)!r}"
+        raise InputError(msg)
     shape = arrays[0].shape
     lon2, lat2, back = WGS84.fwd(*(a.ravel() for a in arrays))
     heading = (back + 360.0) % 360.0 - 180.0
@@ -322,7 +402,7 @@ def inverse(
     >>> float(az1), float(az2), round(float(d), 3)
     (0.0, 0.0, 11090.535)
     """
-    arrays = np.broadcast_arrays(*(np.asarray(a, float) for a in (lon1, lat1, lon2, lat2)))
+    arrays = _arrays(lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
     shape = arrays[0].shape
     az1, back2, dist = WGS84.inv(*(a.ravel() for a in arrays))
     az2 = (back2 + 360.0) % 360.0 - 180.0
@@ -345,8 +425,14 @@ def local_plane(
     >>> round(float(y[1] - y[0]), 1)  # the geodesic is 11090.535 m
     11090.4
     """
-    lam = np.radians(np.asarray(lon, float) - lon0)
-    phi = np.radians(np.asarray(lat, float))
+    lon, lat = _arrays(lon=lon, lat=lat)
+    lon0_a, lat0_a = _arrays(lon0=lon0, lat0=lat0)
+    if lon0_a.ndim or np.isnan(lon0_a) or np.isnan(lat0_a):
+        msg = f"lon0 and lat0 must be one number each, not {lon0!r} and {lat0!r}"
+        raise InputError(msg)
+    lon0, lat0 = float(lon0_a), float(lat0_a)
+    lam = np.radians(lon - lon0)
+    phi = np.radians(lat)
     phi0 = np.radians(lat0)
     s0 = np.sin(phi0)
     w = 1.0 - _E2 * s0 * s0
@@ -373,7 +459,12 @@ def local_plane_centre(lon: ArrayLike, lat: ArrayLike) -> tuple[float, float]:
     >>> [round(v, 6) for v in local_plane_centre([179.0, -179.0], [10.0, 10.0])]
     [180.0, 9.935877]
     """
-    p = _ecef(np.asarray(lon, float), np.asarray(lat, float)).mean(axis=0)
+    lon, lat = _arrays(lon=lon, lat=lat)
+    finite = np.isfinite(lon) & np.isfinite(lat)
+    if not finite.any():
+        msg = "local_plane_centre needs at least one point with finite lon and lat"
+        raise InputError(msg)
+    p = _ecef(lon[finite], lat[finite]).mean(axis=0)
     return float(np.degrees(np.arctan2(p[1], p[0]))), float(
         np.degrees(np.arctan2(p[2], np.hypot(p[0], p[1])))
     )
@@ -390,6 +481,9 @@ def local_plane_error(extent_m: float) -> float:
     >>> f"{local_plane_error(150_000.0):.1e}"
     '4.6e-04'
     """
+    if not (isinstance(extent_m, int | float | np.number) and 0 <= extent_m < np.inf):
+        msg = f"extent_m must be a finite number of metres, at least 0; got {extent_m!r}"
+        raise InputError(msg)
     rho = extent_m / _R_MEAN
     return 0.25 * rho * rho + 2.0 * _E2 * rho + 1e-5
 
@@ -433,8 +527,16 @@ def drawn_area_m2(geometry: shapely.Geometry) -> float:
 
 def _ring_sum(geometry: shapely.Geometry | None, ring_area) -> float:
     """Sum ``|ring_area(xy)|`` over the polygons' shells, minus that over their holes."""
-    if geometry is None or geometry.is_empty:
+    if geometry is None:
         return 0.0
+    if not isinstance(geometry, shapely.Geometry):
+        msg = f"geometry must be a shapely (Multi)Polygon, not {type(geometry).__name__}"
+        raise InputError(msg)
+    if geometry.is_empty:
+        return 0.0
+    _arrays(
+        lon=shapely.get_coordinates(geometry)[:, 0], lat=shapely.get_coordinates(geometry)[:, 1]
+    )
     total = 0.0
     for polygon in shapely.get_parts(geometry):
         if polygon.geom_type != "Polygon":
@@ -579,9 +681,8 @@ def line_parts(line: shapely.Geometry, *, unique: bool = False) -> list[NDArray]
     xy_all, index = xy_all[keep], index[keep]
     bounds = np.flatnonzero(np.diff(index)) + 1
     parts = np.split(xy_all, bounds) if len(xy_all) else []
-    distinct = np.unique(xy_all, axis=0) if len(xy_all) else np.empty((0, 2))
-    if len(distinct) < 2:
-        msg = f"line has {len(distinct)} distinct vertex(es); it needs at least 2"
+    if not len(xy_all) or not (xy_all != xy_all[0]).any():
+        msg = f"line has {min(len(xy_all), 1)} distinct vertex(es); it needs at least 2"
         raise InputError(msg)
     if unique:
         first = _first_copies(parts)
@@ -623,7 +724,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     seg_rows = np.flatnonzero(starts_segment)
     s_lon0, s_lat0 = xy[seg_rows, 0], xy[seg_rows, 1]
     s_lon1, s_lat1 = xy[seg_rows + 1, 0], xy[seg_rows + 1, 1]
-    s_az, _, s_len = WGS84.inv(s_lon0, s_lat0, s_lon1, s_lat1)
+    s_az, s_back, s_len = WGS84.inv(s_lon0, s_lat0, s_lon1, s_lat1)
     # each part's start along the line: duplicates count with their first copy's length
     part_len = np.zeros(len(parts))
     part_len[kept] = np.bincount(np.repeat(np.arange(len(kept)), n_seg), s_len, len(kept))
@@ -647,9 +748,13 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     last = k == n_cut[seg] - 1
     lon1[last], lat1[last] = s_lon1[seg[last]], s_lat1[seg[last]]
     part = np.repeat(kept, n_seg)[seg]
+    n_pieces = len(seg)
     del seg, k, inner, last
 
-    az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
+    if n_pieces == len(s_len):  # no segment was cut: the pieces are the segments
+        az0, back1, length = s_az, s_back, s_len
+    else:
+        az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
     point_like = length == 0
     az0 = np.where(point_like, np.nan, az0)
     az1 = np.where(point_like, np.nan, (back1 + 180.0 + 180.0) % 360.0 - 180.0)
@@ -840,7 +945,7 @@ def _solve(
 ):
     flat_lon, flat_lat, shape = _points(lon, lat)
     workers = _threads(threads)
-    pieces = _prepare(line)
+    pieces = line._pieces if isinstance(line, PreparedLine) else _prepare(line)
     n = flat_lon.size
     out = {
         "distance_m": np.full(n, np.nan),

@@ -278,8 +278,15 @@ def prepare_output(path: str | os.PathLike, drivers: dict[str, str], layer: str 
     Raises
     ------
     InputError
-        An extension not in `drivers`, or a `layer` asked of a format other than GeoPackage.
+        A path that is not a str or path, a `layer` that is not a string, an extension not
+        in `drivers`, or a `layer` asked of a format other than GeoPackage.
     """
+    if not isinstance(path, str | os.PathLike):
+        msg = f"the output path must be a file name or path, not {path!r}"
+        raise InputError(msg)
+    if layer is not None and not isinstance(layer, str):
+        msg = f"layer must be a name (a string) or None, not {layer!r}"
+        raise InputError(msg)
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in drivers:

@@ -279,7 +279,10 @@ def _check_distances(distances_km, tolerance_m: float = 1.0) -> NDArray:
     except (TypeError, ValueError):
         msg = f"distances_km must be numbers of kilometres, not {distances_km!r}"
         raise InputError(msg) from None
-    if km.ndim != 1 or km.size == 0:
+    if km.ndim != 1:
+        msg = f"distances_km must be a flat list of kilometres, not {distances_km!r}"
+        raise InputError(msg)
+    if km.size == 0:
         msg = "distances_km must hold at least one distance"
         raise InputError(msg)
     if not np.isfinite(km).all() or (km <= 0).any():
@@ -430,6 +433,10 @@ def _as_clip(clip) -> shapely.Geometry | None:
         "MultiPolygon",
     ):
         msg = f"clip must be a polygon, a GeoDataFrame of polygons or a territory name: {clip!r}"
+        raise InputError(msg)
+    xy = shapely.get_coordinates(clip)
+    if not np.isfinite(xy).all() or (np.abs(xy[:, 1]) > 90).any():
+        msg = "clip has a NaN or infinite coordinate, or a latitude outside ±90"
         raise InputError(msg)
     return shapely.make_valid(clip)
 
@@ -879,7 +886,8 @@ def _build_bands(
     faces = faces[~shapely.is_empty(faces)]
     probe = shapely.point_on_surface(faces)
     px, py = shapely.get_x(probe), shapely.get_y(probe)
-    where = geodesy.locate_on_line(px, py, line, nearest_point=False)
+    prepared = geodesy.prepare_line(line)
+    where = geodesy.locate_on_line(px, py, prepared, nearest_point=False)
     distance_m, side_of = where.distance_m, where.side
     # a probe within a few tolerances of a limit (or of the line, for one side) may be on
     # the other side of it than its face, which is drawn to the tolerance: those faces are
@@ -895,7 +903,7 @@ def _build_bands(
         circle = shapely.maximum_inscribed_circle(faces[redo], tolerance_m / 200_000.0)
         centre = shapely.get_point(circle, 0)
         again = geodesy.locate_on_line(
-            shapely.get_x(centre), shapely.get_y(centre), line, nearest_point=False
+            shapely.get_x(centre), shapely.get_y(centre), prepared, nearest_point=False
         )
         distance_m, side_of = distance_m.copy(), side_of.copy()
         distance_m[redo], side_of[redo] = again.distance_m, again.side
@@ -1052,7 +1060,8 @@ class _Interior:
         """Where the curves `prim` pass at parameters `u`, approximately, in the plane."""
         ax, ay = geodesy.local_plane(c["lon0"], c["lat0"], self.lon0, self.lat0)
         bx, by = geodesy.local_plane(c["lon1"], c["lat1"], self.lon0, self.lat0)
-        nx, ny = geodesy.local_plane(c["lon0"], c["lat0"] + 1e-4, self.lon0, self.lat0)
+        north = np.minimum(c["lat0"] + 1e-4, 90.0)  # a step north, for the meridian's bearing
+        nx, ny = geodesy.local_plane(c["lon0"], north, self.lon0, self.lat0)
         x, y = np.empty(len(u)), np.empty(len(u))
         d = c["d_m"][prim]
         par = c["kind"][prim] == 0
@@ -1218,7 +1227,7 @@ def load_territory(name: str) -> shapely.Geometry:
     >>> syrian.contains(Point(35.8916, 33.1838)), syrian.contains(Point(35.8246, 33.126))
     (True, False)
     """
-    if name not in _TERRITORIES:
+    if not isinstance(name, str) or name not in _TERRITORIES:
         msg = f"no territory named {name!r}; the territories are: {', '.join(_TERRITORIES)}"
         raise InputError(msg)
     countries = datasets.load("countries").set_index("NAME").geometry
@@ -1295,7 +1304,7 @@ def build_zone_set(name: str, *, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
     >>> aol[["line", "side", "band"]].drop_duplicates().shape[0]
     6
     """
-    if name not in ZONE_SETS:
+    if not isinstance(name, str) or name not in ZONE_SETS:
         msg = f"no zone set named {name!r}; the sets are: {', '.join(ZONE_SETS)}"
         raise InputError(msg)
     zs = ZONE_SETS[name]
@@ -1330,6 +1339,9 @@ def save_zones(
     >>> import geopandas; list(geopandas.read_file(out)["band"])
     ['0–5 km']
     """
+    if not isinstance(zones, gpd.GeoDataFrame):
+        msg = f"zones must be a GeoDataFrame (what build_zones returns), not {type(zones).__name__}"
+        raise InputError(msg)
     path, suffix = prepare_output(path, _DRIVERS, layer)
     out = zones.copy()
     for column in out.columns:

@@ -841,3 +841,55 @@ def test_a_line_over_the_vertex_budget_is_refused_with_advice(monkeypatch):
 def test_threads_must_be_a_positive_whole_number(alpha_line, threads):
     with pytest.raises(InputError, match="threads must be a positive whole number"):
         gz.distance_to_line([35.9], [33.0], alpha_line, threads=threads)
+
+
+_LINE = LineString([(35.8, 33.0), (35.8, 33.2)])
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: gz.geodesic_distance(35.8, 95.0, 35.8, 33.0), r"lat1 must be within ±90 .* 95\.0"),
+        (lambda: gz.geodesic_distance(np.inf, 33.0, 35.8, 33.0), r"lon1 must be finite; got inf"),
+        (lambda: gz.geodesic_distance("a", 33.0, 35.8, 33.0), r"lon1 must be numbers, not 'a'"),
+        (lambda: gz.geodesic_distance([1, 2], [1, 2, 3], 0, 0), r"do not broadcast .* lat1 \(3,\)"),
+        (lambda: gz.geodesy.inverse(0, 0, 0, -91), r"lat2 must be within ±90"),
+        (lambda: gz.geodesy.destination(0, 0, 0, np.inf), r"distance_m must be finite"),
+        (lambda: gz.geodesy.destination(0, 0, 0, 1e30), r"distance_m must be within ±1e\+08 m"),
+        (lambda: gz.geodesy.destination(0, 0, -np.inf, 1), r"azimuth_deg must be finite"),
+        (lambda: gz.geodesy.segment_distance(0.5, 0.5, 0, 0, 1, 1, start_m=np.inf), "start_m"),
+        (lambda: gz.geodesy.local_plane(0, 0, 0, 95), r"lat0 must be within ±90"),
+        (lambda: gz.geodesy.local_plane(0, 0, [0, 1], 0), r"lon0 and lat0 must be one number"),
+        (lambda: gz.geodesy.local_plane_centre([], []), r"needs at least one point"),
+        (lambda: gz.geodesy.local_plane_error(-5.0), r"extent_m must be .* at least 0; got -5"),
+        (lambda: gz.geodesy.geodesic_area_m2("x"), r"geometry must be a shapely"),
+        (lambda: gz.geodesy.drawn_area_m2(Point(0, 95).buffer(1)), r"lat must be within ±90"),
+        (lambda: gz.side_of_line([0], [95], _LINE), r"index 0 .* latitude must be within ±90"),
+    ],
+    ids=[
+        "distance_lat",
+        "distance_inf",
+        "distance_text",
+        "distance_shapes",
+        "inverse_lat",
+        "destination_inf",
+        "destination_1e30",
+        "destination_azimuth",
+        "segment_start",
+        "plane_lat0",
+        "plane_centre_array",
+        "plane_centre_empty",
+        "plane_error",
+        "area_text",
+        "area_lat",
+        "side_lat",
+    ],
+)
+def test_every_public_function_refuses_out_of_range_arguments(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_nan_gives_nan_in_the_elementwise_functions():
+    assert np.isnan(gz.geodesic_distance(np.nan, 33.0, 35.8, 33.0))
+    assert np.isnan(gz.geodesy.destination(35.8, 33.0, np.nan, 10.0)[0])

@@ -644,3 +644,31 @@ def test_odd_but_valid_lines_give_valid_zones(line, side):
 def test_unusable_lines_give_a_geozones_error(line, message):
     with pytest.raises(GeozonesError, match=message):
         gz.build_zones(line, (5,))
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda: gz.load_territory(["syria"]), r"no territory named \['syria'\]"),
+        (lambda: gz.build_zone_set(["x"]), r"no zone set named \['x'\]"),
+        (lambda: gz.build_zone_set("alpha_5_20_60", tolerance_m=-1), r"tolerance_m .* not -1"),
+        (lambda: gz.save_zones("zones", "out.geojson"), r"zones must be a GeoDataFrame"),
+        (lambda: gz.build_zones(ALPHA, [[5, 20]]), r"distances_km must be a flat list"),
+        (
+            lambda: gz.build_zones(ALPHA, (5,), clip=shapely.box(35, 32, 36, 95)),
+            r"clip has .* latitude outside ±90",
+        ),
+    ],
+    ids=["territory_list", "zone_set_list", "zone_set_tolerance", "save_text", "nested", "clip"],
+)
+def test_other_public_functions_refuse_bad_arguments(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_save_zones_refuses_a_path_or_layer_of_the_wrong_kind(tmp_path):
+    bands = gz.build_zones(ALPHA, (5,))
+    with pytest.raises(InputError, match="the output path must be a file name or path, not 5"):
+        gz.save_zones(bands, 5)
+    with pytest.raises(InputError, match="layer must be a name"):
+        gz.save_zones(bands, tmp_path / "z.gpkg", layer=5)
