@@ -1461,6 +1461,12 @@ def _from_geometries(geoms: np.ndarray):
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     err[missing] = "missing"
     ok = ~missing
+    if ok.any():  # a NaN or infinite coordinate anywhere in a feature: no position from it
+        coords, which = shapely.get_coordinates(geoms[ok], return_index=True)
+        broken = np.zeros(n, dtype=bool)
+        broken[np.flatnonzero(ok)[np.unique(which[~np.isfinite(coords).all(axis=1)])]] = True
+        err[broken] = "a coordinate of the geometry is NaN or infinite"
+        ok &= ~broken
     if ok.any():
         g = geoms[ok]
         points = shapely.get_type_id(g) == 0

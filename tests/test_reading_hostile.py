@@ -512,3 +512,10 @@ def test_a_table_with_repeated_column_names_is_read_as_a_csv_header_is():
     assert got[ERROR].tolist() == [""] and got[LAT].tolist() == [33.1]
     assert got["lat.1"].tolist() == [33.2] and got["x.1"].tolist() == ["b"]
     assert got.attrs["renamed_columns"] == ["lat.1", "x.1"]
+
+
+def test_a_feature_with_a_nan_coordinate_is_a_row_error():
+    """GEOS warned (an error under pytest) and the point was NaN; now the row says why."""
+    got = gz.read_positions(HOSTILE / "line_nan.geojson")
+    assert got["error"].str.contains("NaN or infinite").all()
+    assert got.geometry.isna().all()
