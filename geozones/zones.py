@@ -842,19 +842,69 @@ def _side_linework(parts: list[NDArray], reach_m: float, tolerance_m: float) -> 
     run_start = (part_start | np.r_[True, ~kept[:-1]])[kept]
     a, b = a[kept], b[kept]
     linework = _densified_geodesics(a[:, 0], a[:, 1], b[:, 0], b[:, 1], tolerance_m, run_start)
-    seen: list[tuple[float, float, float]] = []
-    for q in segs:
-        for ray, (lon, lat, az) in _end_rays(q, reach_m, tolerance_m) + _u_turn_rays(
-            q, reach_m, tolerance_m
-        ):
-            if any(
-                lon == s_lon and lat == s_lat and abs((az - s_az + 180.0) % 360.0 - 180.0) < 1e-6
-                for s_lon, s_lat, s_az in seen
-            ):
-                continue
-            seen.append((lon, lat, az))
+    rays = []
+    switch = _overlap_vertices(segs)
+    for k, q in enumerate(segs):
+        rays += _end_rays(q, reach_m, tolerance_m) + _u_turn_rays(q, reach_m, tolerance_m)
+        rays += _normal_rays(q, switch[k], reach_m, tolerance_m)
+    seen = set()
+    for ray, (lon, lat, az) in rays:  # each continuation or normal once
+        key = (lon, lat, round((az + 180.0) % 360.0 - 180.0, 6))
+        if key not in seen:
+            seen.add(key)
             linework.append(ray)
     return linework
+
+
+def _overlap_vertices(parts: list[NDArray]) -> list[NDArray]:
+    """Each part's vertices where the line starts or stops running over itself.
+
+    Where a stretch is drawn twice (a line that goes back over part of its way), points
+    beside it tie between the two and go to the earlier; past the stretch's ends they do
+    not, and the side can change there, along the line's normal. Such an end is a vertex
+    lying on an earlier (or, line reversed, a later) stretch: its nearest point, located
+    with ties to the earliest, is not itself.
+    """
+    lengths = [geodesy.inverse(q[:-1, 0], q[:-1, 1], q[1:, 0], q[1:, 1])[2] for q in parts]
+    own = np.concatenate(
+        [o + np.r_[0.0, np.cumsum(g)] for o, g in zip(_offsets(lengths), lengths, strict=True)]
+    )
+    total = float(sum(g.sum() for g in lengths))
+    xy = np.concatenate(parts)
+    forward = shapely.MultiLineString(list(parts))
+    backward = shapely.MultiLineString([q[::-1] for q in parts[::-1]])
+    away = np.abs(geodesy.locate_on_line(xy[:, 0], xy[:, 1], forward).along_m - own) > 1e-3
+    back = geodesy.locate_on_line(xy[:, 0], xy[:, 1], backward).along_m
+    away |= np.abs(back - (total - own)) > 1e-3
+    bounds = np.cumsum([len(q) for q in parts])[:-1]
+    return [np.flatnonzero(a) for a in np.split(away, bounds)]
+
+
+def _offsets(lengths: list[NDArray]) -> list[float]:
+    """Where each part starts along the line (the lengths of the parts before it)."""
+    ends = np.cumsum([float(g.sum()) for g in lengths])
+    return [0.0, *ends[:-1].tolist()]
+
+
+def _normal_rays(xy: NDArray, vertices: NDArray, length_m: float, tolerance_m: float) -> list:
+    """Geodesics square to each segment at `vertices` of a part, both ways."""
+    rays = []
+    az_out = geodesy.inverse(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[0]
+    az_in = geodesy.inverse(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[1]
+    for k in vertices:
+        lon, lat = xy[k]
+        directions = ([az_out[k]] if k < len(xy) - 1 else []) + ([az_in[k - 1]] if k else [])
+        for az in (d + turn for d in directions for turn in (-90.0, 90.0)):
+            elon, elat, _ = geodesy.destination(lon, lat, float(az), length_m)
+            ray = _densified_geodesics(
+                np.array([lon]),
+                np.array([lat]),
+                np.atleast_1d(elon),
+                np.atleast_1d(elat),
+                tolerance_m,
+            )
+            rays.append((ray, (float(lon), float(lat), float(az))))
+    return rays
 
 
 # --------------------------------------------------------------------------------------
