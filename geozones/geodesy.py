@@ -625,6 +625,9 @@ def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
 def line_parts(line: shapely.Geometry, *, unique: bool = False) -> list[NDArray]:
     """Return the validated vertices (n, 2) of each part of `line`, repeated ones dropped.
 
+    Vertices in one place as the one before them (within 1e-12°, about 0.1 µm; longitudes
+    ±180 apart; any longitude at a pole) are repeats and are dropped.
+
     Parameters
     ----------
     line
@@ -676,18 +679,30 @@ def line_parts(line: shapely.Geometry, *, unique: bool = False) -> list[NDArray]
         msg = "line has a vertex with latitude outside ±90; is x longitude?"
         raise InputError(msg)
     # drop repeated vertices within each part, then split into parts
+    xy_all = np.where(np.abs(xy_all) < 1e-200, 0.0, xy_all)  # subnormal numbers are 0
     keep = np.ones(len(xy_all), bool)
-    keep[1:] = (np.diff(xy_all, axis=0) != 0).any(axis=1) | (index[1:] != index[:-1])
+    keep[1:] = ~_same_place(xy_all[:-1], xy_all[1:]) | (index[1:] != index[:-1])
     xy_all, index = xy_all[keep], index[keep]
     bounds = np.flatnonzero(np.diff(index)) + 1
     parts = np.split(xy_all, bounds) if len(xy_all) else []
-    if not len(xy_all) or not (xy_all != xy_all[0]).any():
+    if not len(xy_all) or _same_place(xy_all[:1], xy_all).all():
         msg = f"line has {min(len(xy_all), 1)} distinct vertex(es); it needs at least 2"
         raise InputError(msg)
     if unique:
         first = _first_copies(parts)
         return [xy for i, xy in enumerate(parts) if first[i] == i]
     return parts
+
+
+def _same_place(a: NDArray, b: NDArray) -> NDArray:
+    """Whether lon/lat rows `a` and `b` are one place.
+
+    Within 1e-12° (0.1 µm), with longitudes ±180 apart the same meridian and any longitude
+    at a pole the pole.
+    """
+    dlon = np.abs((b[:, 0] - a[:, 0] + 180.0) % 360.0 - 180.0)
+    pole = (np.abs(a[:, 1]) == 90.0) & (a[:, 1] == b[:, 1])
+    return (np.abs(b[:, 1] - a[:, 1]) <= 1e-12) & ((dlon <= 1e-12) | pole)
 
 
 def _first_copies(parts: list[NDArray]) -> NDArray:

@@ -946,11 +946,12 @@ def _build_bands(
     unsure = np.min(np.abs(distance_m[:, None] - limits_m[None, :]), axis=1) < margin_m
     if side != "both":
         unsure |= distance_m < margin_m
-    redo = np.flatnonzero(unsure)
+    redo = np.flatnonzero(unsure & (shapely.area(faces) > 0.0))
     if redo.size:
         # to about half a tolerance (in degrees): a face too thin for that to matter lies
         # within the tolerance of the curve, and either way is right
-        circle = shapely.maximum_inscribed_circle(faces[redo], tolerance_m / 200_000.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (slivers)
+            circle = shapely.maximum_inscribed_circle(faces[redo], tolerance_m / 200_000.0)
         centre = shapely.get_point(circle, 0)
         again = geodesy.locate_on_line(
             shapely.get_x(centre), shapely.get_y(centre), prepared, nearest_point=False

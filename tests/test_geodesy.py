@@ -893,3 +893,13 @@ def test_every_public_function_refuses_out_of_range_arguments(call, message):
 def test_nan_gives_nan_in_the_elementwise_functions():
     assert np.isnan(gz.geodesic_distance(np.nan, 33.0, 35.8, 33.0))
     assert np.isnan(gz.geodesy.destination(35.8, 33.0, np.nan, 10.0)[0])
+
+
+def test_vertices_in_one_place_are_repeats():
+    # a subnormal difference, the two faces of the antimeridian, two longitudes at a pole
+    assert len(gz.geodesy.line_parts(LineString([(0, 0), (2.2e-311, 0), (1, 1)]))[0]) == 2
+    assert len(gz.geodesy.line_parts(LineString([(-180, 10), (180, 10), (170, 10)]))[0]) == 2
+    assert len(gz.geodesy.line_parts(LineString([(0, 90), (50, 90), (50, 80)]))[0]) == 2
+    for point in ([(0, 0), (0, 2.5e-306)], [(0, 90), (120, 90)], [(-180, 5), (180, 5)]):
+        with pytest.raises(InputError, match="1 distinct vertex"):
+            gz.distance_to_line([1.0], [1.0], LineString(point))

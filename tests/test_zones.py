@@ -676,3 +676,19 @@ def test_save_zones_refuses_a_path_or_layer_of_the_wrong_kind(tmp_path):
         gz.save_zones(bands, 5)
     with pytest.raises(InputError, match="layer must be a name"):
         gz.save_zones(bands, tmp_path / "z.gpkg", layer=5)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        LineString([(2.225e-311, 0), (0, 1), (0, 0)]),
+        LineString([(1, 1.632e-256), (1, 0), (0, 1)]),
+        LineString([(-180, 10), (180, 10), (179.9, 10.1)]),
+    ],
+    ids=["subnormal_lon", "subnormal_lat", "both_faces_of_180"],
+)
+@pytest.mark.parametrize("side", ["both", "left"])
+def test_vertices_a_hair_apart_give_zones_without_warnings(line, side):
+    # GEOS warned (divide by zero, overflow) on these, and warnings are errors here
+    zones = gz.build_zones(line, (1,), side=side, tolerance_m=50.0)
+    assert zones.is_valid.all()
