@@ -32,6 +32,22 @@ Ends and sides
   continued along its end direction, so a one-sided zone keeps *half* of each round end:
   the half on its side of that continuation.
 - ``clip=`` cuts the bands to a territory polygon, such as ``load_territory("syrian_held")``.
+- Where a line runs back over itself, points beside the doubled stretch are on the side of
+  its first pass (ties go to the earlier piece, as :func:`geozones.locate_on_line` says);
+  the normals where the doubling starts, stops or turns round are drawn, so that no face
+  straddles the change.
+
+Limits
+------
+- Work and memory are estimated before anything is built, and zones over
+  ``MAX_ZONE_VERTICES`` (at once) or ``MAX_ZONE_WORK`` (in all) are refused with a message
+  that says how many vertices they would need and how to proceed; so are curves whose
+  crossings would make too many vertices to node (one-sided zones of winding lines).
+- Zones that would hold or touch a pole are refused: they are not drawn right yet.
+- A one-sided zone's side also changes where a point's nearest point jumps from one
+  stretch of the line to another facing the other way (a medial curve); that curve is not
+  drawn, so a face across it takes one side. Distances and :func:`geozones.side_of_line`
+  are exact there; only the polygon is approximate.
 """
 
 from __future__ import annotations
