@@ -289,11 +289,12 @@ def side_of_line(
 MAX_WALK_M = 1e8
 
 
-def _arrays(**named: ArrayLike) -> list[NDArray]:
+def _arrays(*, _lenient: bool = False, **named: ArrayLike) -> list[NDArray]:
     """The arguments as float arrays of one broadcast shape, checked.
 
     Names starting with ``lat`` must be within ±90, everything finite (NaN is allowed: it
     gives NaN); anything else is an InputError naming the argument and its first bad value.
+    `_lenient` turns out-of-range values into NaN instead.
     """
     arrays = []
     for name, value in named.items():
@@ -307,7 +308,9 @@ def _arrays(**named: ArrayLike) -> list[NDArray]:
             limit = 90.0 if name.startswith("lat") else np.inf
             if not (-limit < lo and hi < limit):  # (90 itself is checked closer)
                 bad = np.isinf(array) | (np.abs(array) > limit)
-                if bad.any():
+                if bad.any() and _lenient:
+                    array = np.where(bad, np.nan, array)
+                elif bad.any():
                     first = float(array.ravel()[np.flatnonzero(bad.ravel())[0]])
                     rule = "within ±90 degrees" if limit == 90.0 else "finite"
                     msg = f"{name} must be {rule}; got {first!r}"
@@ -326,12 +329,16 @@ def _arrays(**named: ArrayLike) -> list[NDArray]:
 def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike):
     """Return the geodesic distance on WGS84 between two sets of points, in metres.
 
+    The arguments broadcast together. A point with a NaN or infinite coordinate or a
+    latitude beyond ±90 gives NaN (callers measure rows of data with this); values that are
+    not numbers, or shapes that do not broadcast, are an InputError.
+
     Examples
     --------
     >>> round(float(geodesic_distance(35.8, 33.0, 35.8, 33.1)), 3)
     11090.535
     """
-    lon1, lat1, lon2, lat2 = _arrays(lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
+    lon1, lat1, lon2, lat2 = _arrays(_lenient=True, lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
     return WGS84.inv(lon1, lat1, lon2, lat2)[2]
 
 

@@ -849,8 +849,6 @@ _LINE = LineString([(35.8, 33.0), (35.8, 33.2)])
 @pytest.mark.parametrize(
     "call,message",
     [
-        (lambda: gz.geodesic_distance(35.8, 95.0, 35.8, 33.0), r"lat1 must be within ±90 .* 95\.0"),
-        (lambda: gz.geodesic_distance(np.inf, 33.0, 35.8, 33.0), r"lon1 must be finite; got inf"),
         (lambda: gz.geodesic_distance("a", 33.0, 35.8, 33.0), r"lon1 must be numbers, not 'a'"),
         (lambda: gz.geodesic_distance([1, 2], [1, 2, 3], 0, 0), r"do not broadcast .* lat1 \(3,\)"),
         (lambda: gz.geodesy.inverse(0, 0, 0, -91), r"lat2 must be within ±90"),
@@ -867,8 +865,6 @@ _LINE = LineString([(35.8, 33.0), (35.8, 33.2)])
         (lambda: gz.side_of_line([0], [95], _LINE), r"index 0 .* latitude must be within ±90"),
     ],
     ids=[
-        "distance_lat",
-        "distance_inf",
         "distance_text",
         "distance_shapes",
         "inverse_lat",
@@ -892,6 +888,9 @@ def test_every_public_function_refuses_out_of_range_arguments(call, message):
 
 def test_nan_gives_nan_in_the_elementwise_functions():
     assert np.isnan(gz.geodesic_distance(np.nan, 33.0, 35.8, 33.0))
+    # rows of data are measured with it: unusable coordinates give NaN, not an error
+    d = gz.geodesic_distance([35.8, 35.8, np.inf], [95.0, 33.1, 33.0], 35.8, 33.0)
+    assert np.isnan(d[[0, 2]]).all() and d[1] > 0
     assert np.isnan(gz.geodesy.destination(35.8, 33.0, np.nan, 10.0)[0])
 
 
