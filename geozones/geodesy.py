@@ -113,6 +113,8 @@ _DONE_M = 1e-6
 _MAX_STEPS = 30
 #: Pieces this close to the nearest distance tie: the earliest along the line is located.
 _TIE_M = 1e-6
+#: Beyond this (metres) a foot's distance is also checked against the segment's ends.
+_FAR_M = 10_000_000.0
 #: Halvings of a segment when the steps stall: 10 km to below a nanometre.
 _BISECTIONS = 45
 _RAD = np.pi / 180.0
@@ -1372,6 +1374,20 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
         dist[active], foot_s[active], azimuth[active], travel[active] = _bisect(
             plon[active], plat[active], seg.subset(active)
         )
+    far = np.flatnonzero(dist > _FAR_M)
+    if far.size:  # nearly antipodal, the way to the point is ill-defined: check both ends
+        sub = seg.subset(far)
+        for end_s in (np.zeros(far.size), sub.length_m):
+            xlon, xlat, heading = _point_on_piece(sub, end_s)
+            az_x, _, d = WGS84.inv(xlon, xlat, plon[far], plat[far])
+            nearer = d < dist[far]
+            k = far[nearer]
+            dist[k], foot_s[k], azimuth[k], travel[k] = (
+                d[nearer],
+                end_s[nearer],
+                az_x[nearer],
+                heading[nearer],
+            )
     return dist, foot_s, (azimuth, travel)
 
 

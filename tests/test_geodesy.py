@@ -902,3 +902,26 @@ def test_vertices_in_one_place_are_repeats():
     for point in ([(0, 0), (0, 2.5e-306)], [(0, 90), (120, 90)], [(-180, 5), (180, 5)]):
         with pytest.raises(InputError, match="1 distinct vertex"):
             gz.distance_to_line([1.0], [1.0], LineString(point))
+
+
+def test_the_antipodes_of_a_short_line_are_measured_to_its_nearer_end():
+    # the way to a nearly antipodal point is ill-defined; a foot stuck at the far end
+    # gave 20,003,931 m (the antipode's distance) instead of the other end's 19,997,224 m
+    rng = np.random.default_rng(21)
+    lines = [
+        LineString(
+            [(-32.53235610641843, 79.03452463313221), (-32.47249366697153, 78.97524774982874)]
+        )
+    ]
+    for _ in range(40):
+        lon0, lat0 = rng.uniform(-180, 180), np.degrees(np.arcsin(rng.uniform(-1, 1)))
+        lon1, lat1, _ = GEOD.fwd(lon0, lat0, rng.uniform(0, 360), rng.uniform(10, 20_000))
+        lines.append(LineString([(lon0, lat0), (lon1, lat1)]))
+    for line in lines:
+        xy = np.asarray(line.coords)
+        lon = np.r_[xy[:, 0] + 180.0, xy[:, 0] + 180.0 + rng.normal(0, 1e-4, 2)]
+        lon = (lon + 180.0) % 360.0 - 180.0
+        lat = np.r_[-xy[:, 1], -xy[:, 1] + rng.normal(0, 1e-4, 2)]
+        d = gz.distance_to_line(lon, lat, line)
+        to_vertex = gz.geodesic_distance(lon[:, None], lat[:, None], xy[:, 0], xy[:, 1])
+        assert (d <= to_vertex.min(axis=1) + 1e-6).all(), line.wkt
