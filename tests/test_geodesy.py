@@ -717,12 +717,12 @@ xy = np.column_stack([np.linspace(35.6, 36.0, 60), 33 + 0.05 * np.sin(np.arange(
 line = shapely.MultiLineString([xy] * 1000)
 lon, lat = rng.uniform(35, 37, 40_000), rng.uniform(32, 34, 40_000)
 """,
-    # a 200,000-vertex line, 70 m between vertices, and 70,000 points near it
+    # a 200,000-vertex line, 70 m between vertices, and 45,000 points near it
     "200k_vertices": """
 x = np.linspace(20.0, 140.0, 200_000)
 line = shapely.LineString(np.column_stack([x, 33.0 + 2.0 * np.sin(x)]))
-lon = rng.uniform(20, 140, 70_000)
-lat = 33.0 + 2.0 * np.sin(lon) + rng.normal(0, 0.5, 70_000)
+lon = rng.uniform(20, 140, 45_000)
+lat = 33.0 + 2.0 * np.sin(lon) + rng.normal(0, 0.5, 45_000)
 """,
     # a line round the world and points anywhere: most are thousands of km away
     "far_points": """

@@ -273,7 +273,7 @@ lines = gz.read_lines({str(path)!r})
 line = shapely.multilinestrings(list(lines.geometry))
 rng = np.random.default_rng(0)
 d = gz.distance_to_line(rng.uniform(35, 36, 60_000), rng.uniform(32.5, 33.5, 60_000), line)
-zones = gz.build_zones(lines, (5, 20))
+zones = gz.build_zones(lines, (5,))
 print(len(lines), bool(np.isfinite(d).all()), bool(zones.is_valid.all()))
 """
     done = subprocess.run(
