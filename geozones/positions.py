@@ -1467,6 +1467,16 @@ def _from_geometries(geoms: np.ndarray):
         broken[np.flatnonzero(ok)[np.unique(which[~np.isfinite(coords).all(axis=1)])]] = True
         err[broken] = "a coordinate of the geometry is NaN or infinite"
         ok &= ~broken
+        # a line or polygon with a vertex off the globe: its radius could not be measured
+        # (a point off the globe is flagged later, with a hint when the pair looks swapped)
+        off = (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+        shapes = np.zeros(n, dtype=bool)
+        shapes[np.flatnonzero(ok)] = shapely.get_type_id(geoms[ok]) != 0
+        outside = np.zeros(n, dtype=bool)
+        outside[np.flatnonzero(~missing)[np.unique(which[off])]] = True
+        outside &= shapes
+        err[outside] = "a vertex of the geometry is outside longitude ±180 / latitude ±90"
+        ok &= ~outside
     if ok.any():
         g = geoms[ok]
         points = shapely.get_type_id(g) == 0

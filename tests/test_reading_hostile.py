@@ -519,3 +519,18 @@ def test_a_feature_with_a_nan_coordinate_is_a_row_error():
     got = gz.read_positions(HOSTILE / "line_nan.geojson")
     assert got["error"].str.contains("NaN or infinite").all()
     assert got.geometry.isna().all()
+
+
+def test_a_line_with_a_vertex_off_the_globe_is_a_row_error(tmp_path):
+    """Its uncertainty radius could not be measured: it was silently NaN."""
+    path = tmp_path / "shapes.geojson"
+    path.write_text(
+        '{"type":"FeatureCollection","features":['
+        '{"type":"Feature","properties":{},"geometry":{"type":"LineString",'
+        '"coordinates":[[35.8,33.1],[35.9,95.0]]}},'
+        '{"type":"Feature","properties":{},"geometry":{"type":"LineString",'
+        '"coordinates":[[35.8,33.1],[35.9,33.0]]}}]}'
+    )
+    got = gz.read_positions(path)
+    assert got["error"].tolist()[0].startswith("a vertex of the geometry is outside")
+    assert got["error"].tolist()[1] == "" and np.isfinite(got["uncertainty_m"].iloc[1])
