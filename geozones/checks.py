@@ -48,7 +48,16 @@ from geozones import datasets, geodesy
 from geozones.actors import ActorNormaliser
 from geozones.errors import InputError
 from geozones.io import read_lines
-from geozones.positions import ACTOR, DATE, ERROR, LAT, LON, UNCERTAINTY_M, read_positions
+from geozones.positions import (
+    ACTOR,
+    DATE,
+    ERROR,
+    LAT,
+    LON,
+    UNCERTAINTY_M,
+    free_column_name,
+    read_positions,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -736,11 +745,7 @@ def _keep_input_columns(table: gpd.GeoDataFrame, produced: list[str]):
             names.append(column)
             seen.add(key)
             continue
-        new, k = f"{INPUT_PREFIX}{column}", 1
-        while new.lower() in taken:
-            k += 1
-            new = f"{INPUT_PREFIX}{k}_{column}"
-        taken.add(new.lower())
+        new = free_column_name(column, prefix=INPUT_PREFIX, taken=taken)
         seen.add(new.lower())
         names.append(new)
         kept[new] = str(column)

@@ -74,6 +74,7 @@ __all__ = [
     "UCDP_PRECISION_M",
     "UNCERTAINTY_M",
     "URL",
+    "free_column_name",
     "kept_column_names",
     "read_positions",
     "save_positions",
@@ -1380,14 +1381,30 @@ def kept_column_names(columns) -> list[str]:
             seen.add(key)
             names.append(column)
             continue
-        new, k = f"src_{column}", 1
-        while new.lower() in taken:
-            k += 1
-            new = f"src_{k}_{column}"
-        taken.add(new.lower())
+        new = free_column_name(column, prefix="src_", taken=taken)
         seen.add(new.lower())
         names.append(new)
     return names
+
+
+def free_column_name(column, *, prefix: str, taken: set[str]) -> str:
+    """``<prefix><column>``, or ``<prefix>2_<column>``, ``<prefix>3_<column>``... if taken.
+
+    `taken` holds the lower-case names in use (GeoPackage fields ignore case); the name
+    chosen is added to it.
+
+    Examples
+    --------
+    >>> taken = {"src_lat"}
+    >>> free_column_name("lat", prefix="src_", taken=taken), sorted(taken)
+    ('src_2_lat', ['src_2_lat', 'src_lat'])
+    """
+    new, k = f"{prefix}{column}", 1
+    while new.lower() in taken:
+        k += 1
+        new = f"{prefix}{k}_{column}"
+    taken.add(new.lower())
+    return new
 
 
 def _copied(original: pd.Series, standard: pd.Series) -> bool:

@@ -798,6 +798,18 @@ def _split_work(fn, *arrays: NDArray):
     return np.concatenate([first, second])
 
 
+def _ray(lon, lat, az: float, length_m: float, tolerance_m: float):
+    """A geodesic ray of `length_m` from (lon, lat) at azimuth `az`, drawn within tolerance.
+
+    Returns the ray's drawn line and its key (lon, lat, azimuth).
+    """
+    elon, elat, _ = geodesy.destination(lon, lat, az, length_m)
+    ray = _densified_geodesics(
+        np.array([lon]), np.array([lat]), np.atleast_1d(elon), np.atleast_1d(elat), tolerance_m
+    )
+    return ray, (float(lon), float(lat), float(az))
+
+
 def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float, run_start=None):
     """Vertices of chains of geodesics drawn within `tolerance_m` by straight lon/lat edges.
 
@@ -911,15 +923,7 @@ def _normal_rays(xy: NDArray, vertices: NDArray, length_m: float, tolerance_m: f
         lon, lat = xy[k]
         directions = ([az_out[k]] if k < len(xy) - 1 else []) + ([az_in[k - 1]] if k else [])
         for az in (d + turn for d in directions for turn in (-90.0, 90.0)):
-            elon, elat, _ = geodesy.destination(lon, lat, float(az), length_m)
-            ray = _densified_geodesics(
-                np.array([lon]),
-                np.array([lat]),
-                np.atleast_1d(elon),
-                np.atleast_1d(elat),
-                tolerance_m,
-            )
-            rays.append((ray, (float(lon), float(lat), float(az))))
+            rays.append(_ray(lon, lat, float(az), length_m, tolerance_m))
     return rays
 
 
@@ -1231,15 +1235,7 @@ def _u_turn_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list:
     for k in np.flatnonzero(np.abs(np.abs(turn) - 180.0) < 1e-6):
         lon, lat = xy[k + 1]
         for az in (float(az_in[k]) - 90.0, float(az_in[k]) + 90.0):
-            elon, elat, _ = geodesy.destination(lon, lat, az, length_m)
-            ray = _densified_geodesics(
-                np.array([lon]),
-                np.array([lat]),
-                np.atleast_1d(elon),
-                np.atleast_1d(elat),
-                tolerance_m,
-            )
-            rays.append((ray, (float(lon), float(lat), az)))
+            rays.append(_ray(lon, lat, az, length_m, tolerance_m))
     return rays
 
 
