@@ -24,6 +24,7 @@ __all__ = [
     "GeozonesWarning",
     "InputError",
     "OutputError",
+    "first_line",
 ]
 
 
@@ -52,3 +53,17 @@ class DatasetError(GeozonesError, KeyError):
 
 class GeozonesWarning(UserWarning):
     """Input was used, but geozones changed or assumed something about it."""
+
+
+def first_line(exc: BaseException) -> str:
+    r"""The first line of an exception's message, or its type's name when it has none.
+
+    Used to quote a library's error (GDAL, arrow, pandas) inside a geozones message.
+
+    Examples
+    --------
+    >>> first_line(ValueError("bad value\nin detail")), first_line(KeyError())
+    ('bad value', 'KeyError')
+    """
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

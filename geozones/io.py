@@ -17,7 +17,7 @@ import pyogrio
 import shapely
 from numpy.typing import NDArray
 
-from geozones.errors import GeometryError, GeozonesWarning, InputError
+from geozones.errors import GeometryError, GeozonesWarning, InputError, first_line
 
 __all__ = ["LINE_SUFFIXES", "read_lines"]
 
@@ -101,7 +101,7 @@ def _read_path(path: Path, *, layer: str | int | None) -> gpd.GeoDataFrame:
     try:
         names = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and kin
-        msg = f"{path}: cannot be read as a vector file ({_first_line(exc)})"
+        msg = f"{path}: cannot be read as a vector file ({first_line(exc)})"
         raise InputError(msg) from None
     if not names:
         msg = f"{path}: holds no layers"
@@ -120,7 +120,7 @@ def _read_path(path: Path, *, layer: str | int | None) -> gpd.GeoDataFrame:
                 warnings.simplefilter("ignore", RuntimeWarning)  # GDAL chatter
                 frame = gpd.read_file(path, layer=name, engine="pyogrio")
         except Exception as exc:
-            msg = f"{path}: layer {name!r} cannot be read ({_first_line(exc)})"
+            msg = f"{path}: layer {name!r} cannot be read ({first_line(exc)})"
             raise InputError(msg) from None
         if len(chosen) > 1 and len(frame):
             frame["source_layer"] = name
@@ -262,10 +262,6 @@ def _feature_names(gdf: gpd.GeoDataFrame) -> list[str | None]:
         return [None] * len(gdf)
     values = gdf[column].astype(object).where(gdf[column].notna(), None)
     return [str(v).strip() or None if v is not None else None for v in values]
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def prepare_output(path: str | os.PathLike, drivers: dict[str, str], layer: str | None):

@@ -50,7 +50,7 @@ import pyogrio
 import shapely
 
 from geozones import coordinates, gazetteer
-from geozones.errors import InputError
+from geozones.errors import InputError, first_line
 from geozones.io import prepare_output
 from geozones.writing import atomic_output, write_vector
 
@@ -421,7 +421,7 @@ def _load(
         try:
             table = pd.read_excel(path, sheet_name=sheet, dtype=object)
         except Exception as exc:
-            msg = f"{path}: cannot be read as a workbook ({_first_line(exc)})"
+            msg = f"{path}: cannot be read as a workbook ({first_line(exc)})"
             raise InputError(msg) from None
         return str(path), table, None
     return str(path), *_read_vector(path, layer=layer)
@@ -437,7 +437,7 @@ def _read_delimited(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        msg = f"{path}: cannot be read ({_first_line(exc)})"
+        msg = f"{path}: cannot be read ({first_line(exc)})"
         raise InputError(msg) from None
     buf, start, found = _decode(raw, encoding, label=path)
     del raw
@@ -1045,7 +1045,7 @@ def _read_vector(path: Path, *, layer) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        msg = f"{path}: cannot be read ({_first_line(exc)})"
+        msg = f"{path}: cannot be read ({first_line(exc)})"
         raise InputError(msg) from None
     if layer is not None:
         layers = [layer]
@@ -1059,7 +1059,7 @@ def _read_vector(path: Path, *, layer) -> tuple[pd.DataFrame, np.ndarray]:
             try:
                 frame = gpd.read_file(path, layer=name, engine="pyogrio")
             except Exception as exc:
-                msg = f"{path}: layer {name!r} cannot be read ({_first_line(exc)})"
+                msg = f"{path}: layer {name!r} cannot be read ({first_line(exc)})"
                 raise InputError(msg) from None
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(4326)
@@ -1963,8 +1963,3 @@ def _cell_text(value) -> object:
     if isinstance(value, list | tuple | np.ndarray):
         return "; ".join(map(str, value))
     return value
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -70,7 +70,7 @@ import pandas as pd
 
 from geozones import checks, datasets, positions
 from geozones.actors import ActorNormaliser
-from geozones.errors import GeozonesError, InputError, OutputError
+from geozones.errors import GeozonesError, InputError, OutputError, first_line
 from geozones.writing import output_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -488,7 +488,7 @@ def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
         try:
             pf = pq.ParquetFile(path)
         except Exception as exc:
-            msg = f"{path}: cannot be read as Parquet ({positions._first_line(exc)})"
+            msg = f"{path}: cannot be read as Parquet ({first_line(exc)})"
             raise InputError(msg) from None
         names = pf.schema_arrow.names
         if schema is None:

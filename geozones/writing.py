@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from geozones.errors import OutputError
+from geozones.errors import OutputError, first_line
 
 __all__ = ["atomic_output", "output_error", "write_text_atomic", "write_vector"]
 
@@ -84,7 +84,7 @@ def output_error(
     'out.csv: cannot be written: the disk is full (No space left on device)'
     """
     strerror = exc.strerror if isinstance(exc, OSError) else None
-    detail = strerror or _first_line(exc)
+    detail = strerror or first_line(exc)
     cause = _CAUSES.get(getattr(exc, "errno", None) or -1)
     if cause is None:
         lowered = str(exc).lower()
@@ -235,7 +235,7 @@ def write_vector(frame, path: str | os.PathLike, *, driver: str, layer: str | No
             written = pyogrio.read_info(tmp, **kwargs)["features"]
         except Exception as exc:
             msg = f"{os.fspath(path)}: cannot be written: the file written cannot be read back"
-            raise OutputError(f"{msg} ({_first_line(exc)})") from None
+            raise OutputError(f"{msg} ({first_line(exc)})") from None
         if written not in (-1, len(frame)):  # -1: the driver cannot count without a scan
             msg = (
                 f"{os.fspath(path)}: cannot be written: {written:,} of {len(frame):,} features "
@@ -300,8 +300,3 @@ def _looks_like_io(exc: BaseException) -> bool:
     lowered = str(exc).lower()
     known = any(t in lowered for t, _ in _MESSAGE_CAUSES)
     return name.startswith(("pyogrio.", "sqlite3.")) or known
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
