@@ -32,19 +32,33 @@ __all__ = [
     "ATTRIBUTION_GEONAMES",
     "ATTRIBUTION_NATURAL_EARTH",
     "ATTRIBUTION_OSM",
+    "EVENT_DATASET_CREDITS",
     "PROVENANCE_COLUMNS",
     "Layer",
     "attribution",
+    "credit_lines",
     "data_dir",
     "info",
     "layers",
     "load",
     "names",
+    "syrian_side_zones",
 ]
 
 ATTRIBUTION_OSM = "© OpenStreetMap contributors, ODbL 1.0"
 ATTRIBUTION_NATURAL_EARTH = "Made with Natural Earth (public domain)"
 ATTRIBUTION_GEONAMES = "GeoNames (geonames.org), CC BY 4.0"
+
+#: Credit lines of the event datasets geozones reads, by the name a ``dataset`` column
+#: (and :func:`geozones.checks.findings`) gives them. A map, figure or printout of their
+#: events carries the line. UCDP GED is CC BY 4.0: credit it and cite Sundberg & Melander
+#: (2013), Journal of Peace Research 50(4). ACLED's attribution policy asks that ACLED be
+#: named as the source, with a link to its website, on every visual of its data (and, in a
+#: publication, the date the data were accessed and the filters used).
+EVENT_DATASET_CREDITS: dict[str, str] = {
+    "UCDP GED": "UCDP GED (CC BY 4.0), Sundberg & Melander 2013",
+    "ACLED": "ACLED (Armed Conflict Location & Event Data), acleddata.com",
+}
 
 #: Provenance columns every bundled layer carries, in this order.
 PROVENANCE_COLUMNS = ("layer", "source", "licence", "attribution", "accuracy_m")
@@ -382,6 +396,62 @@ def attribution(names: list[str] | tuple[str, ...] | None = None) -> str:
     chosen = _LAYERS if names is None else [info(n) for n in names]
     credits = dict.fromkeys(layer.attribution for layer in chosen)
     return "Data: " + "; ".join(credits)
+
+
+def credit_lines() -> list[str]:
+    """Return every credit geozones' data can need: the bundled layers, then event datasets.
+
+    The first line is :func:`attribution`; then UCDP GED (its events ship in
+    ``data/events``) and ACLED (for ACLED exports you check), from
+    :data:`EVENT_DATASET_CREDITS`. ``geozones datasets --credits`` prints these lines.
+
+    Examples
+    --------
+    >>> for line in credit_lines()[1:]:
+    ...     print(line)
+    UCDP events (bundled in data/events): UCDP GED (CC BY 4.0), Sundberg & Melander 2013
+    ACLED events: ACLED (Armed Conflict Location & Event Data), acleddata.com
+    """
+    return [
+        attribution(),
+        f"UCDP events (bundled in data/events): {EVENT_DATASET_CREDITS['UCDP GED']}",
+        f"ACLED events: {EVENT_DATASET_CREDITS['ACLED']}",
+    ]
+
+
+def syrian_side_zones(line: str = "alpha_line") -> gpd.GeoDataFrame:
+    """Build the 5, 20 and 60 km zones on the Syrian side of a Golan line, in Syrian-held land.
+
+    This is the one call behind every area geozones quotes: the README, notebook 01, the
+    demo's map legend and its printout. The bands are one-sided (``side="left"``: the
+    bundled Golan lines run north to south) and clipped to
+    :func:`geozones.load_territory` ``("syrian_held")``, so the Area of Separation and the
+    Israeli-held Golan are left out; ``area_km2`` is measured on the ellipsoid, as drawn.
+
+    Parameters
+    ----------
+    line
+        A bundled Golan line: ``"alpha_line"`` (default), ``"bravo_line"`` or
+        ``"ceasefire_line_1974"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`geozones.build_zones` returns: bands ``0–5 km``, ``5–20 km``, ``20–60 km``.
+
+    Examples
+    --------
+    >>> zones = syrian_side_zones()
+    >>> zones["band"].tolist(), bool((zones["area_km2"] > 100).all())
+    (['0–5 km', '5–20 km', '20–60 km'], True)
+    """
+    from geozones.zones import build_zones  # zones reads the layers of this module
+
+    if line not in ("alpha_line", "bravo_line", "ceasefire_line_1974"):
+        golan = "alpha_line, bravo_line or ceasefire_line_1974"
+        msg = f"no bundled Golan line named {line!r}; use {golan}"
+        raise DatasetError(msg)
+    return build_zones(line, (5, 20, 60), side="left", clip="syrian_held")
 
 
 def load(name: str) -> gpd.GeoDataFrame:

@@ -136,3 +136,36 @@ def test_golan_lines_run_north_to_south_so_left_is_the_syrian_side(name):
     katzrin = (35.69, 32.99)  # Israeli-held Golan, west of the lines
     assert gz.side_of_line(*damascus_road, line) == 1
     assert gz.side_of_line(*katzrin, line) == -1
+
+
+def test_credit_lines_name_the_layers_then_ucdp_and_acled():
+    lines = datasets.credit_lines()
+    assert lines[0] == datasets.attribution()
+    assert set(datasets.EVENT_DATASET_CREDITS) == {"UCDP GED", "ACLED"}
+    ucdp, acled = (
+        datasets.EVENT_DATASET_CREDITS["UCDP GED"],
+        datasets.EVENT_DATASET_CREDITS["ACLED"],
+    )
+    assert "CC BY 4.0" in ucdp and "Sundberg & Melander" in ucdp
+    assert "acleddata.com" in acled
+    assert any(ucdp in line and "data/events" in line for line in lines[1:])
+    assert any(acled in line for line in lines[1:])
+
+
+def test_syrian_side_zones_are_the_left_bands_cut_to_syrian_held_territory():
+    zones = datasets.syrian_side_zones()
+    assert zones["band"].tolist() == ["0–5 km", "5–20 km", "20–60 km"]
+    assert (zones["side"] == "left").all()
+    whole = gz.build_zones("alpha_line", (5, 20, 60), side="left")
+    held = gz.load_territory("syrian_held")
+    for clipped, full in zip(zones.geometry, whole.geometry, strict=True):
+        assert clipped.difference(held.buffer(1e-9)).area == pytest.approx(0, abs=1e-12)
+        assert clipped.area < full.area
+    # the Area of Separation (Quneitra's ruins) is left out; Khan Arnabah, east of it, is in
+    assert not zones.geometry.iloc[0].contains(shapely.Point(35.8246, 33.1260))
+    assert zones.geometry.union_all().contains(shapely.Point(35.8916, 33.1838))
+    assert (zones["area_km2"] < whole["area_km2"]).all()
+    bravo = datasets.syrian_side_zones("bravo_line")
+    assert bravo["line"].iloc[0] != zones["line"].iloc[0]
+    with pytest.raises(DatasetError, match="no bundled Golan line named 'borders'"):
+        datasets.syrian_side_zones("borders")
