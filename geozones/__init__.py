@@ -10,7 +10,7 @@ np.True_
 from importlib.metadata import PackageNotFoundError, version
 
 from geozones import datasets, errors, examples, scale
-from geozones.checks import check_positions, summarize
+from geozones.checks import check_positions, findings, summarize
 from geozones.errors import GeozonesError, GeozonesWarning, InputError
 from geozones.geodesy import (
     LineLocation,
@@ -48,6 +48,7 @@ __all__ = [
     "distance_to_line",
     "errors",
     "examples",
+    "findings",
     "geodesic_distance",
     "load_territory",
     "locate_on_line",

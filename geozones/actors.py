@@ -278,3 +278,33 @@ class ActorNormaliser:
         index = {label: k for k, label in enumerate(labels)}
         lookup = np.array([index[f] for f in found] + [index[""]])  # code -1 (missing): ""
         return pd.Categorical.from_codes(lookup[codes], labels)
+
+
+# --------------------------------------------------------------------------------------
+# Roles: who is named in which role
+# --------------------------------------------------------------------------------------
+
+#: The roles a reader keeps, in order: UCDP GED's two sides, ACLED's actors and associated
+#: actors, and a plain ``actor`` column (the role of a file that names one actor per row).
+UCDP_ROLES = ("side_a", "side_b")
+ACLED_ROLES = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+ROLES = ("actor", *UCDP_ROLES, *ACLED_ROLES)
+
+
+def role_columns(columns: Iterable[object]) -> dict[str, object]:
+    """The columns that name actors in a role, as ``{role: column}``, in :data:`ROLES` order.
+
+    UCDP's ``side_a`` / ``side_b`` and ACLED's ``actor1``, ``assoc_actor_1``, ``actor2`` and
+    ``assoc_actor_2`` are found by name, without case; ``actor`` is the plain actor column
+    (:func:`geozones.read_positions` writes the actor text there). A row names its actors
+    in the specific roles when any of their cells holds text, else in ``actor``.
+
+    Examples
+    --------
+    >>> role_columns(["id", "Side_A", "side_b", "actor"])
+    {'actor': 'actor', 'side_a': 'Side_A', 'side_b': 'side_b'}
+    """
+    lookup: dict[str, object] = {}
+    for column in columns:
+        lookup.setdefault(str(column).strip().lower(), column)
+    return {role: lookup[role] for role in ROLES if role in lookup}

@@ -8,8 +8,24 @@ outside when ``d - r > D``, uncertain otherwise. ``line_accuracy=True`` adds the
 own positional accuracy to ``r``.
 
 A *scenario* is an agreement or a demand written as data (a TOML file): a line, a
-distance, a side and the actor groups it keeps away. Each position gets ``breach``,
-``compliant``, ``uncertain``, ``not restricted`` (its actor is not named) or ``other side``.
+distance, a side, the actor groups it keeps away, the roles in which naming them counts as
+presence, and when it is in force. Each position gets one verdict per scenario:
+
+- ``not restricted``: no excluded actor group is named in a counted role;
+- ``not in force``: the position's whole date range lies outside the scenario's window;
+- ``undated``: the scenario has a window and the position has no date (unless
+  ``undated_in_force``);
+- ``other side``: on the side of the line the scenario does not restrict;
+- ``breach``: within the distance even at the far edge of its uncertainty, and dated
+  wholly inside the window;
+- ``uncertain``: the uncertainty radius straddles the distance, or a breach whose date
+  range straddles the window's start or end (never a breach);
+- ``compliant``: beyond the distance even at the near edge of its uncertainty;
+- "" for a row with an error (its ``error`` column says why).
+
+Each verdict but ``not restricted`` has one line of evidence beside it (``evidence_<name>``):
+who is named in which role and what the source wrote, how far from which line, and when.
+:func:`findings` turns breaches and uncertain verdicts into a ledger.
 A scenario is checked against a schema (the metadata of :class:`Scenario`'s fields) when it
 is read, made or used: unknown keys, wrong types, a distance that is not a positive number
 of kilometres up to :data:`MAX_DISTANCE_KM`, an unknown side or actor group are errors
@@ -18,10 +34,11 @@ naming the file (or scenario) and the key, with a close match when there is one.
 Input columns are never lost
 ----------------------------
 An input column with the name of a result column (``distance_km``, ``within_km``, ``band``,
-``nearest_line``, ``side``, ``along_km``, ``radius_m``, ``actor_groups``, or any
-``state_…km`` or ``scenario_…`` column), compared without case, and a repeated column
-name, are kept under the prefix :data:`INPUT_PREFIX`: ``side`` becomes ``input_side``, or
-``input_2_side``, ``input_3_side``… when that is taken. So geozones' own output can be
+``nearest_line``, ``side``, ``along_km``, ``radius_m``, ``actor_groups``, ``actor_roles``,
+or any ``state_…km``, ``scenario_…``, ``evidence_…`` or ``distance_km_…`` column),
+compared without case, and a repeated column name, are kept under the prefix
+:data:`INPUT_PREFIX`: ``side`` becomes ``input_side``, or ``input_2_side``,
+``input_3_side``… when that is taken. So geozones' own output can be
 checked again: the earlier results are kept as ``input_…`` columns, and the result's
 ``state_…`` and ``scenario_…`` columns are always its own run's. The result's
 ``attrs["input_columns"]`` maps each new name to the input's.
@@ -29,6 +46,7 @@ checked again: the earlier results are kept as ``input_…`` columns, and the re
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import numbers
@@ -45,7 +63,7 @@ import pandas as pd
 import shapely
 
 from geozones import datasets, geodesy
-from geozones.actors import ActorNormaliser
+from geozones.actors import ROLES, ActorNormaliser, role_columns
 from geozones.errors import InputError
 from geozones.io import read_lines
 from geozones.positions import (
@@ -54,10 +72,21 @@ from geozones.positions import (
     ERROR,
     LAT,
     LON,
+    PLACE,
+    ROW,
+    SOURCE,
     UNCERTAINTY_M,
+    URL,
     free_column_name,
     read_positions,
 )
+
+# The columns of a position's date range and of a claim (read by geozones.positions)
+DATE_TO = "date_to"
+DATE_PRECISION = "date_precision"
+STATUS = "status"
+DENIED_BY = "denied_by"
+CLAIM_TEXT = "claim_text"
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,6 +95,7 @@ else:  # pragma: no cover
 
 __all__ = [
     "ACTOR_GROUPS",
+    "ACTOR_ROLES",
     "ALONG_KM",
     "BAND",
     "DISTANCE_KM",
@@ -79,6 +109,8 @@ __all__ = [
     "Scenario",
     "bundled_scenarios",
     "check_positions",
+    "findings",
+    "is_denied",
     "load_scenario",
     "state_column",
     "summarize",
@@ -92,6 +124,17 @@ SIDE = "side"
 ALONG_KM = "along_km"
 RADIUS_M = "radius_m"
 ACTOR_GROUPS = "actor_groups"
+ACTOR_ROLES = "actor_roles"
+#: The verdicts a scenario column holds ("" for a row with an error: see ``error``).
+VERDICTS = (
+    "breach",
+    "uncertain",
+    "compliant",
+    "other side",
+    "not in force",
+    "undated",
+    "not restricted",
+)
 
 _SIDE_WORDS = {1: "left", -1: "right", 0: "on the line"}
 _SIDES = ("both", "left", "right")
@@ -183,6 +226,40 @@ def _as_flag(value: object) -> bool:
     return bool(value)
 
 
+def _as_date(value: object) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.time() != datetime.time(0) or value.tzinfo is not None:
+            raise _Bad(f"must be a date (YYYY-MM-DD), not a time of day {_show(value)}")
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, pd.Timestamp) and not pd.isna(value):
+        return _as_date(value.to_pydatetime())
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _Bad(f"must be a date written YYYY-MM-DD, not {_show(value)}")
+
+
+def _as_roles(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not (
+        isinstance(value, list | tuple) and all(isinstance(r, str) for r in value)
+    ):
+        raise _Bad(f"must be a list of roles ({', '.join(ROLES)}), not {_show(value)}")
+    if not value:
+        raise _Bad(f"is empty: name the roles that count as presence ({', '.join(ROLES)})")
+    for role in value:
+        if role not in ROLES:
+            close = difflib.get_close_matches(role, ROLES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise _Bad(f"has an unknown role {role!r}; {hint}the roles are {', '.join(ROLES)}")
+    return tuple(dict.fromkeys(value))
+
+
 def _key(check, *, required: bool = False) -> dict:
     """A scenario key: how its value is checked, and whether a TOML file must give it."""
     return {"check": check, "required": required}
@@ -216,6 +293,17 @@ class Scenario:
         Actor groups (see :mod:`geozones.actors`) the scenario keeps away: at least one.
     proxy
         True when the line stands in for one that is not available; ``note`` says how.
+    in_force_from, in_force_to
+        The first and last day the scenario holds (inclusive; ``None``: open). A position
+        whose whole date range lies outside is ``not in force``; one whose range straddles
+        a bound can be no worse than ``uncertain``.
+    undated_in_force
+        Judge undated positions as if in force (default False: they are ``undated`` when
+        the scenario has a window; :func:`check_positions` can override it).
+    roles
+        The roles in which naming an excluded actor counts as its presence (default: all of
+        :data:`geozones.actors.ROLES`, so a Hezbollah position struck by Israel, UCDP's
+        ``side_b``, counts). ``["side_a"]`` would count only the side that acted.
 
     Examples
     --------
@@ -234,6 +322,10 @@ class Scenario:
     excluded_actors: tuple[str, ...] = field(default=(), metadata=_key(_as_groups, required=True))
     proxy: bool = field(default=False, metadata=_key(_as_flag))
     note: str = field(default="", metadata=_key(_as_text))
+    in_force_from: datetime.date | None = field(default=None, metadata=_key(_as_date))
+    in_force_to: datetime.date | None = field(default=None, metadata=_key(_as_date))
+    undated_in_force: bool = field(default=False, metadata=_key(_as_flag))
+    roles: tuple[str, ...] = field(default=ROLES, metadata=_key(_as_roles))
     path: str = field(default="", compare=False)  # where it was read from: not a TOML key
 
     def __post_init__(self) -> None:
@@ -244,6 +336,41 @@ class Scenario:
             except _Bad as exc:
                 msg = f"{label}: {key} {exc}"
                 raise InputError(msg) from None
+        first, last = self.in_force_from, self.in_force_to
+        if first is not None and last is not None and last < first:
+            msg = f"{label}: in_force_to {last} is before in_force_from {first}"
+            raise InputError(msg)
+
+    @property
+    def window(self) -> str:
+        """The scenario's time in force in words.
+
+        Examples
+        --------
+        >>> import datetime
+        >>> s = Scenario(name="d", title="t", source="s", line="alpha_line", distance_km=5,
+        ...              excluded_actors=["iran"], in_force_from=datetime.date(2017, 7, 1))
+        >>> s.window, s.evidence_column, s.distance_column
+        ('in force from 2017-07-01', 'evidence_d', 'distance_km_d')
+        """
+        first, last = self.in_force_from, self.in_force_to
+        if first is None and last is None:
+            return "always in force"
+        if last is None:
+            return f"in force from {first}"
+        if first is None:
+            return f"in force until {last}"
+        return f"in force from {first} to {last}"
+
+    @property
+    def evidence_column(self) -> str:
+        """The result column holding each verdict's evidence."""
+        return f"evidence_{self.name}"
+
+    @property
+    def distance_column(self) -> str:
+        """The result column holding the distance (km) to the scenario's own line."""
+        return f"distance_km_{self.name}"
 
     @property
     def column(self) -> str:
@@ -266,7 +393,9 @@ def load_scenario(
 
     The file holds a ``[scenario]`` table (or the same keys at the top level): ``name``,
     ``line``, ``distance_km`` and ``excluded_actors`` (a list), and optionally ``title``,
-    ``source``, ``side``, ``proxy`` and ``note``. Each value is checked: an unknown key (a
+    ``source``, ``side``, ``proxy``, ``note``, ``in_force_from`` / ``in_force_to`` (TOML
+    dates, inclusive; omitted: open), ``undated_in_force`` and ``roles`` (see
+    :class:`Scenario`). Each value is checked: an unknown key (a
     typo such as ``excluded_actor`` would silently do nothing), a value of the wrong type,
     a distance that is not a positive number of kilometres up to :data:`MAX_DISTANCE_KM`,
     an unknown side or actor group, or a line that is neither a bundled layer nor a file
@@ -462,6 +591,7 @@ def check_positions(
     line_accuracy: bool = False,
     default_uncertainty_m: float = 0.0,
     actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
+    undated_in_force: bool | None = None,
     threads: int | None = None,
     engine: str | None = None,
     **read_options,
@@ -494,6 +624,10 @@ def check_positions(
     actors
         How to group actor names; :class:`geozones.actors.ActorNormaliser` defaults, or
         extra ``{group: [alias, ...]}``.
+    undated_in_force
+        Judge undated positions as if each scenario were in force (True), or call them
+        ``undated`` (False); None (the default) leaves it to each scenario's
+        ``undated_in_force`` key.
     threads
         Threads for the distance computation (see :func:`geozones.distance_to_line`);
         ignored by the dask engine, which runs one partition per worker thread.
@@ -517,7 +651,11 @@ def check_positions(
         smallest threshold the point is within; NaN beyond them all), ``band``,
         ``nearest_line``, ``side`` (left / right / on the line), ``along_km``,
         ``radius_m`` (the uncertainty used), one ``state_<D>km`` column per threshold,
-        ``actor_groups`` and one ``scenario_<name>`` column per scenario. ``error`` is ""
+        ``actor_groups``, ``actor_roles`` (who is named in which role, e.g.
+        ``side_a=israel; side_b=hezbollah``) and, per scenario, ``scenario_<name>`` (the
+        verdict: see :data:`VERDICTS`), ``evidence_<name>`` (one line: who is named in which
+        role, how far from the scenario's line, and when) and ``distance_km_<name>`` (to
+        the scenario's own line). ``error`` is ""
         or the reason the row could not be used (its distance is then NaN). Input
         columns of those names are kept as ``input_<name>`` (``input_2_<name>``… when
         taken; see the module's notes).
@@ -558,19 +696,25 @@ def check_positions(
             line_accuracy=line_accuracy,
             default_uncertainty_m=default_uncertainty_m,
             actors=actors,
+            undated_in_force=undated_in_force,
             **read_options,
         )
     if hasattr(positions, "__dask_graph__"):
         msg = "a dask collection takes engine='dask' (or compute it first)"
         raise InputError(msg)
+    if undated_in_force is not None and not isinstance(undated_in_force, bool | np.bool_):
+        msg = f"undated_in_force must be True, False or None, not {_show(undated_in_force)}"
+        raise InputError(msg)
     judged = _scenarios(scenarios, normaliser)
+    if undated_in_force is not None:
+        judged = [replace(s, undated_in_force=bool(undated_in_force)) for s in judged]
     if isinstance(positions, gpd.GeoDataFrame) and {ERROR, LON, LAT} <= set(positions.columns):
         table = positions.copy()
     else:
         table = read_positions(positions, **read_options)
     produced = [DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M]
-    produced += [state_column(d) for d in limits] + [ACTOR_GROUPS]
-    produced += [s.column for s in judged]
+    produced += [state_column(d) for d in limits] + [ACTOR_GROUPS, ACTOR_ROLES]
+    produced += [c for s in judged for c in (s.column, s.evidence_column, s.distance_column)]
     table, kept = _keep_input_columns(table, produced)
     lines = _lines_table(line)
     n = len(table)
@@ -647,11 +791,21 @@ def check_positions(
 
     actor_text = table[ACTOR] if ACTOR in table else pd.Series([""] * n)
     out[ACTOR_GROUPS] = normaliser(actor_text)
+    roles = _Roles(table, normaliser)
+    out[ACTOR_ROLES] = roles.describe()
+    span = _date_span(table, dates)
     for scenario in judged:
-        out[scenario.column] = _judge(
-            scenario, lon, lat, radius, ok, out[ACTOR_GROUPS], threads, measured
+        verdict, evidence, distance_km = _judge(
+            scenario, lon, lat, radius, ok, roles, span, threads, measured
         )
-    out.attrs = dict(table.attrs) | {"distances_km": limits.tolist(), "input_columns": kept}
+        out[scenario.column] = verdict
+        out[scenario.evidence_column] = evidence
+        out[scenario.distance_column] = distance_km
+    out.attrs = dict(table.attrs) | {
+        "distances_km": limits.tolist(),
+        "input_columns": kept,
+        "scenarios": {s.name: _scenario_record(s) for s in judged},
+    }
     return out
 
 
@@ -721,8 +875,10 @@ def _check_thresholds(distances_km) -> np.ndarray:
 #: names (in any case) is kept under INPUT_PREFIX, and so is any ``state_…km`` or
 #: ``scenario_…`` column, so that a result's columns are always its own run's.
 _RESULT_COLUMNS = (DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M)
-_RESULT_COLUMNS += (ACTOR_GROUPS,)
-_RESULT_PATTERN = re.compile(r"state_.*km|scenario_.+", re.IGNORECASE | re.DOTALL)
+_RESULT_COLUMNS += (ACTOR_GROUPS, ACTOR_ROLES)
+_RESULT_PATTERN = re.compile(
+    r"state_.*km|scenario_.+|evidence_.+|distance_km_.+", re.IGNORECASE | re.DOTALL
+)
 
 
 def _keep_input_columns(table: gpd.GeoDataFrame, produced: list[str]):
@@ -882,11 +1038,197 @@ def _scenarios(scenarios, normaliser: ActorNormaliser | None = None) -> list[Sce
     return [s for s, _ in out]
 
 
-def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
+class _Roles:
+    """Who is named in which role, row by row: the groups of each role's column.
+
+    A row names its actors in the specific roles (UCDP's sides, ACLED's actors) when any of
+    those cells holds text, else in the plain ``actor`` column, so that a table mixing UCDP
+    events and plain reports gives each row its own roles.
+    """
+
+    def __init__(self, table: pd.DataFrame, normaliser: ActorNormaliser) -> None:
+        self.n = len(table)
+        columns = role_columns(c for c in table.columns if c != ACTOR)
+        columns.pop("actor", None)
+        if ACTOR in table:
+            columns = {"actor": ACTOR, **columns}
+        self.texts: dict[str, np.ndarray] = {}
+        self.codes: dict[str, np.ndarray] = {}
+        self.groups: dict[str, list[tuple[str, ...]]] = {}
+        specific = np.zeros(self.n, dtype=bool)
+        for role, column in columns.items():
+            text = table[column].astype(object).where(table[column].notna(), "")
+            text = text.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
+            self.texts[role] = text.to_numpy(dtype=object)
+            found = normaliser(text)
+            self.codes[role] = np.asarray(found.codes, dtype=np.int64)
+            self.groups[role] = [tuple(c.split(";")) if c else () for c in found.categories]
+            if role != "actor":
+                specific |= (text != "").to_numpy()
+        if "actor" in self.codes:  # the plain column counts only where no role names anyone
+            self.codes["actor"] = np.where(specific, -1, self.codes["actor"])
+        self.dataset = np.full(self.n, "", dtype=object)
+        for role, name in (("side_a", "UCDP"), ("actor1", "ACLED")):
+            if role in self.texts:
+                cells = [self.texts[r] != "" for r in self.texts if r != "actor"]
+                named = np.logical_or.reduce(cells) if cells else np.zeros(self.n, bool)
+                self.dataset[named & (self.dataset == "")] = name
+
+    def _named(self, roles: Sequence[str], keep) -> tuple[np.ndarray, list[str]]:
+        """Each row's code into a list of "who" texts built from (group, role) pairs."""
+        present = [r for r in roles if r in self.codes]
+        if not present or self.n == 0:
+            return np.zeros(self.n, dtype=np.int64), [""]
+        matrix = np.stack([self.codes[r] for r in present], axis=1)
+        combos, inverse = np.unique(matrix, axis=0, return_inverse=True)
+        texts = []
+        for combo in combos:
+            pairs = [
+                (group, role)
+                for role, code in zip(present, combo, strict=True)
+                if code >= 0
+                for group in self.groups[role][code]
+                if keep(group)
+            ]
+            texts.append(pairs)
+        return inverse.reshape(-1), texts
+
+    def describe(self) -> np.ndarray:
+        """``role=group+group; role=group`` for every row ("" when no group is named)."""
+        inverse, combos = self._named([r for r in ROLES if r in self.codes], lambda g: True)
+        words = []
+        for pairs in combos:
+            by_role: dict[str, list[str]] = {}
+            for group, role in pairs:
+                by_role.setdefault(role, []).append(group)
+            words.append("; ".join(f"{r}={'+'.join(g)}" for r, g in by_role.items()))
+        return np.asarray(words, dtype=object)[inverse]
+
+    def who(self, excluded: set[str], roles: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Whether each row names an excluded group in a counted role, and the words.
+
+        The words are ``hezbollah named as side_b`` (pairs joined by ", ") followed by what
+        the source wrote: ``(UCDP: Government of Israel vs Hezbollah)``.
+        """
+        inverse, combos = self._named(roles, lambda g: g in excluded)
+        words = np.asarray(
+            [", ".join(f"{g} named as {r}" for g, r in pairs) for pairs in combos], dtype=object
+        )[inverse]
+        named = words != ""
+        for i in np.flatnonzero(named):
+            words[i] = f"{words[i]} ({self.quote(i)})"
+        return named, words
+
+    def quote(self, i: int) -> str:
+        """What row `i`'s source wrote about who was involved, shortened."""
+
+        def cell(role: str) -> str:
+            return _short(self.texts[role][i]) if role in self.texts else ""
+
+        if self.dataset[i] == "UCDP":
+            return f"UCDP: {cell('side_a') or '?'} vs {cell('side_b') or '?'}"
+        if self.dataset[i] == "ACLED":
+            one = " with ".join(x for x in (cell("actor1"), cell("assoc_actor_1")) if x)
+            two = " with ".join(x for x in (cell("actor2"), cell("assoc_actor_2")) if x)
+            return f"ACLED: {one or '?'}" + (f" vs {two}" if two else "")
+        return f"actor: {json.dumps(cell('actor'), ensure_ascii=False)}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Each row's date range: first and last instant (NaT when undated), and how written."""
+
+    start: np.ndarray
+    end: np.ndarray
+    precision: np.ndarray
+
+
+def _date_span(table: pd.DataFrame, dates: pd.Series) -> _Span:
+    start = pd.to_datetime(dates, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    end = start.copy()
+    if DATE_TO in table:
+        given = pd.to_datetime(table[DATE_TO], errors="coerce").to_numpy(dtype="datetime64[ns]")
+        end = np.where(np.isnat(given) | np.isnat(start), start, given)
+    if DATE_PRECISION in table:
+        precision = table[DATE_PRECISION].astype(object).where(table[DATE_PRECISION].notna(), "")
+        precision = precision.astype(str).to_numpy(dtype=object)
+    else:
+        precision = np.full(len(start), "", dtype=object)
+    return _Span(start, end, precision)
+
+
+def date_words(start, end, precision: str = "") -> str:
+    """A position's date range as an analyst writes it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.Timestamp
+    >>> date_words(t("2018-01-01"), t("2018-12-31"), "year"), date_words(t("2018-06-01"),
+    ...     t("2018-06-30"), "month"), date_words(t("2017-03-19"), t("2017-03-25"), "week")
+    ('2018', '2018-06', '2017-03-19 to 2017-03-25')
+    >>> date_words(t("2017-03-19"), t("2017-03-19")), date_words(pd.NaT, pd.NaT)
+    ('2017-03-19', 'undated')
+    """
+    if pd.isna(start):
+        return "undated"
+    start = pd.Timestamp(start)
+    end = start if pd.isna(end) else pd.Timestamp(end)
+    if precision == "year" and start.is_year_start and end == start + pd.offsets.YearEnd(0):
+        return f"{start:%Y}"
+    if precision == "month" and start.is_month_start and end == start + pd.offsets.MonthEnd(0):
+        return f"{start:%Y-%m}"
+    text = f"{start:%Y-%m-%d}" if start == start.normalize() else f"{start:%Y-%m-%d %H:%M}"
+    if end.normalize() != start.normalize():
+        text += f" to {end:%Y-%m-%d}"
+    return text
+
+
+def _line_label(line) -> str:
+    if isinstance(line, str):
+        return line if line in datasets.names() else Path(line).name
+    if isinstance(line, os.PathLike):
+        return Path(line).name
+    if isinstance(line, list | tuple):
+        return " + ".join(_line_label(x) for x in line)
+    return "the scenario's line"
+
+
+def _scenario_record(s: Scenario) -> dict:
+    def iso(day):
+        return None if day is None else day.isoformat()
+
+    return {
+        "title": s.title,
+        "distance_km": s.distance_km,
+        "side": s.side,
+        "in_force_from": iso(s.in_force_from),
+        "in_force_to": iso(s.in_force_to),
+        "line": _line_label(s.line),
+        "roles": list(s.roles),
+        "undated_in_force": s.undated_in_force,
+    }
+
+
+# Codes of the verdict categorical
+_BREACH, _UNCERTAIN, _COMPLIANT, _OTHER, _NOT_IN_FORCE, _UNDATED, _FREE, _UNUSED = range(8)
+_OUTCOMES = [*VERDICTS, ""]
+
+
+def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span, threads, measured):
+    """The verdict, its evidence and the distance (km) to the scenario's line, per row."""
     n = len(lon)
+    codes = np.full(n, _UNUSED)
+    evidence = np.full(n, "", dtype=object)
+    distance_km = np.full(n, np.nan)
     idx = np.flatnonzero(ok)
     if idx.size == 0:
-        return _categorical(np.full(n, 5), _OUTCOMES)
+        return _categorical(codes, _OUTCOMES), evidence, distance_km
     cached = measured.get(scenario.line) if isinstance(scenario.line, str) else None
     if cached is not None and np.array_equal(cached[0], idx):
         loc = cached[1]
@@ -895,22 +1237,302 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, groups, threads, measured):
         loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, nearest_point=False, threads=threads)
     d = loc.distance_m
     r = radius[idx]
+    distance_km[idx] = d / 1000.0
     limit = scenario.distance_km * 1000.0
-    # 0 breach, 1 uncertain, 2 compliant, 3 other side, 4 not restricted, 5 not used
-    state = np.where(d + r <= limit, 0, np.where(d - r > limit, 2, 1))
+    state = np.where(d + r <= limit, _BREACH, np.where(d - r > limit, _COMPLIANT, _UNCERTAIN))
     if scenario.side != "both":
         wanted = 1 if scenario.side == "left" else -1
-        state = np.where((loc.side == -wanted) & (d > r), 3, state)
-    excluded = set(scenario.excluded_actors)
-    codes_all, uniques = pd.factorize(pd.Series(groups))  # each group combination once
-    named_of = np.array([bool(excluded & set(str(g).split(";"))) for g in uniques] + [False])
-    named = named_of[codes_all[idx]]  # code -1 (missing) picks the final False
-    codes = np.full(n, 5)
-    codes[idx] = np.where(named, state, 4)
-    return _categorical(codes, _OUTCOMES)
+        state = np.where((loc.side == -wanted) & (d > r), _OTHER, state)
+    named_all, who = roles.who(set(scenario.excluded_actors), scenario.roles)
+    named = named_all[idx]
+
+    # time: the position's range against the scenario's window (days, inclusive)
+    start, end = span.start[idx], span.end[idx]
+    undated = np.isnat(start)
+    before = np.zeros(idx.size, dtype=bool)
+    after = np.zeros(idx.size, dtype=bool)
+    straddles = np.zeros(idx.size, dtype=bool)
+    first, last = scenario.in_force_from, scenario.in_force_to
+    if first is not None:
+        bound = np.datetime64(first, "ns")
+        before = ~undated & (end < bound)
+        straddles |= ~undated & ~before & (start < bound)
+    if last is not None:
+        bound = np.datetime64(last + datetime.timedelta(days=1), "ns")  # end of the last day
+        after = ~undated & (start >= bound)
+        straddles |= ~undated & ~after & (end >= bound)
+    outside = before | after
+    windowed = first is not None or last is not None
+    no_date = undated & windowed & (not scenario.undated_in_force)
+    verdict = np.where(straddles & (state == _BREACH), _UNCERTAIN, state)
+    verdict = np.where(outside, _NOT_IN_FORCE, np.where(no_date, _UNDATED, verdict))
+    codes[idx] = np.where(named, verdict, _FREE)
+
+    line = _line_label(scenario.line)
+    limit_km = f"{scenario.distance_km:g} km"
+    for k in np.flatnonzero(named):
+        i = idx[k]
+        words = date_words(start[k], end[k], span.precision[i])
+        dist = d[k] / 1000.0
+        pm = f" ± {r[k] / 1000.0:.1f}" if r[k] > 0 else ""
+        v = verdict[k]
+        where = f"{dist:.1f}{pm} km from {line}"
+        if v == _OTHER:
+            where = f"{dist:.1f} km from {line}, on the side {scenario.name} does not restrict"
+        elif state[k] == _BREACH:
+            where += f", within {limit_km}"
+        elif state[k] == _COMPLIANT:
+            where += f", beyond {limit_km}"
+        else:
+            where += f": may be within {limit_km} or beyond"
+        if v == _NOT_IN_FORCE:
+            when = f"dated {words}, " + (
+                f"before in force from {first}" if before[k] else f"after in force to {last}"
+            )
+        elif undated[k] and windowed:
+            when = (
+                "undated; the scenario is "
+                + scenario.window
+                + (": judged as in force (undated_in_force)" if scenario.undated_in_force else "")
+            )
+        elif straddles[k]:
+            when = f"dated {words}, which straddles {scenario.window}"
+        elif windowed:
+            when = f"dated {words}, {scenario.window}"
+        else:
+            when = f"dated {words}" if not undated[k] else "undated"
+        evidence[i] = f"{who[i]}; {where}; {when}"
+    return _categorical(codes, _OUTCOMES), evidence, distance_km
 
 
-_OUTCOMES = ["breach", "uncertain", "compliant", "other side", "not restricted", ""]
+# --------------------------------------------------------------------------------------
+# Claims and findings
+# --------------------------------------------------------------------------------------
+
+_DENIAL = re.compile(r"\b(?:denied|denies|deny|disputed|refuted|contested|retracted)\b", re.I)
+
+
+def _text_column(results: pd.DataFrame, column: str) -> pd.Series:
+    if column not in results:
+        return pd.Series([""] * len(results), index=results.index, dtype=object)
+    values = results[column]
+    return values.astype(object).where(values.notna(), "").map(str).str.strip()
+
+
+def is_denied(results: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a claim that someone denied or disputed.
+
+    A row is denied when its ``denied_by`` names someone, or its ``status`` says denied,
+    disputed, refuted, contested or retracted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"status": ["reported; denied", "reported", ""],
+    ...                   "denied_by": ["", "", "an official"]})
+    >>> is_denied(t).tolist()
+    [True, False, True]
+    """
+    status = _text_column(results, STATUS)
+    denied_by = _text_column(results, DENIED_BY)
+    return (status.str.contains(_DENIAL) | (denied_by != "")).to_numpy(dtype=bool)
+
+
+def _claim_status(status: str, denied_by: str) -> str:
+    """``reported; denied by X`` from a status and who denied it."""
+    if not denied_by:
+        return status
+    if _DENIAL.search(status) and status.rstrip().lower().endswith(("denied", "disputed")):
+        return f"{status.rstrip()} by {denied_by}"
+    return f"{status}; denied by {denied_by}" if status else f"denied by {denied_by}"
+
+
+def verdict_columns(results: pd.DataFrame) -> list[str]:
+    """The scenario verdict columns of a result (``scenario_<name>``)."""
+    return [str(c) for c in results.columns if str(c).startswith("scenario_")]
+
+
+#: The columns of :func:`findings`, in order.
+FINDINGS_COLUMNS = (
+    "row",
+    "scenario",
+    "verdict",
+    "date_from",
+    "date_to",
+    "date_precision",
+    "dates",
+    "actor_group",
+    "role",
+    "actor",
+    "place",
+    "lon",
+    "lat",
+    "distance_km",
+    "scenario_km",
+    "margin_km",
+    "evidence",
+    "source",
+    "url",
+    "claim_status",
+    "claim_text",
+    "dataset",
+)
+
+_WHO = re.compile(r"(\w+) named as (\w+)(?:, |(?= \())")
+_LIMIT = re.compile(r"(?:within|beyond|may be within) ([0-9.]+(?:e[+-]?[0-9]+)?) km")
+
+
+def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
+    """The ledger: one row per position and scenario whose verdict is breach or uncertain.
+
+    Each row says who (the actor group and the role it is named in, with the actor text),
+    where (place, lon/lat, the distance to the scenario's line, the scenario's distance
+    and the margin), when (the date range) and on what (the evidence line, the source and
+    its url, and the claim's status: a denied claim says so). Breaches come first, then
+    by margin, largest first. Works on results read back from a CSV too.
+
+    Parameters
+    ----------
+    results
+        The result of :func:`check_positions` (or its CSV, read with
+        :func:`geozones.read_positions`).
+    scenario
+        A scenario (:class:`Scenario`, a name, or a list of them) to keep; all of the
+        result's scenario columns when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :data:`FINDINGS_COLUMNS`. ``margin_km`` is the scenario's distance
+        minus the position's: positive is inside by that much. ``dataset`` is the input's
+        ``dataset`` column when it has one, else "UCDP GED", "ACLED" or "".
+
+    Examples
+    --------
+    >>> import datetime, pandas as pd
+    >>> demand = Scenario(name="demand", title="t", source="s", line="alpha_line",
+    ...     distance_km=60, excluded_actors=["hezbollah"],
+    ...     in_force_from=datetime.date(2017, 7, 1))
+    >>> reports = pd.DataFrame({"actor": ["Hezbollah", "Hezbollah"], "lat": [33.18, 33.18],
+    ...     "lon": [35.89, 35.89], "date": ["2018-05-02", "2017-03-19"]})
+    >>> r = check_positions(reports, "alpha_line", scenarios=[demand])
+    >>> r["scenario_demand"].tolist()
+    ['breach', 'not in force']
+    >>> f = findings(r)
+    >>> f[["row", "verdict", "dates", "actor_group", "role", "scenario_km"]].values.tolist()
+    [[2, 'breach', '2018-05-02', 'hezbollah', 'actor', 60.0]]
+    >>> f["evidence"].iloc[0]
+    'hezbollah named as actor (actor: "Hezbollah"); 4.5 km from alpha_line, within 60 km; dated 2018-05-02, in force from 2017-07-01'
+    """  # noqa: E501
+    columns = verdict_columns(results)
+    known: dict[str, dict] = dict(results.attrs.get("scenarios") or {})
+    if scenario is not None:
+        wanted = scenario if isinstance(scenario, list | tuple) else [scenario]
+        names = []
+        for s in wanted:
+            if isinstance(s, Scenario):
+                known[s.name] = _scenario_record(s)
+                names.append(s.name)
+            elif isinstance(s, str):
+                names.append(s.removeprefix("scenario_"))
+            else:
+                msg = f"scenario must be a Scenario or its name, not {_show(s)}"
+                raise InputError(msg)
+        missing = [f"scenario_{n}" for n in names if f"scenario_{n}" not in columns]
+        if missing:
+            msg = (
+                f"the results have no column {missing[0]!r}; their scenario columns are "
+                f"{', '.join(columns) or 'none'}"
+            )
+            raise InputError(msg)
+        columns = [f"scenario_{n}" for n in names]
+    n = len(results)
+    span = _date_span(
+        results,
+        results[DATE] if DATE in results else pd.Series(pd.NaT, index=results.index),
+    )
+    status = _text_column(results, STATUS).to_numpy(dtype=object)
+    denied_by = _text_column(results, DENIED_BY).to_numpy(dtype=object)
+    if "dataset" in results:
+        dataset = _text_column(results, "dataset").to_numpy(dtype=object)
+    else:
+        dataset = np.full(n, "", dtype=object)
+        probe = _Roles(
+            results.loc[:, [c for c in results.columns if c != ACTOR]], ActorNormaliser()
+        )
+        dataset[probe.dataset == "UCDP"] = "UCDP GED"
+        dataset[probe.dataset == "ACLED"] = "ACLED"
+    texts = {
+        c: _text_column(results, c).to_numpy(dtype=object)
+        for c in (ACTOR, PLACE, SOURCE, URL, CLAIM_TEXT)
+    }
+    row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
+    lon = pd.to_numeric(results[LON], errors="coerce").to_numpy(float) if LON in results else None
+    lat = pd.to_numeric(results[LAT], errors="coerce").to_numpy(float) if LAT in results else None
+    records = []
+    for column in columns:
+        name = column.removeprefix("scenario_")
+        verdicts = results[column].astype(object).where(results[column].notna(), "").map(str)
+        verdicts = verdicts.to_numpy(dtype=object)
+        evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)
+        if f"distance_km_{name}" in results:
+            dist = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce").to_numpy(float)
+        elif DISTANCE_KM in results:
+            dist = pd.to_numeric(results[DISTANCE_KM], errors="coerce").to_numpy(float)
+        else:
+            dist = np.full(n, np.nan)
+        limit = known.get(name, {}).get("distance_km")
+        for i in np.flatnonzero(np.isin(verdicts, ["breach", "uncertain"])):
+            ev = evidence[i]
+            who = _WHO.findall(ev.split(" (", 1)[0] + " (") if ev else []
+            scenario_km = limit
+            if scenario_km is None:
+                found = _LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else []
+                scenario_km = float(found[-1]) if found else np.nan
+            records.append(
+                {
+                    "row": row[i],
+                    "scenario": name,
+                    "verdict": verdicts[i],
+                    "date_from": span.start[i],
+                    "date_to": span.end[i],
+                    "date_precision": span.precision[i],
+                    "dates": date_words(span.start[i], span.end[i], span.precision[i]),
+                    "actor_group": ";".join(dict.fromkeys(g for g, _ in who)),
+                    "role": ";".join(dict.fromkeys(r for _, r in who)),
+                    "actor": texts[ACTOR][i],
+                    "place": texts[PLACE][i],
+                    "lon": np.nan if lon is None else lon[i],
+                    "lat": np.nan if lat is None else lat[i],
+                    "distance_km": dist[i],
+                    "scenario_km": float(scenario_km),
+                    "margin_km": float(scenario_km) - dist[i],
+                    "evidence": ev,
+                    "source": texts[SOURCE][i],
+                    "url": texts[URL][i],
+                    "claim_status": _claim_status(status[i], denied_by[i]),
+                    "claim_text": texts[CLAIM_TEXT][i],
+                    "dataset": dataset[i],
+                }
+            )
+    table = pd.DataFrame.from_records(records, columns=list(FINDINGS_COLUMNS))
+    table["date_from"] = pd.to_datetime(table["date_from"])
+    table["date_to"] = pd.to_datetime(table["date_to"])
+    for c in ("distance_km", "scenario_km", "margin_km", "lon", "lat"):
+        table[c] = table[c].astype(float)
+    if len(table):
+        order = (table["verdict"] != "breach").astype(int)
+        table = (
+            table.assign(_o=order)
+            .sort_values(
+                ["_o", "scenario", "margin_km", "row"],
+                ascending=[True, True, False, True],
+                kind="stable",
+            )
+            .drop(columns="_o")
+            .reset_index(drop=True)
+        )
+    return table
 
 
 # --------------------------------------------------------------------------------------
@@ -919,10 +1541,13 @@ _OUTCOMES = ["breach", "uncertain", "compliant", "other side", "not restricted",
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Count checked positions by band, by actor group, by scenario outcome and by error.
+    """Count checked positions by band, by actor group, by scenario verdict and by error.
 
-    Returns a tidy table with columns ``what``, ``value`` and ``count``; error messages
-    are grouped by their wording with the quoted values and numbers taken out.
+    Returns a tidy table with columns ``what``, ``value`` and ``count``. Bands are listed by
+    distance (also for results read back from a file, where the thresholds are lost).
+    Verdicts of denied or disputed claims (see :func:`is_denied`) are counted apart, as
+    ``breach (denied claim)``; a ``claim status`` part counts the claims' statuses. Error
+    messages are grouped by their wording with the quoted values and numbers taken out.
 
     Examples
     --------
@@ -942,9 +1567,21 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         groups = results[ACTOR_GROUPS].astype(str).str.split(";").explode()
         groups = groups.replace("", "(no group)")
         parts.append(("actor group", groups.value_counts()))
-    for column in [c for c in results.columns if str(c).startswith("scenario_")]:
-        values = results[column].astype(str).replace("", "(not used)")
-        parts.append((column, values.value_counts()))
+    denied = is_denied(results)
+    for column in verdict_columns(results):
+        values = results[column].astype(object).where(results[column].notna(), "").map(str)
+        values = values.replace("", "(not used)")
+        values = values.where(~denied | values.isin(["(not used)"]), values + " (denied claim)")
+        order = [v for v in (*VERDICTS, "(not used)") for v in (v, f"{v} (denied claim)")]
+        counts = values.value_counts()
+        known = counts.reindex([v for v in order if v in counts.index])
+        parts.append((column, pd.concat([known, counts.drop(known.index)])))
+    if STATUS in results or DENIED_BY in results:
+        claims = _text_column(results, STATUS)
+        claims = claims.where(~denied | claims.str.contains(_DENIAL), claims + "; denied")
+        claims = claims[claims != ""].str.strip("; ")
+        if len(claims):
+            parts.append(("claim status", claims.value_counts()))
     if ERROR in results:
         errors = results.loc[results[ERROR] != "", ERROR].map(_error_kind)
         parts.append(("error", errors.value_counts()))
@@ -960,7 +1597,28 @@ def _band_order(results) -> list[str]:
     limits = results.attrs.get("distances_km")
     if limits:
         return _band_labels(np.asarray(limits, dtype=float))
-    return sorted(v for v in results[BAND].astype(str).unique() if v)
+    return sorted((v for v in results[BAND].astype(str).unique() if v), key=band_sort_key)
+
+
+_BAND_LABEL = re.compile(r"\s*(beyond\s+)?([0-9.]+(?:e[+-]?[0-9]+)?)\s*(?:[–-]\s*([0-9.eE+-]+))?")
+
+
+def band_sort_key(label: str) -> tuple[float, int, str]:
+    """Sort band labels by distance: ``0–5 km``, ``5–20 km``, …, ``beyond 60 km``.
+
+    Examples
+    --------
+    >>> sorted(["beyond 60 km", "20–60 km", "5–20 km", "0–5 km"], key=band_sort_key)
+    ['0–5 km', '5–20 km', '20–60 km', 'beyond 60 km']
+    """
+    match = _BAND_LABEL.match(str(label))
+    if not match:
+        return (np.inf, 1, str(label))
+    try:
+        lower = float(match.group(2))
+    except ValueError:
+        return (np.inf, 1, str(label))
+    return (lower, 1 if match.group(1) else 0, str(label))
 
 
 _NUMBER_IN_TEXT = re.compile(r"-?(?:\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?|\binf\b|\bnan\b)")

@@ -184,12 +184,15 @@ def test_bundled_scenarios_quote_their_sources():
     assert arrangement.proxy and "contact" in arrangement.note
     assert "5–20 km" in arrangement.source
     r = gz.check_positions(
-        pd.DataFrame({"actor": ["Hezbollah"], "place": ["Daraa"]}),
+        pd.DataFrame(
+            {"actor": ["Hezbollah"] * 2, "place": ["Daraa"] * 2, "date": ["2018-03-01", ""]}
+        ),
         "alpha_line",
         scenarios=["israel_60km_2018", "arrangement_2017_5km"],
     )
-    assert r["scenario_israel_60km_2018"].iloc[0] == "breach"  # Daraa is ~40 km from Alpha
-    assert r["scenario_arrangement_2017_5km"].iloc[0] == "compliant"
+    # Daraa is ~40 km from Alpha; both scenarios are in force on 2018-03-01
+    assert r["scenario_israel_60km_2018"].tolist() == ["breach", "undated"]
+    assert r["scenario_arrangement_2017_5km"].tolist() == ["compliant", "undated"]
 
 
 def test_scenario_from_toml_with_overrides(tmp_path):

@@ -81,7 +81,7 @@ SCENARIO_REFUSALS = {
         "excluded_actor",
         "unknown key 'excluded_actor'; did you mean 'excluded_actors'?",
     ),
-    "key_unknown": ("in_force_form", "unknown key 'in_force_form'; the keys are name, title"),
+    "key_unknown": ("in_force_form", "unknown key 'in_force_form'; did you mean 'in_force_from'?"),
     "key_outside_table": ("extra", "unknown key 'extra' outside the [scenario] table"),
     "distance_minus_60": (
         "distance_km",
