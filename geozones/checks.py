@@ -1378,6 +1378,10 @@ FINDINGS_COLUMNS = (
     "dataset",
 )
 
+#: Columns that name a position's place when ``place`` is empty (coordinates were given):
+#: UCDP's ``where_coordinates`` and ``adm_2``, ACLED's ``location`` and ``admin2``.
+_PLACE_FALLBACK = ("where_coordinates", "location", "adm_2", "admin2", "adm_1", "admin1")
+
 _WHO = re.compile(r"(\w+) named as (\w+)(?:, |(?= \())")
 _LIMIT = re.compile(r"(?:within|beyond|may be within) ([0-9.]+(?:e[+-]?[0-9]+)?) km")
 
@@ -1466,6 +1470,14 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
         c: _text_column(results, c).to_numpy(dtype=object)
         for c in (ACTOR, PLACE, SOURCE, URL, CLAIM_TEXT)
     }
+    for column in _PLACE_FALLBACK:  # a place as the source named it (UCDP, ACLED)
+        empty = texts[PLACE] == ""
+        if not empty.any():
+            break
+        match = [c for c in results.columns if str(c).strip().lower() == column]
+        if match:
+            named = _text_column(results, match[0]).to_numpy(dtype=object)
+            texts[PLACE] = np.where(empty, named, texts[PLACE])
     row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
     lon = pd.to_numeric(results[LON], errors="coerce").to_numpy(float) if LON in results else None
     lat = pd.to_numeric(results[LAT], errors="coerce").to_numpy(float) if LAT in results else None

@@ -240,6 +240,7 @@ def _ucdp_row(**changes):
         "side_a": "Government of Israel",
         "side_b": "Hezbollah",
         "date": "2018-01-10",
+        "where_coordinates": "Quneitra town",
     }
     return row | changes
 
@@ -381,6 +382,7 @@ def test_findings_ledger():
         "UCDP GED",
     )
     assert first["dates"] == "2018-01-10"
+    assert first["place"] == "Quneitra town"  # UCDP's where_coordinates: place was empty
     assert first["scenario_km"] == 60.0
     assert first["margin_km"] == pytest.approx(60.0 - first["distance_km"])
     assert first["distance_km"] == pytest.approx(4.4516, abs=1e-3)
