@@ -1115,19 +1115,24 @@ class _Roles:
             [", ".join(f"{g} named as {r}" for g, r in pairs) for pairs in combos], dtype=object
         )[inverse]
         named = words != ""
-        for i in np.flatnonzero(named):
-            words[i] = f"{words[i]} ({self.quote(i)})"
+        rows = np.flatnonzero(named)
+        if rows.size:  # each distinct set of texts is quoted once
+            parts = [self.dataset[rows], *(self.texts[r][rows] for r in self.texts)]
+            codes, uniques = pd.factorize(pd.MultiIndex.from_arrays(parts))
+            quotes = [self.quote(dict(zip(self.texts, u[1:], strict=True)), u[0]) for u in uniques]
+            words[rows] = words[rows] + " (" + np.asarray(quotes, dtype=object)[codes] + ")"
         return named, words
 
-    def quote(self, i: int) -> str:
-        """What row `i`'s source wrote about who was involved, shortened."""
+    @staticmethod
+    def quote(texts: Mapping[str, str], dataset: str) -> str:
+        """What a row's source wrote about who was involved, shortened."""
 
         def cell(role: str) -> str:
-            return _short(self.texts[role][i]) if role in self.texts else ""
+            return _short(texts[role]) if role in texts else ""
 
-        if self.dataset[i] == "UCDP":
+        if dataset == "UCDP":
             return f"UCDP: {cell('side_a') or '?'} vs {cell('side_b') or '?'}"
-        if self.dataset[i] == "ACLED":
+        if dataset == "ACLED":
             one = " with ".join(x for x in (cell("actor1"), cell("assoc_actor_1")) if x)
             two = " with ".join(x for x in (cell("actor2"), cell("assoc_actor_2")) if x)
             return f"ACLED: {one or '?'}" + (f" vs {two}" if two else "")
@@ -1268,41 +1273,69 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     verdict = np.where(outside, _NOT_IN_FORCE, np.where(no_date, _UNDATED, verdict))
     codes[idx] = np.where(named, verdict, _FREE)
 
-    line = _line_label(scenario.line)
-    limit_km = f"{scenario.distance_km:g} km"
-    for k in np.flatnonzero(named):
-        i = idx[k]
-        words = date_words(start[k], end[k], span.precision[i])
-        dist = d[k] / 1000.0
-        pm = f" ± {r[k] / 1000.0:.1f}" if r[k] > 0 else ""
-        v = verdict[k]
-        where = f"{dist:.1f}{pm} km from {line}"
-        if v == _OTHER:
-            where = f"{dist:.1f} km from {line}, on the side {scenario.name} does not restrict"
-        elif state[k] == _BREACH:
-            where += f", within {limit_km}"
-        elif state[k] == _COMPLIANT:
-            where += f", beyond {limit_km}"
-        else:
-            where += f": may be within {limit_km} or beyond"
-        if v == _NOT_IN_FORCE:
-            when = f"dated {words}, " + (
-                f"before in force from {first}" if before[k] else f"after in force to {last}"
-            )
-        elif undated[k] and windowed:
-            when = (
-                "undated; the scenario is "
-                + scenario.window
-                + (": judged as in force (undated_in_force)" if scenario.undated_in_force else "")
-            )
-        elif straddles[k]:
-            when = f"dated {words}, which straddles {scenario.window}"
-        elif windowed:
-            when = f"dated {words}, {scenario.window}"
-        else:
-            when = f"dated {words}" if not undated[k] else "undated"
-        evidence[i] = f"{who[i]}; {where}; {when}"
+    k = np.flatnonzero(named)
+    if k.size:
+        evidence[idx[k]] = _evidence(
+            scenario,
+            who=who[idx[k]],
+            distance_km=d[k] / 1000.0,
+            radius_km=r[k] / 1000.0,
+            state=state[k],
+            verdict=verdict[k],
+            span=(start[k], end[k], span.precision[idx[k]]),
+            flags=(undated[k], before[k], straddles[k]),
+        )
     return _categorical(codes, _OUTCOMES), evidence, distance_km
+
+
+def _evidence(scenario: Scenario, *, who, distance_km, radius_km, state, verdict, span, flags):
+    """``who; where; when`` for each judged row, built column-wise (rows repeat their dates)."""
+    start, end, precision = span
+    undated, before, straddles = flags
+    line = _line_label(scenario.line)
+    limit = f"{scenario.distance_km:g} km"
+    dist = pd.Series(np.round(distance_km, 1).astype(str), dtype=object)
+    pm = pd.Series(np.round(radius_km, 1).astype(str), dtype=object)
+    pm = (" ± " + pm).where(radius_km > 0, "")
+    suffix = np.select(
+        [verdict == _OTHER, state == _BREACH, state == _COMPLIANT],
+        [
+            f" km from {line}, on the side {scenario.name} does not restrict",
+            f" km from {line}, within {limit}",
+            f" km from {line}, beyond {limit}",
+        ],
+        f" km from {line}: may be within {limit} or beyond",
+    )
+    where = dist + pm.where(verdict != _OTHER, "") + pd.Series(suffix, dtype=object)
+
+    windowed = scenario.in_force_from is not None or scenario.in_force_to is not None
+    keys = pd.MultiIndex.from_arrays(
+        [start, end, precision.astype(str), verdict, before, straddles, undated]
+    )
+    codes, uniques = pd.factorize(keys)
+    whens = []
+    for first, last, prec, v, is_before, is_straddling, is_undated in uniques:
+        words = date_words(first, last, prec)
+        if v == _NOT_IN_FORCE:
+            bound = (
+                f"before in force from {scenario.in_force_from}"
+                if is_before
+                else f"after in force to {scenario.in_force_to}"
+            )
+            whens.append(f"dated {words}, {bound}")
+        elif is_undated and windowed:
+            assumed = ": judged as in force (undated_in_force)" if scenario.undated_in_force else ""
+            whens.append(f"undated; the scenario is {scenario.window}{assumed}")
+        elif is_undated:
+            whens.append("undated")
+        elif is_straddling:
+            whens.append(f"dated {words}, which straddles {scenario.window}")
+        elif windowed:
+            whens.append(f"dated {words}, {scenario.window}")
+        else:
+            whens.append(f"dated {words}")
+    when = np.asarray(whens, dtype=object)[codes]
+    return (pd.Series(who, dtype=object) + "; " + where + "; " + when).to_numpy(dtype=object)
 
 
 # --------------------------------------------------------------------------------------
@@ -1481,53 +1514,74 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
     row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
     lon = pd.to_numeric(results[LON], errors="coerce").to_numpy(float) if LON in results else None
     lat = pd.to_numeric(results[LAT], errors="coerce").to_numpy(float) if LAT in results else None
-    records = []
+    parts = []
     for column in columns:
         name = column.removeprefix("scenario_")
         verdicts = results[column].astype(object).where(results[column].notna(), "").map(str)
-        verdicts = verdicts.to_numpy(dtype=object)
-        evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)
+        take = np.flatnonzero(verdicts.isin(["breach", "uncertain"]).to_numpy())
+        evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)[take]
         if f"distance_km_{name}" in results:
-            dist = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce").to_numpy(float)
+            dist = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce")
         elif DISTANCE_KM in results:
-            dist = pd.to_numeric(results[DISTANCE_KM], errors="coerce").to_numpy(float)
+            dist = pd.to_numeric(results[DISTANCE_KM], errors="coerce")
         else:
-            dist = np.full(n, np.nan)
+            dist = pd.Series(np.nan, index=results.index)
+        dist = dist.to_numpy(dtype=float)[take]
+        # who: the (group, role) pairs at the head of the evidence, parsed once per text
+        codes, uniques = pd.factorize(pd.Series(evidence, dtype=object))
+        pairs = [_WHO.findall(ev.split(" (", 1)[0] + " (") if ev else [] for ev in uniques]
+        groups = np.asarray(
+            [";".join(dict.fromkeys(g for g, _ in p)) for p in pairs] + [""], dtype=object
+        )[codes]
+        roles = np.asarray(
+            [";".join(dict.fromkeys(r for _, r in p)) for p in pairs] + [""], dtype=object
+        )[codes]
         limit = known.get(name, {}).get("distance_km")
-        for i in np.flatnonzero(np.isin(verdicts, ["breach", "uncertain"])):
-            ev = evidence[i]
-            who = _WHO.findall(ev.split(" (", 1)[0] + " (") if ev else []
-            scenario_km = limit
-            if scenario_km is None:
-                found = _LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else []
-                scenario_km = float(found[-1]) if found else np.nan
-            records.append(
+        if limit is None:  # read back from a file: the evidence says "within 60 km"
+            found = [_LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else [] for ev in uniques]
+            limits = np.asarray([float(f[-1]) if f else np.nan for f in found] + [np.nan])
+            scenario_km = limits[codes]
+        else:
+            scenario_km = np.full(take.size, float(limit))
+        start, end, precision = span.start[take], span.end[take], span.precision[take]
+        keys = pd.MultiIndex.from_arrays([start, end, precision.astype(str)])
+        day_codes, days = pd.factorize(keys)
+        dates = np.asarray([date_words(*u) for u in days] + ["undated"], dtype=object)
+        claims = pd.MultiIndex.from_arrays([status[take], denied_by[take]])
+        claim_codes, claim_uniques = pd.factorize(claims)
+        claim_status = np.asarray([_claim_status(*u) for u in claim_uniques] + [""], object)
+        parts.append(
+            pd.DataFrame(
                 {
-                    "row": row[i],
+                    "row": row[take],
                     "scenario": name,
-                    "verdict": verdicts[i],
-                    "date_from": span.start[i],
-                    "date_to": span.end[i],
-                    "date_precision": span.precision[i],
-                    "dates": date_words(span.start[i], span.end[i], span.precision[i]),
-                    "actor_group": ";".join(dict.fromkeys(g for g, _ in who)),
-                    "role": ";".join(dict.fromkeys(r for _, r in who)),
-                    "actor": texts[ACTOR][i],
-                    "place": texts[PLACE][i],
-                    "lon": np.nan if lon is None else lon[i],
-                    "lat": np.nan if lat is None else lat[i],
-                    "distance_km": dist[i],
-                    "scenario_km": float(scenario_km),
-                    "margin_km": float(scenario_km) - dist[i],
-                    "evidence": ev,
-                    "source": texts[SOURCE][i],
-                    "url": texts[URL][i],
-                    "claim_status": _claim_status(status[i], denied_by[i]),
-                    "claim_text": texts[CLAIM_TEXT][i],
-                    "dataset": dataset[i],
-                }
+                    "verdict": verdicts.to_numpy(dtype=object)[take],
+                    "date_from": start,
+                    "date_to": end,
+                    "date_precision": precision,
+                    "dates": dates[day_codes] if take.size else [],
+                    "actor_group": groups,
+                    "role": roles,
+                    "actor": texts[ACTOR][take],
+                    "place": texts[PLACE][take],
+                    "lon": np.full(take.size, np.nan) if lon is None else lon[take],
+                    "lat": np.full(take.size, np.nan) if lat is None else lat[take],
+                    "distance_km": dist,
+                    "scenario_km": scenario_km,
+                    "margin_km": scenario_km - dist,
+                    "evidence": evidence,
+                    "source": texts[SOURCE][take],
+                    "url": texts[URL][take],
+                    "claim_status": claim_status[claim_codes] if take.size else [],
+                    "claim_text": texts[CLAIM_TEXT][take],
+                    "dataset": dataset[take],
+                },
+                columns=list(FINDINGS_COLUMNS),
             )
-    table = pd.DataFrame.from_records(records, columns=list(FINDINGS_COLUMNS))
+        )
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS_COLUMNS})
+    parts = [p for p in parts if len(p)]
+    table = pd.concat(parts, ignore_index=True) if parts else empty
     table["date_from"] = pd.to_datetime(table["date_from"])
     table["date_to"] = pd.to_datetime(table["date_to"])
     for c in ("distance_km", "scenario_km", "margin_km", "lon", "lat"):
