@@ -23,6 +23,7 @@ from geozones.io import read_lines
 from geozones.maps import save_map, zone_map
 from geozones.plot import plot_zones
 from geozones.positions import read_positions, save_positions
+from geozones.timeline import plot_timeline, timeline
 from geozones.zones import (
     build_zone_set,
     build_zones,
@@ -52,6 +53,7 @@ __all__ = [
     "geodesic_distance",
     "load_territory",
     "locate_on_line",
+    "plot_timeline",
     "plot_zones",
     "read_lines",
     "read_positions",
@@ -61,5 +63,6 @@ __all__ = [
     "scale",
     "side_of_line",
     "summarize",
+    "timeline",
     "zone_map",
 ]

@@ -18,8 +18,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb"))
 
 
-def test_the_five_stories_are_there_and_numbered():
-    assert [p.name[:3] for p in PATHS] == ["01-", "02-", "03-", "04-", "05-"]
+def test_the_six_stories_are_there_and_numbered():
+    assert [p.name[:3] for p in PATHS] == ["01-", "02-", "03-", "04-", "05-", "06-"]
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
