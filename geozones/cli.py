@@ -16,8 +16,11 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,12 +42,12 @@ millimetre, and draws zones whose edges are within 1 m of the true distance.
 _EPILOG = """\
 which command for which question:
   geozones demo                          the whole job on the bundled data: zones, checks,
-                                         an offline map, a GeoPackage and a CSV
+                                         the findings ledger, an offline map, a timeline
   geozones zones alpha_line --km 5 20 60 --side left --out zones.gpkg
                                          where do the zones run? (a bundled line or a file)
-  geozones check reports.csv --line alpha_line --scenario israel_60km_2018 --out r.csv
-                                         which reported positions are inside, and which
-                                         agreement or demand do they breach?
+  geozones check reports.csv --scenario israel_60km_2018
+                                         who breaches which agreement or demand, when, on
+                                         what evidence? (add --out r.csv to keep every row)
   geozones map --positions reports.csv --out map.html
                                          a self-contained map that opens offline
   geozones datasets                      the bundled layers, their sources and licences
@@ -95,12 +98,13 @@ def _build_parser() -> argparse.ArgumentParser:
 
     demo = command(
         "demo",
-        "the main job on the bundled data: zones, checks, offline map, GeoPackage, CSV",
-        "Build the 5/20/60 km zones on the Syrian side of the Alpha line, check the bundled "
-        "reports (the 2018 claims and the UCDP GED events of 2017-2018 in southern Syria) "
-        "against the line and against Israel's 2018 demand and the 2017 arrangement, and "
-        "write map.html (opens offline), results.gpkg (layers zones, positions) and "
-        "results.csv into DIR.",
+        "the main job on the bundled data: zones, checks, ledger, offline map, timeline",
+        "Build the 5/20/60 km zones on the Syrian side of the Alpha line, in Syrian-held "
+        "territory, check the bundled reports (the 2018 claims and the UCDP GED events of "
+        "2017-2018 in southern Syria) against the line, Israel's 60 km demand and the 2017 "
+        "arrangement, print the summary, the findings ledger and the zones' areas, and write "
+        "map.html (opens offline), results.gpkg (layers zones, positions), results.csv, "
+        "findings.csv (the ledger) and timeline.png into DIR.",
         "example:\n  geozones demo --out demo-output",
     )
     demo.add_argument("--out", default="geozones-demo", metavar="DIR", help="output folder")
@@ -146,8 +150,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "Read POSITIONS (CSV/TSV, XLSX, GeoJSON, GeoPackage, KML, ACLED or UCDP exports; "
         "coordinates as lat/lon columns, DMS, MGRS or place names), measure each row's "
         "exact geodesic distance to the line and write one row per input row, each with "
-        "its result or the reason it could not be used.",
+        "its result or the reason it could not be used. Prints a summary (verdict counts "
+        "per scenario) and the findings ledger: every breach or uncertain position, with "
+        "its dates, who, where, the distance, the margin, the evidence and the source.",
         "examples:\n"
+        "  geozones check data/events/ucdp_ged_syria_south_2017_2018.csv "
+        "--scenario israel_60km_2018\n"
         "  geozones check reports.csv --line alpha_line --out results.csv\n"
         "  geozones check acled.csv --scenario israel_60km_2018 arrangement_2017_5km \\\n"
         "      --out results.gpkg --map map.html\n"
@@ -176,7 +184,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="radius (metres) for positions whose precision is unknown (default 0)",
     )
     _encoding_option(check)
-    check.add_argument("--out", required=True, help="output file: .csv, .gpkg, .geojson, .kml")
+    check.add_argument(
+        "--out",
+        help="output file: .csv, .gpkg, .geojson, .kml, with the ledger beside it as "
+        "<stem>.findings.csv (without --out nothing is written; the answer is printed)",
+    )
     check.add_argument(
         "--raw",
         action="store_true",
@@ -187,7 +199,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--fail-on-breach",
         action="store_true",
-        help="exit with code 3 when any position breaches a scenario",
+        help="exit with code 3 when any position breaches a scenario (the ledger is printed)",
     )
     check.set_defaults(handler=_cmd_check)
 
@@ -262,16 +274,18 @@ def _encoding_option(parser: argparse.ArgumentParser) -> None:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     import geopandas as gpd
+    import matplotlib.pyplot as plt
     import pandas as pd
 
     from geozones import checks, examples, maps
     from geozones.positions import read_positions, save_positions
-    from geozones.zones import build_zones, save_zones
+    from geozones.timeline import plot_timeline
+    from geozones.zones import save_zones
 
     out = _out_dir(args.out)
-    with _Progress(6, "demo") as progress:
+    with _Progress(8, "demo") as progress:
         progress.step("building the zones on the Syrian side of the Alpha line")
-        zones = build_zones("alpha_line", (5, 20, 60), side="left")
+        zones = datasets.syrian_side_zones("alpha_line")  # the areas every document quotes
         progress.step("reading the bundled reports")
         claims = read_positions(examples.reported_positions_path())
         events = read_positions(examples.ucdp_events_path())
@@ -281,29 +295,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         positions = gpd.GeoDataFrame(positions, geometry="geometry", crs=4326)
         progress.step("checking them against the line and the scenarios")
-        scenarios = list(checks.bundled_scenarios())
+        scenarios = list(checks.bundled_scenarios().values())
         results = checks.check_positions(positions, "alpha_line", scenarios=scenarios)
+        ledger = checks.findings(results)
+        credits = maps.data_credits(results)
         progress.step("drawing the offline map")
         lines = _lines(["alpha_line", "bravo_line"])
-        m = maps.zone_map(
-            zones, results, lines, scenario="israel_60km_2018", credits=[_UCDP_CREDIT]
-        )
+        m = maps.zone_map(zones, results, lines, scenario="israel_60km_2018", credits=credits)
         maps.save_map(m, out / "map.html")
         progress.step("writing results.gpkg")
         save_zones(zones, out / "results.gpkg", layer="zones")
         save_positions(results, out / "results.gpkg", layer="positions")
         progress.step("writing results.csv")
         save_positions(results, out / "results.csv")
+        progress.step("writing findings.csv")
+        _save_ledger(ledger, out / "findings.csv")
+        progress.step("drawing timeline.png")
+        figure = plot_timeline(results, scenarios=scenarios, path=out / "timeline.png")
+        plt.close(figure)
     _print_summary(results)
     print()
-    print(f"zones: {len(zones)} bands on the Syrian side of the Alpha line (5, 20, 60 km)")
+    _print_ledger(ledger, results, written=out / "findings.csv")
+    print()
+    print(textwrap.fill(_roles_line(scenarios), _WIDTH))
+    print(
+        "zones on the Syrian side of the Alpha line, in Syrian-held territory (the map's legend):"
+    )
+    print(f"  {_areas_text(zones)}")
+    _print_credits(credits)
     print(f"wrote {out / 'map.html'}  (opens offline in any browser)")
     print(f"wrote {out / 'results.gpkg'}  (layers: zones, positions)")
-    print(f"wrote {out / 'results.csv'}  ({len(results)} rows, one per input row)")
+    print(f"wrote {out / 'results.csv'}  ({len(results):,} rows, one per input row)")
+    print(f"wrote {out / 'findings.csv'}  (the ledger: {len(ledger):,} rows)")
+    print(f"wrote {out / 'timeline.png'}  (positions per month and band, scenario windows shaded)")
     return EXIT_OK
-
-
-_UCDP_CREDIT = "UCDP GED, CC BY 4.0"
 
 
 def _cmd_zones(args: argparse.Namespace) -> int:
@@ -329,10 +354,11 @@ def _cmd_zones(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from geozones import checks
+    from geozones import checks, maps
     from geozones.positions import read_positions, save_positions
 
-    steps = 3 + bool(args.map)
+    steps = 2 + bool(args.out) + bool(args.map)
+    ledger_path = _ledger_path(args.out) if args.out else None
     with _Progress(steps, "check") as progress:
         progress.step(f"reading {args.positions}")
         positions = read_positions(args.positions, encoding=args.encoding)
@@ -346,18 +372,26 @@ def _cmd_check(args: argparse.Namespace) -> int:
             line_accuracy=args.line_accuracy,
             default_uncertainty_m=args.uncertainty,
         )
-        progress.step(f"writing {args.out}")
-        save_positions(results, args.out, raw=args.raw)
+        ledger = checks.findings(results)
+        credits = maps.data_credits(results)
+        if args.out:
+            progress.step(f"writing {args.out}")
+            save_positions(results, args.out, raw=args.raw)
+            _save_ledger(ledger, ledger_path, raw=args.raw)
         if args.map:
-            from geozones import maps
             from geozones.zones import build_zones
 
             progress.step(f"drawing {args.map}")
             zones = build_zones(_line_arg(args.line[0]), args.km)  # zones: the first line
             scenario = args.scenario[0] if args.scenario else None
-            maps.save_map(maps.zone_map(zones, results, lines, scenario=scenario), args.map)
+            m = maps.zone_map(zones, results, lines, scenario=scenario, credits=credits)
+            maps.save_map(m, args.map)
     _print_summary(results)
-    print(f"wrote {args.out}" + (f" and {args.map}" if args.map else ""))
+    print()
+    _print_ledger(ledger, results, written=ledger_path)
+    _print_credits(credits)
+    written = [str(p) for p in (args.out, ledger_path, args.map) if p]
+    print("wrote " + ", ".join(written) if written else "wrote nothing (no --out)")
     breaches = _breaches(results)
     if args.fail_on_breach and breaches:
         print(f"geozones: {breaches} breach(es) found", file=sys.stderr)
@@ -406,7 +440,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def _cmd_datasets(args: argparse.Namespace) -> int:
     if args.credits:
-        print(datasets.attribution())
+        print("\n".join(datasets.credit_lines()))
         return EXIT_OK
     table = datasets.layers()[["name", "kind", "licence", "accuracy_m", "valid_from", "source"]]
     table = table.rename(columns={"accuracy_m": "accuracy (m)", "valid_from": "in force from"})
@@ -414,7 +448,7 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     table["in force from"] = table["in force from"].fillna("")
     print(_format_table(table))
     print()
-    print(datasets.attribution())
+    print("\n".join(datasets.credit_lines()))
     print("Full provenance: data/SOURCES.md (geozones.datasets.data_dir() / 'SOURCES.md').")
     return EXIT_OK
 
@@ -490,6 +524,139 @@ def _print_summary(results) -> None:
         "used (see their 'error' column)"
     )
     print(_format_table(summarize(results)))
+
+
+#: Rows of the findings ledger printed in full; the rest go to the ledger's CSV.
+LEDGER_ROWS = 20
+_WIDTH = 100  # the terminal the printout is laid out for
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def _ledger_path(out: str) -> Path:
+    """Where ``check --out`` writes the full ledger: ``<stem>.findings.csv`` beside `out`."""
+    out_path = Path(out)
+    return out_path.with_name(f"{out_path.stem}.findings.csv")
+
+
+def _save_ledger(ledger, path: Path, *, raw: bool = False) -> None:
+    """Write the findings ledger as CSV, atomically and formula-safe (as ``save_positions``)."""
+    import geopandas as gpd
+
+    from geozones.positions import save_positions
+
+    points = gpd.points_from_xy(ledger["lon"], ledger["lat"], crs=4326)
+    save_positions(gpd.GeoDataFrame(ledger, geometry=points), path, raw=raw)
+
+
+def _clean(value, width: int | None = None) -> str:
+    """Text from the data, safe for a terminal: one line, no control or direction characters."""
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    text = " ".join(_UNPRINTABLE.sub(" ", text).split())
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+def _km(value, signed: bool = False) -> str:
+    if value is None or math.isnan(float(value)):
+        return ""
+    return f"{float(value):+,.1f}" if signed else f"{float(value):,.1f}"
+
+
+def _scenario_heading(name: str, ledger, results) -> str:
+    """One line per scenario: its distance and the window in which it is in force."""
+    rows = ledger[ledger["scenario"] == name]
+    counts = rows["verdict"].value_counts()
+    found = ", ".join(f"{counts[v]:,} {v}" for v in ("breach", "uncertain") if v in counts)
+    spec = results.attrs.get("scenarios", {}).get(name, {})
+    km = spec.get("distance_km", rows["scenario_km"].iloc[0] if len(rows) else math.nan)
+    start, end = spec.get("in_force_from"), spec.get("in_force_to")
+    window = (f" from {start}" if start else "") + (f" to {end}" if end else "")
+    window = f", in force{window}" if window else ""
+    return _clean(f"{name}: within {float(km):g} km{window}; {found}", _WIDTH)
+
+
+def _print_ledger(ledger, results, *, written: Path | None) -> None:
+    """Print the ledger's first rows with their evidence, then how many more and where."""
+    total = len(ledger)
+    if not total:
+        print("findings: none (no position is a breach or uncertain in any scenario)")
+        return
+    verdicts = ledger["verdict"].value_counts()
+    what = ", ".join(f"{verdicts[v]:,} {v}" for v in ("breach", "uncertain") if v in verdicts)
+    print(f"findings: {total:,} (position, scenario) pairs: {what}")
+    header = ("row", "verdict", "dates", "who (role)", "place", "km", "margin")
+    widths = (6, 9, 24, 20, 13, 6, 6)
+    right = {0, 5, 6}
+
+    def line(cells) -> str:
+        out = [
+            (c.rjust(w) if i in right else c.ljust(w))
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return ("  " + "  ".join(out)).rstrip()
+
+    wrap = {"width": _WIDTH, "initial_indent": " " * 10, "subsequent_indent": " " * 10}
+    shown = ledger.head(LEDGER_ROWS)  # the ledger's first rows, grouped by scenario
+    first_seen = {name: k for k, name in enumerate(dict.fromkeys(shown["scenario"]))}
+    shown = shown.sort_values("scenario", key=lambda c: c.map(first_seen), kind="stable")
+    scenario = None
+    for rec in shown.itertuples(index=False):
+        if rec.scenario != scenario:
+            scenario = rec.scenario
+            print(_scenario_heading(scenario, ledger, results))
+            print(line(header))
+        who = _clean(rec.actor_group) or _clean(rec.actor) or "(no group)"
+        if _clean(rec.role):
+            who = f"{who} ({_clean(rec.role)})"
+        cells = (
+            _clean(rec.row),
+            _clean(rec.verdict),
+            _clean(rec.dates),
+            who,
+            _clean(rec.place) or f"{rec.lat:.3f}, {rec.lon:.3f}",
+            _km(rec.distance_km),
+            _km(rec.margin_km, signed=True),
+        )
+        print(line([_clean(c, w) for c, w in zip(cells, widths, strict=True)]))
+        print(textwrap.fill(_clean(rec.evidence) or "(no evidence)", max_lines=3, **wrap))
+        source = _clean(rec.source) or "(no source)"
+        if _clean(rec.url):
+            source += f" <{_clean(rec.url)}>"
+        if _clean(rec.claim_status):
+            source += f"; claim: {_clean(rec.claim_status)}"
+        print(textwrap.fill(f"source: {source}", max_lines=2, **wrap))
+    more = total - LEDGER_ROWS
+    if more > 0:
+        where = f"all {total:,} in {written}" if written else "pass --out to write them all"
+        print(f"… and {more:,} more ({where})")
+    elif written:
+        print(f"the ledger: {written}")
+
+
+def _print_credits(credits) -> None:
+    for credit in credits:
+        print(f"Data credit: {credit}")
+
+
+def _roles_line(scenarios) -> str:
+    """One line on which actor roles count as presence in each scenario, and what it means."""
+    from geozones.checks import ROLES
+
+    narrowed = {s.name: s.roles for s in scenarios if not set(ROLES) <= set(s.roles)}
+    if not narrowed:
+        return (
+            "roles counted as presence: all (the default), so a Hezbollah position struck by "
+            "Israel counts; a scenario's `roles` key narrows it"
+        )
+    chosen = "; ".join(f"{name}: {', '.join(roles)}" for name, roles in narrowed.items())
+    return f"roles counted as presence: {chosen} (set by the scenarios' `roles` key); else all"
+
+
+def _areas_text(zones) -> str:
+    """The bands' areas as every document quotes them: whole km², from ``area_km2``."""
+    pairs = zip(zones["band"], zones["area_km2"], strict=True)
+    return ", ".join(f"{band} {area:,.0f} km²" for band, area in pairs)
 
 
 def _breaches(results) -> int:

@@ -1,12 +1,22 @@
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 
 import geozones as gz
-from geozones.cli import EXIT_BREACH, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, main
+from geozones.cli import EXIT_BREACH, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, LEDGER_ROWS, main
+
+UCDP = (
+    Path(__file__).resolve().parent.parent
+    / "data"
+    / "events"
+    / ("ucdp_ged_syria_south_2017_2018.csv")
+)
 
 
 def test_help_teaches_and_exits_zero(capsys):
@@ -30,12 +40,16 @@ def test_datasets_prints_every_layer_with_source_licence_and_accuracy(capsys):
         assert f"\n{name} " in out
     alpha = next(line for line in out.splitlines() if line.startswith("alpha_line "))
     assert "ODbL 1.0" in alpha and " 300 " in alpha and "1974-05-31" in alpha
-    assert "GeoNames" in out.splitlines()[-2]
+    assert "GeoNames" in out and "UCDP GED" in out
 
 
-def test_credits(capsys):
+def test_credits_list_the_layers_then_ucdp_and_acled(capsys):
     assert main(["datasets", "--credits"]) == 0
-    assert capsys.readouterr().out.strip() == gz.datasets.attribution()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == gz.datasets.credit_lines()
+    assert lines[0] == gz.datasets.attribution()
+    assert any(gz.datasets.EVENT_DATASET_CREDITS["UCDP GED"] in line for line in lines)
+    assert any(gz.datasets.EVENT_DATASET_CREDITS["ACLED"] in line for line in lines)
 
 
 def test_usage_error_exit_code(capsys):
@@ -92,7 +106,8 @@ def test_zones_takes_a_bundled_zone_set_and_a_file_of_lines(tmp_path):
 def test_check_keeps_every_row_and_fails_on_breach_when_asked(tmp_path, capsys):
     src = tmp_path / "reports.csv"
     src.write_text(
-        "actor,lat,lon\nHezbollah,33.18,35.89\nIRGC,not a number,35.9\nRussian MP,32.0,36.9\n"
+        "actor,lat,lon,date\nHezbollah,33.18,35.89,2018-08-01\nIRGC,not a number,35.9,\n"
+        "Russian MP,32.0,36.9,2018-08-01\n"
     )
     out = tmp_path / "results.csv"
     argv = ["check", str(src), "--scenario", "israel_60km_2018", "--out", str(out)]
@@ -122,6 +137,7 @@ def test_errors_are_one_clear_line_and_debug_shows_the_traceback(tmp_path, capsy
     assert main(["zones", "nosuch_line", "--out", str(tmp_path / "z.gpkg")]) == EXIT_REFUSED
     assert "not a bundled line" in capsys.readouterr().err
     assert main(["zones", "alpha_line"]) == EXIT_USAGE  # --out is required
+    assert main(["map"]) == EXIT_USAGE  # --out is required there too (not for check)
 
 
 def test_every_command_has_help_with_examples(capsys):
@@ -217,3 +233,176 @@ def test_an_unknown_encoding_is_refused_in_one_line(tmp_path, capsys):
     code = main(["map", "--positions", str(sheet), "--encoding", "klingon", "--out", "m.html"])
     err = capsys.readouterr().err
     assert code == EXIT_REFUSED and "klingon" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------------------
+# the findings ledger in the terminal
+# --------------------------------------------------------------------------------------
+
+
+def _scenario_file(tmp_path, **keys) -> Path:
+    """A scenario like Israel's 2018 demand, with no window unless `keys` give one."""
+    body = "\n".join(f"{k} = {v}" for k, v in keys.items())
+    path = tmp_path / "demand.toml"
+    path.write_text(
+        '[scenario]\nname = "demand"\ntitle = "test demand"\nsource = "tests"\n'
+        'line = "alpha_line"\ndistance_km = 60\nside = "left"\n'
+        f'excluded_actors = ["hezbollah"]\n{body}\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _breach_rows(tmp_path, n: int) -> Path:
+    rows = [
+        f"Hezbollah,{33.0 + k / 1000:.3f},35.95,2018-08-{1 + k % 28:02d},Report {k}"
+        for k in range(n)
+    ]
+    src = tmp_path / "reports.csv"
+    src.write_text("actor,lat,lon,date,source\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return src
+
+
+def test_check_without_out_prints_the_counts_and_the_ledger_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", str(UCDP), "--scenario", "israel_60km_2018"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a ledger
+    assert "wrote nothing" in printed
+    results = gz.check_positions(
+        gz.read_positions(UCDP), "alpha_line", scenarios=["israel_60km_2018"]
+    )
+    verdicts = results["scenario_israel_60km_2018"].value_counts()
+    for verdict, count in verdicts.items():
+        if verdict and count:
+            assert re.search(rf"^scenario_israel_60km_2018\s+{verdict}\s+{count}$", printed, re.M)
+    ledger = gz.checks.findings(results)
+    assert f"findings: {len(ledger):,} " in printed
+    for rec in ledger.head(LEDGER_ROWS).itertuples():
+        assert re.search(rf"^\s+{rec.row}\s+{rec.verdict}\s", printed, re.MULTILINE)
+    if len(ledger) > LEDGER_ROWS:
+        assert f"… and {len(ledger) - LEDGER_ROWS:,} more (pass --out to write them all)" in printed
+    assert max(len(line) for line in printed.splitlines()) <= 100
+
+
+def test_check_out_writes_the_whole_ledger_beside_it_and_says_how_many_more(tmp_path, capsys):
+    src = _breach_rows(tmp_path, LEDGER_ROWS + 5)
+    scenario = _scenario_file(tmp_path)
+    out = tmp_path / "r.csv"
+    assert main(["check", str(src), "--scenario", str(scenario), "--out", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    ledger_path = tmp_path / "r.findings.csv"
+    assert f"… and 5 more (all {LEDGER_ROWS + 5} in {ledger_path})" in printed
+    ledger = pd.read_csv(ledger_path, keep_default_na=False)
+    assert len(ledger) == LEDGER_ROWS + 5
+    assert set(ledger["verdict"]) == {"breach"} and set(ledger["scenario"]) == {"demand"}
+    assert ledger["row"].tolist() == list(range(2, LEDGER_ROWS + 7))
+    rows = re.findall(r"^\s+(\d+)\s+breach\s+2018-08-\d\d\s", printed, re.MULTILINE)
+    assert rows == [str(r) for r in range(2, LEDGER_ROWS + 2)]  # the first 20 in the terminal
+    assert "Report 0" in printed and f"Report {LEDGER_ROWS}" not in printed
+
+
+def test_the_ledger_file_is_formula_safe_and_the_terminal_gets_no_control_codes(tmp_path, capsys):
+    src = tmp_path / "reports.csv"
+    src.write_text(
+        'actor,lat,lon,date,source\nHezbollah,33.0,35.95,2018-08-01,"=HYPERLINK(""x"")"\n'
+        "Hezbollah,33.01,35.95,2018-08-02,Evil \x1b]0;owned\x07 \u202eoS\n",
+        encoding="utf-8",
+    )
+    scenario = _scenario_file(tmp_path)
+    out = tmp_path / "r.gpkg"
+    assert main(["check", str(src), "--scenario", str(scenario), "--out", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\x07" not in printed and "\u202e" not in printed
+    assert "Evil" in printed and "owned" in printed
+    ledger = pd.read_csv(tmp_path / "r.findings.csv", keep_default_na=False)
+    assert ledger["source"].iloc[0] == '\'=HYPERLINK("x")'
+    raw = tmp_path / "raw.csv"
+    argv = ["check", str(src), "--scenario", str(scenario), "--raw", "--out", str(raw)]
+    assert main(argv) == EXIT_OK
+    raw_ledger = pd.read_csv(tmp_path / "raw.findings.csv", keep_default_na=False)
+    assert raw_ledger["source"].iloc[0] == '=HYPERLINK("x")'
+
+
+def test_fail_on_breach_prints_the_ledger_and_exits_3(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    src = _breach_rows(tmp_path, 2)
+    scenario = _scenario_file(tmp_path, in_force_from='"2018-07-01"')
+    assert main(["check", str(src), "--scenario", str(scenario), "--fail-on-breach"]) == 3
+    captured = capsys.readouterr()
+    assert "findings: 2 (position, scenario) pairs: 2 breach" in captured.out
+    assert "2018-08-01" in captured.out and "Report 1" in captured.out
+    assert "2 breach(es) found" in captured.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demand.toml", "reports.csv"]
+    # the same positions before the demand was made: no breach, exit 0, an empty ledger
+    scenario = _scenario_file(tmp_path, in_force_from='"2019-01-01"')
+    assert main(["check", str(src), "--scenario", str(scenario), "--fail-on-breach"]) == 0
+    assert "findings: none" in capsys.readouterr().out
+
+
+def test_the_summary_lists_bands_by_distance(tmp_path, capsys):
+    out = tmp_path / "r.csv"
+    assert main(["check", str(UCDP), "--out", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    order = ["0–5 km", "5–20 km", "20–60 km", "beyond 60 km"]
+    where = [re.search(rf"^band\s+{re.escape(b)}\s+\d", printed, re.MULTILINE) for b in order]
+    assert all(where), printed
+    assert [m.start() for m in where] == sorted(m.start() for m in where)
+    # checked again from the CSV that was written, where DataFrame.attrs are lost
+    assert main(["check", str(out)]) == EXIT_OK
+    again = capsys.readouterr().out
+    where = [re.search(rf"^band\s+{re.escape(b)}\s+\d", again, re.MULTILINE) for b in order]
+    assert all(where) and [m.start() for m in where] == sorted(m.start() for m in where)
+
+
+def test_ucdp_input_is_credited_in_the_printout_and_plain_input_is_not(tmp_path, capsys):
+    assert main(["check", str(UCDP)]) == EXIT_OK
+    credit = gz.datasets.EVENT_DATASET_CREDITS["UCDP GED"]
+    assert f"Data credit: {credit}" in capsys.readouterr().out
+    src = _breach_rows(tmp_path, 1)
+    assert main(["check", str(src)]) == EXIT_OK
+    assert "Data credit" not in capsys.readouterr().out
+
+
+def test_demo_writes_the_ledger_and_the_timeline_and_no_breach_predates_its_scenario(
+    tmp_path, capsys
+):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == EXIT_OK
+    printed = capsys.readouterr().out
+    for name in ("findings.csv", "timeline.png"):
+        assert (out / name).exists() and str(out / name) in printed
+    assert (out / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ledger = pd.read_csv(out / "findings.csv", keep_default_na=False)
+    assert len(ledger) and set(ledger["verdict"]) <= {"breach", "uncertain"}
+    assert f"findings: {len(ledger):,} " in printed
+    scenarios = gz.checks.bundled_scenarios()
+    breaches = ledger[ledger["verdict"] == "breach"]
+    for rec in breaches.itertuples():
+        start = scenarios[rec.scenario].in_force_from
+        assert start is not None and pd.Timestamp(rec.date_to) >= pd.Timestamp(start), rec
+        assert rec.evidence and rec.source and rec.date_from, rec  # each has its evidence
+    # the printed ledger: every breach line's dates end on or after its scenario's start
+    heading, seen = None, 0
+    for line in printed.splitlines():
+        named = re.match(r"(\w+): within ", line)
+        if named and named.group(1) in scenarios:
+            heading = named.group(1)
+        row = re.match(r"\s+\d+\s+breach\s+(\d{4}(?:-\d\d){0,2})(?: to (\S+))?\s", line)
+        if row:
+            last = pd.Period(row.group(2) or row.group(1)).end_time
+            assert last >= pd.Timestamp(scenarios[heading].in_force_from), line
+            seen += 1
+    assert seen == min(len(breaches), LEDGER_ROWS)  # breaches come first in the ledger
+    assert "roles counted as presence: all" in printed
+    same = gz.datasets.syrian_side_zones()
+    assert gz.cli._areas_text(same) in printed
+    html = (out / "map.html").read_text(encoding="utf-8")
+    for area in same["area_km2"]:  # the legend quotes the same figures
+        assert f"{area:,.0f} km²" in html
+    assert f"Data credit: {gz.datasets.EVENT_DATASET_CREDITS['UCDP GED']}" in printed
+    zones = gpd.read_file(out / "results.gpkg", layer="zones")
+    held = gz.load_territory("syrian_held").buffer(1e-9)
+    assert shapely.area(zones.geometry.difference(held).array).max() == pytest.approx(0, abs=1e-12)
