@@ -58,10 +58,13 @@ if TYPE_CHECKING:  # pragma: no cover
     import folium
 
 __all__ = [
+    "ACLED_CREDIT",
     "BAND_COLOURS",
     "BASEMAPS",
     "GOLAN_CENTRE",
     "STATE_COLOURS",
+    "UCDP_CREDIT",
+    "data_credits",
     "remote_references",
     "save_map",
     "zone_map",
@@ -78,8 +81,10 @@ BEYOND_COLOUR = "#6e6e6e"
 STATE_COLOURS = {
     "breach": "#d7191c",
     "uncertain": "#fdae61",
+    "undated": "#9e8ac8",
     "compliant": "#1a9641",
     "other side": "#2b83ba",
+    "not in force": "#e6e6e6",
     "not restricted": "#bdbdbd",
 }
 _LINE_STYLES = {
@@ -133,9 +138,93 @@ _ATTRIBUTION_LINKS = {
     datasets.ATTRIBUTION_NATURAL_EARTH: "https://www.naturalearthdata.com",
     datasets.ATTRIBUTION_GEONAMES: "https://www.geonames.org",
 }
-_TEXT_COLUMNS = ("actor", "place", "source", "url", "side", "location_method")
+_TEXT_COLUMNS = (
+    "actor",
+    "place",
+    "source",
+    "url",
+    "side",
+    "location_method",
+    "status",
+    "denied_by",
+    "claim_text",
+)
 _EPOCH = np.datetime64("1970-01-01", "D")
 _MANY_POSITIONS = 2000  # above this, uncertainty circles start hidden
+
+
+# ---------------------------------------------------------------------------- credits
+
+#: Credit line for UCDP GED events (CC BY 4.0: credit the dataset and cite its article).
+UCDP_CREDIT = "UCDP GED (CC BY 4.0), Sundberg & Melander 2013"
+#: Credit line for ACLED events (ACLED's attribution policy: name ACLED, link its website).
+ACLED_CREDIT = "ACLED (Armed Conflict Location & Event Data), acleddata.com"
+_CREDIT_LINKS = {
+    UCDP_CREDIT: "https://ucdp.uu.se",
+    ACLED_CREDIT: "https://acleddata.com",
+}
+
+
+def _filled(df: pd.DataFrame, *columns: str) -> bool:
+    """Whether every one of `columns` is in `df` with at least one non-empty value."""
+    for c in columns:
+        if c not in df:
+            return False
+        values = df[c]
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        if not (text != "").any():
+            return False
+    return True
+
+
+def data_credits(results: pd.DataFrame | None) -> list[str]:
+    """Return the credit lines that a map, figure or printout of `results` must carry.
+
+    A table with UCDP GED events (the columns ``side_a``, ``side_b`` and ``where_prec``,
+    or ``date_prec``, as :func:`geozones.read_positions` keeps them) is credited with
+    :data:`UCDP_CREDIT`; one with ACLED events (``event_id_cnty``, or ``actor1`` and
+    ``time_precision``) with :data:`ACLED_CREDIT`. A ``dataset`` column naming
+    ``"UCDP GED"`` or ``"ACLED"`` (as in :func:`geozones.checks.findings`) counts too.
+    Columns that are present but empty do not.
+
+    Parameters
+    ----------
+    results
+        Positions, results of :func:`geozones.check_positions`, findings, or None.
+
+    Returns
+    -------
+    list of str
+        The credits, UCDP first; empty when the data needs none beyond the basemap's.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data_credits(pd.DataFrame({"side_a": ["Government of Israel"], "side_b": ["Hezbollah"],
+    ...                            "where_prec": [1]}))
+    ['UCDP GED (CC BY 4.0), Sundberg & Melander 2013']
+    >>> data_credits(pd.DataFrame({"actor": ["IDF"]}))
+    []
+    """
+    if results is None or not isinstance(results, pd.DataFrame) or results.empty:
+        return []
+    named = set()
+    if "dataset" in results:
+        named = {str(v).strip().upper() for v in results["dataset"].dropna().unique()}
+    out = []
+    if (
+        _filled(results, "side_a", "side_b", "where_prec")
+        or _filled(results, "date_prec")
+        or any(v.startswith("UCDP") for v in named)
+    ):
+        out.append(UCDP_CREDIT)
+    if (
+        _filled(results, "event_id_cnty")
+        or _filled(results, "actor1", "time_precision")
+        or any(v.startswith("ACLED") for v in named)
+    ):
+        out.append(ACLED_CREDIT)
+    return out
 
 
 # ------------------------------------------------------------------------ safe output
@@ -529,20 +618,28 @@ def _basemap_payload() -> str:
     return _js(payload)
 
 
-def _attribution_html(extra: Iterable[str] = ()) -> str:
+def _new_credits(found: Iterable[str], given: Iterable[str]) -> list[str]:
+    """The credits in `found` whose dataset (UCDP, ACLED) no credit in `given` names yet."""
+    given = " ".join(given).upper()
+    return [c for c in found if c.split()[0].upper() not in given]
+
+
+def _attribution_html(extra: Iterable[str] = (), *, basemap: bool = True) -> str:
     parts = []
-    for text in (
+    bundled = (
         datasets.ATTRIBUTION_OSM,
         datasets.ATTRIBUTION_NATURAL_EARTH,
         datasets.ATTRIBUTION_GEONAMES,
-        *extra,
-    ):
-        if not text or any(text in p for p in parts):
+    )
+    if not basemap:
+        bundled = ()
+    for text in (*bundled, *extra):
+        if not text or any(_escape(text) in p for p in parts):
             continue
-        url = _http_url(_ATTRIBUTION_LINKS.get(text, ""))
+        url = _http_url(_ATTRIBUTION_LINKS.get(text) or _CREDIT_LINKS.get(text, ""))
         esc = _escape(text)
         parts.append(f'<a href="{url}" target="_blank" rel="noopener">{esc}</a>' if url else esc)
-    return "Data: " + "; ".join(parts)
+    return ("Data: " if basemap else "") + "; ".join(parts)
 
 
 # ---------------------------------------------------------------------------- zones
@@ -683,17 +780,110 @@ def _text_codes(values: pd.Series, *, url: bool = False) -> tuple[list[int], lis
     return codes.tolist(), [clean(u) for u in uniques]
 
 
-def _days(values: pd.Series) -> list[int | None]:
-    """Days since 1970-01-01 of a date column; None where there is no date."""
+def _as_datetime(values: pd.Series) -> pd.Series:
+    """A date column as naive datetime64 (text is read as ISO 8601; NaT where unreadable)."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_convert(None)
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         text = values.astype(object).where(values.notna(), None)
         values = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_convert(None)
+    return values
+
+
+def _days(values: pd.Series) -> list[int | None]:
+    """Days since 1970-01-01 of a date column; None where there is no date."""
+    values = _as_datetime(values)
     arr = values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
     ok = ~np.isnat(arr)
     out = np.where(ok, (arr - _EPOCH).astype("int64", copy=False), 0)
     return [int(v) if k else None for v, k in zip(out.tolist(), ok.tolist(), strict=True)]
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A column as stripped text, "" where missing."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+
+
+def _date_labels(df: pd.DataFrame) -> pd.Series:
+    """When each position was, as text: its date range at its precision.
+
+    "2018", "2018-06", "2017-03-19", "2017-03-19 to 2017-03-25" or "undated". Uses
+    ``date`` and, when present, ``date_to`` (last day, inclusive) and
+    ``date_precision`` ("day", "week", "month", "year", "range").
+    """
+    if "date" not in df:
+        return pd.Series("undated", index=df.index, dtype=object)
+    start = _as_datetime(df["date"])
+    end = _as_datetime(df["date_to"]) if "date_to" in df else start
+    end = end.where(end.notna(), start)
+    day = start.dt.strftime("%Y-%m-%d").astype(object)
+    last = end.dt.strftime("%Y-%m-%d").astype(object)
+    label = day.where((last == day) | last.isna(), day + " to " + last)
+    if "date_precision" in df:
+        precision = _text(df["date_precision"]).str.lower()
+        label = label.mask(precision == "year", start.dt.strftime("%Y").astype(object))
+        label = label.mask(precision == "month", start.dt.strftime("%Y-%m").astype(object))
+    return label.where(start.notna(), "undated")
+
+
+def _denied(df: pd.DataFrame) -> np.ndarray:
+    """Whether each row is a denied or disputed claim (``denied_by``, or ``status``)."""
+    from geozones import checks
+
+    is_denied = getattr(checks, "is_denied", None)
+    if is_denied is not None:
+        return np.asarray(is_denied(df), dtype=bool)
+    out = np.zeros(len(df), dtype=bool)
+    if "denied_by" in df:
+        out |= (_text(df["denied_by"]) != "").to_numpy()
+    if "status" in df:
+        pattern = r"\b(?:denied|disputed)\b"
+        out |= _text(df["status"]).str.contains(pattern, case=False, regex=True).to_numpy()
+    return out
+
+
+#: Verdicts drawn first when a place holds several positions, most serious first.
+_STATE_ORDER = ("breach", "uncertain", "undated", "other side", "compliant", "not in force")
+_MAX_LISTED = 20  # breaches listed in the legend
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _breach_list(sub: pd.DataFrame, col: str, when: pd.Series, layer: int) -> str:
+    """Legend HTML: the breaches of scenario column `col`, each a link to its position."""
+    verdict = _text(sub[col]).to_numpy()
+    idx = np.flatnonzero(verdict == "breach")
+    if not len(idx):
+        return ""
+    denied = _denied(sub)
+    actor = _text(sub["actor"]).to_numpy() if "actor" in sub else np.full(len(sub), "")
+    place = _text(sub["place"]).to_numpy() if "place" in sub else np.full(len(sub), "")
+    if "src_place" in sub:
+        given = _text(sub["src_place"]).to_numpy()
+        place = np.where(place == "", given, place)
+    dates = when.to_numpy()
+    items = []
+    for i in idx[:_MAX_LISTED].tolist():
+        who = _escape(_short(actor[i] or "unnamed actor", 40))
+        where = ", ".join(_escape(_short(v, 28)) for v in (place[i], dates[i]) if v)
+        flag = ' <span class="gz-denied">denied</span>' if denied[i] else ""
+        items.append(
+            f'<li><a href="#" class="gz-breach" data-gz-layer="{layer}" data-gz-i="{i}">'
+            f"<b>{who}</b>{flag}<br><span>{where}</span></a></li>"
+        )
+    more = len(idx) - _MAX_LISTED
+    tail = f'<div class="gz-note">… and {more:,} more</div>' if more > 0 else ""
+    n_denied = int(denied[idx].sum())
+    note = f" ({n_denied:,} denied)" if n_denied else ""
+    return (
+        f'<div class="gz-note gz-breach-head">Breaches{note}: click to show</div>'
+        f'<ol class="gz-breaches">{"".join(items)}</ol>{tail}'
+    )
 
 
 def _positions_payload(
@@ -703,6 +893,7 @@ def _positions_payload(
     columns: Sequence[str],
     uncertainty: bool | None,
     name: str,
+    layer: int = 0,
 ) -> tuple[list[str], str, list[float] | None]:
     if not isinstance(positions, pd.DataFrame):
         from geozones.positions import read_positions
@@ -765,6 +956,9 @@ def _positions_payload(
             else sorted(st.dropna().astype(str).unique())
         )
         states = [str(s) for s in states if str(s) != ""]
+        if not isinstance(st.dtype, pd.CategoricalDtype):  # the most serious first
+            rank = {s: r for r, s in enumerate((*_STATE_ORDER, "not restricted"))}
+            states.sort(key=lambda s: (rank.get(s, len(rank)), s))
         scodes = pd.Categorical(st.astype(str), categories=states).codes
         state_colours = [STATE_COLOURS.get(s, "#ffffff") for s in states] + ["#ffffff"]
         fill = np.array(state_colours, dtype=object)[scodes]
@@ -782,6 +976,28 @@ def _positions_payload(
     payload["styles"] = [dict(zip(("fill", "stroke"), u.split("|"), strict=True)) for u in uniq]
 
     payload["t"] = _days(sub["date"]) if "date" in sub else [None] * n
+    payload["t2"] = _days(sub["date_to"]) if "date_to" in sub else None
+    when = _date_labels(sub)
+    payload["when"] = _text_codes(when)
+    payload["id"] = layer
+    # every scenario's verdict and evidence, for the popup
+    verdicts = []
+    for c in sub.columns:
+        if not (isinstance(c, str) and c.startswith("scenario_")):
+            continue
+        key = c.removeprefix("scenario_")
+        evidence = sub[f"evidence_{key}"] if f"evidence_{key}" in sub else None
+        verdicts.append(
+            [
+                _escape(key.replace("_", " ")),
+                *_text_codes(sub[c]),
+                *(_text_codes(evidence) if evidence is not None else ([], [])),
+            ]
+        )
+    payload["verdicts"] = verdicts
+    # the most serious first, for the marker of a place that holds several positions
+    order = {s: r for r, s in enumerate(_STATE_ORDER)}
+    payload["rank"] = [order.get(s, len(order)) for s in states]
     radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
     radius = (
         pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
@@ -828,6 +1044,7 @@ def _positions_payload(
         for s, c in zip(states, counts.tolist(), strict=True):
             swatch = _swatch(STATE_COLOURS.get(s, "#ffffff"), kind="dot")
             rows.append(_legend_row(swatch, _escape(s), f"{c:,}"))
+        rows.append(_breach_list(sub, col, when, layer))
     if cats:
         counts = np.bincount(codes[codes >= 0], minlength=len(cats))
         if col is not None:
@@ -844,7 +1061,7 @@ def _positions_payload(
         )
     if (radius > 0).any():
         rows.append(
-            '<div class="gz-note">dashed circles: uncertainty radius'
+            '<div class="gz-note">dashed outlines: uncertainty radius'
             + ("" if payload["uncertainty"] else " (turn on in the layer control)")
             + "</div>"
         )
@@ -968,6 +1185,13 @@ def zone_map(
             options["fixedView"] = True
         m._geozones_options = _js(options)
     _make_offline(m)
+    if positions is not None and not isinstance(positions, pd.DataFrame):
+        from geozones.positions import read_positions
+
+        positions = read_positions(positions)
+    credited = getattr(m, "_geozones_credits", None)
+    if credited is None:
+        credited = m._geozones_credits = set()
     if not getattr(m, "_geozones_basemap_done", False):
         m._geozones_basemap_done = True
         extra_attr = []
@@ -980,7 +1204,14 @@ def zone_map(
         if zones is not None and "attribution" in zones:
             extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
         extra_attr += [str(c) for c in credits]
+        extra_attr += _new_credits(data_credits(positions), extra_attr)
+        credited.update(extra_attr)
         _call(m, "attribution", _js(_attribution_html(extra_attr)))
+    else:  # a later call onto the same map: credit the data it adds
+        more = _new_credits(data_credits(positions), credited)
+        if more:
+            credited.update(more)
+            _call(m, "attribution", _js(_attribution_html(more, basemap=False)))
 
     legends, boxes = [], []
     if zones is not None:
@@ -998,12 +1229,15 @@ def zone_map(
         boxes.append(box)
     position_box = None
     if positions is not None:
+        layer = getattr(m, "_geozones_position_layers", 0)
+        m._geozones_position_layers = layer + 1
         args, legend, position_box = _positions_payload(
             positions,
             scenario=scenario,
             columns=list(columns),
             uncertainty=uncertainty,
             name=positions_name,
+            layer=layer,
         )
         _call(m, "positions", *args)
         legends.append(legend)

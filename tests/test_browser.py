@@ -334,3 +334,216 @@ def test_the_demo_map_opens_offline(browser, tmp_path):
         assert page.page.locator(".leaflet-control-layers").count() == 1
     finally:
         page.close()
+
+
+# ----------------------------------------------------- dense data, breaches, claims (issue 14)
+
+HOSTILE_EVIDENCE = '<img src=x onerror="window.__xss=4">hezbollah named as side_b'
+HOSTILE_CLAIM = "<script>window.__xss=5</script>fighters {{7*7}} withdrew"
+PLACE = (36.10213, 32.61889)  # Daraa town, where UCDP puts many events on one point
+
+
+def _results() -> pd.DataFrame:
+    """Results with the columns of issue 14's contract, made by hand.
+
+    Rows 0-6 share one coordinate (one marker with a count); rows 7-30 are 24 breaches
+    spread over the zone (the legend lists 20 and "… and 4 more"); row 8 is a denied claim.
+    """
+    rng = np.random.default_rng(14)
+    n_here, n_breach = 7, 24
+    lon = [PLACE[0]] * n_here + list(np.round(rng.uniform(35.85, 36.3, n_breach), 5))
+    lat = [PLACE[1]] * n_here + list(np.round(rng.uniform(32.7, 33.3, n_breach), 5))
+    n = len(lon)
+    start = ["2017-03-19"] * n
+    end = ["2017-03-19"] * n
+    precision = ["day"] * n
+    start[1], end[1], precision[1] = "2017-03-19", "2017-03-25", "range"
+    start[2], end[2], precision[2] = "2018-01-01", "2018-12-31", "year"
+    start[3], end[3], precision[3] = "2018-06-01", "2018-06-30", "month"
+    verdict = ["compliant"] * n_here + ["breach"] * n_breach
+    verdict[4] = "uncertain"
+    actor = [f"Group {i}" for i in range(n)]
+    actor[0] = XSS_ACTOR
+    actor[8] = "Hezbollah fighters"
+    status = [""] * n
+    denied_by = [""] * n
+    claim = [""] * n
+    status[8], denied_by[8], claim[8] = "reported; denied", "<b>an official</b>", HOSTILE_CLAIM
+    evidence = [HOSTILE_EVIDENCE] + [f"evidence {i}" for i in range(1, n)]
+    return pd.DataFrame(
+        {
+            "row": np.arange(2, n + 2),
+            "lon": lon,
+            "lat": lat,
+            "uncertainty_m": [25_000.0] * n_here + [5_000.0] * n_breach,
+            "actor": actor,
+            "date": pd.to_datetime(start),
+            "date_to": pd.to_datetime(end),
+            "date_precision": precision,
+            "place": ["Daraa"] * n_here + [f"Place {i}" for i in range(n_breach)],
+            "source": ["UCDP"] * n,
+            "url": ["https://ucdp.uu.se/"] * n,
+            "status": status,
+            "denied_by": denied_by,
+            "claim_text": claim,
+            "error": [""] * n,
+            "distance_km": np.linspace(1, 50, n),
+            "band": ["5–20 km"] * n,
+            "scenario_israel_60km_2018": verdict,
+            "evidence_israel_60km_2018": evidence,
+            "distance_km_israel_60km_2018": np.linspace(1, 50, n),
+            "scenario_arrangement_2017_5km": ["not in force"] * n,
+            "evidence_arrangement_2017_5km": ["dated 2017, in force from 2018"] * n,
+            "distance_km_arrangement_2017_5km": np.linspace(1, 50, n),
+            "actor_roles": ["side_b=hezbollah"] * n,
+            "side_a": ["Government of Israel"] * n,
+            "side_b": ["Hezbollah"] * n,
+            "where_prec": [1] * n,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def dense_file(tmp_path_factory) -> Path:
+    zones = gz.build_zones("alpha_line", (5, 20, 60), side="left", clip="syrian_held")
+    m = gz.zone_map(zones, _results(), lines="alpha_line", scenario="israel_60km_2018")
+    return gz.save_map(m, tmp_path_factory.mktemp("dense") / "dense.html")
+
+
+@pytest.fixture
+def dense(browser, dense_file):
+    page = Page(browser, dense_file)
+    yield page
+    page.close()
+
+
+MAP = "window[document.querySelector('.folium-map').id]"
+
+
+def test_colocated_positions_are_one_marker_whose_list_reaches_each(dense):
+    assert dense.errors == [] and dense.blocked == []
+    drawn = dense.eval("window.geozones.drawn")
+    assert drawn["positions"] == 31 and drawn["places"] == 25 and drawn["clusters"] == 1
+    cluster = dense.page.locator(".gz-cluster")
+    assert cluster.count() == 1 and cluster.inner_text() == "7"
+    for i in range(7):
+        cluster.click()
+        items = dense.page.locator(".leaflet-popup-content .gz-list li a")
+        items.first.wait_for(timeout=5000)
+        assert items.count() == 7
+        # the most serious first: the uncertain one leads the list
+        assert "uncertain" in items.first.inner_text()
+        item = items.nth(i)
+        label = item.inner_text()
+        item.click()
+        table = dense.page.locator(".leaflet-popup-content table.gz-popup")
+        table.wait_for(timeout=5000)
+        text = table.inner_text()
+        assert label.split(" · ")[0] in text  # the same date range
+        assert "Daraa" in text
+        dense.page.locator(".leaflet-popup-content a.gz-back").click()
+        dense.page.locator(".leaflet-popup-content .gz-list").wait_for(timeout=5000)
+        dense.close_popups()
+    seen = dense.eval(
+        """() => { const m = window[document.querySelector('.folium-map').id];
+            return Object.values(m._geozones.positionLayers)[0].placeOf
+                .filter(p => p.members.length > 1)[0].members.length; }"""
+    )
+    assert seen == 7
+
+
+def test_popup_shows_verdicts_evidence_dates_and_claims_escaped(dense):
+    dense.eval(f"{MAP}._geozones.focus(0, 8)")
+    popup = dense.page.locator(".leaflet-popup-content")
+    popup.locator("table.gz-popup").wait_for(timeout=5000)
+    text = popup.inner_text()
+    assert "Hezbollah fighters" in text
+    assert "israel 60km 2018" in text and "breach" in text and "evidence 8" in text
+    assert "arrangement 2017 5km" in text and "not in force" in text
+    assert "dated 2017, in force from 2018" in text
+    assert "reported; denied" in text and "<b>an official</b>" in text
+    assert HOSTILE_CLAIM in text
+    assert "2017-03-19" in text
+    assert popup.locator("script, img, b:not(.gz-verdict)").count() == 0
+    assert dense.eval("window.__xss") is None
+    whens = [(1, "2017-03-19 to 2017-03-25"), (2, "2018"), (3, "2018-06"), (5, "2017-03-19")]
+    for i, when in whens:
+        dense.eval(f"{MAP}._geozones.focus(0, {i})")
+        row = dense.page.locator(".leaflet-popup-content tr", has_text="When")
+        assert row.inner_text().split("\t")[-1].strip() == when
+    dense.eval(f"{MAP}._geozones.focus(0, 0)")
+    text = dense.page.locator(".leaflet-popup-content").inner_text()
+    assert XSS_ACTOR in text and HOSTILE_EVIDENCE in text
+    assert dense.eval("window.__xss") is None
+
+
+def test_legend_lists_breaches_and_a_click_zooms_and_opens_the_popup(dense):
+    items = dense.page.locator(".gz-legend a.gz-breach")
+    assert items.count() == 20
+    legend = dense.page.locator(".gz-legend").inner_text()
+    assert "… and 4 more" in legend and "(1 denied)" in legend
+    denied = dense.page.locator(".gz-legend li", has_text="Hezbollah fighters")
+    assert denied.locator(".gz-denied").inner_text() == "denied"
+    zoom = dense.eval(f"{MAP}.getZoom()")
+    items.nth(1).click()  # row 8: the second breach
+    dense.page.locator(".leaflet-popup-content table.gz-popup").wait_for(timeout=5000)
+    assert "Hezbollah fighters" in dense.page.locator(".leaflet-popup-content").inner_text()
+    lon, lat = _results().loc[8, ["lon", "lat"]]
+    # zoomed in, with the position in view (the popup may pan the map a little)
+    assert dense.eval(f"{MAP}.getZoom()") >= max(zoom, 12)
+    assert dense.eval(f"{MAP}.getBounds().contains([{lat}, {lon}])")
+    x, y = dense.map_point(lat, lon)
+    tip = dense.page.locator(".leaflet-popup-tip-container").bounding_box()
+    assert abs(tip["x"] + tip["width"] / 2 - x) < 2 and 0 < y - tip["y"] < 40
+    # the selected position's radius is drawn, filled
+    assert dense.eval("document.querySelectorAll('path.gz-selected-radius').length") == 1
+
+
+def test_uncertainty_radii_are_outlines(dense):
+    circles = dense.eval(
+        f"""() => {{ const e = Object.values({MAP}._geozones.positionLayers)[0];
+            return e.circleList.map(c => [c.options.fill, c.options.fillOpacity,
+                                          e.circles.hasLayer(c)]); }}"""
+    )
+    # one outline per place and radius: 7 co-located rows share one circle
+    assert len(circles) == 25
+    assert all(fill is False and shown for fill, _, shown in circles)
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_legend_and_layer_control_never_overlap(browser, dense_file, size):
+    page = Page(browser, dense_file)
+    try:
+        page.page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.page.wait_for_timeout(100)
+
+        def boxes():
+            return page.eval(
+                """() => ['.gz-legend', '.leaflet-control-layers', '.leaflet-control-attribution',
+                          '.gz-time', '.gz-coords', '.leaflet-control-scale']
+                    .map(s => { const r = document.querySelector(s).getBoundingClientRect();
+                                return [r.left, r.top, r.right, r.bottom]; })"""
+            )
+
+        def apart(a, b):
+            return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+        for expanded in (False, True):
+            if expanded:
+                page.page.hover(".leaflet-control-layers")
+                page.page.wait_for_selector(".leaflet-control-layers-expanded", timeout=5000)
+                page.page.wait_for_timeout(50)
+            legend, layers, credit, time, coords, scale = boxes()
+            assert legend[3] > legend[1] + 100  # the legend is shown
+            assert apart(legend, layers), (expanded, legend, layers)
+            assert apart(legend, credit) and apart(layers, credit)
+            for box in (time, coords, scale):
+                assert apart(box, credit) and apart(box, legend)
+            assert 0 <= legend[0] and legend[2] <= size[0]
+    finally:
+        page.close()
+
+
+def test_data_credits_reach_the_attribution(dense):
+    credit = dense.eval("document.querySelector('.leaflet-control-attribution').innerText")
+    assert "UCDP GED (CC BY 4.0), Sundberg & Melander 2013" in credit

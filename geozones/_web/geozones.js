@@ -16,7 +16,8 @@
 (function () {
   "use strict";
   var gz = (window.geozones = window.geozones || {});
-  gz.drawn = gz.drawn || { basemap: 0, bands: 0, lines: 0, positions: 0, uncertainty: 0 };
+  gz.drawn = gz.drawn ||
+    { basemap: 0, bands: 0, lines: 0, positions: 0, places: 0, clusters: 0, uncertainty: 0 };
   gz.ready = false;
 
   var DAY_MS = 86400000;
@@ -157,6 +158,7 @@
     this.bounds = null;
     this.timeGroups = [];
     this.drawnLines = [];
+    this.positionLayers = {};
     this.mode = null;
     map.createPane("gzBase").style.zIndex = 250;
     map.createPane("gzBands").style.zIndex = 350;
@@ -164,6 +166,7 @@
     map.createPane("gzLines").style.zIndex = 410;
     map.createPane("gzLabels").style.zIndex = 420;
     map.createPane("gzPositions").style.zIndex = 440;
+    map.createPane("gzClusters").style.zIndex = 450;
     map.createPane("gzTools").style.zIndex = 460;
     map.getPane("gzLabels").style.pointerEvents = "none";
     this.renderers = {
@@ -177,10 +180,19 @@
     this.layers = L.control.layers(null, null, { collapsed: true, position: "topright" });
     this.layers.addTo(map);
     this.legend = this._legend().addTo(map);
+    this._fitLegendSoon();
+    map.on("resize", this._fitLegendSoon, this);
+    var layersBox = this.layers.getContainer(), self0 = this;
+    L.DomEvent.on(layersBox, "mouseenter mouseleave click focusin focusout", function () {
+      self0._fitLegendSoon();
+    });
     L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
     this._coordinates().addTo(map);
     if (this.options.tools !== false) this._tools().addTo(map);
     var self = this;
+    this.current = null; // the open popup
+    map.on("popupopen", function (e) { self.current = e.popup; });
+    map.on("popupclose", function (e) { if (self.current === e.popup) self.current = null; });
     map.on("keydown", function (e) {
       if (e.originalEvent.key === "Escape") self._stop();
     });
@@ -224,8 +236,9 @@
   /* ------------------------------------------------------------------ legend */
 
   Context.prototype._legend = function () {
+    var self = this;
     var Legend = L.Control.extend({
-      options: { position: "bottomright" },
+      options: { position: "topright" },
       onAdd: function () {
         var div = L.DomUtil.create("div", "gz-legend leaflet-bar");
         var head = L.DomUtil.create("div", "gz-legend-head", div);
@@ -235,6 +248,13 @@
         toggle.className = "gz-legend-toggle";
         var body = L.DomUtil.create("div", "gz-legend-body", div);
         this.body = body;
+        /* the breach list: each item zooms to its position and opens its details */
+        L.DomEvent.on(body, "click", function (e) {
+          var a = e.target.closest ? e.target.closest("a[data-gz-i]") : null;
+          if (!a) return;
+          L.DomEvent.preventDefault(e);
+          self.focus(+a.getAttribute("data-gz-layer"), +a.getAttribute("data-gz-i"));
+        });
         L.DomEvent.disableClickPropagation(div);
         L.DomEvent.disableScrollPropagation(div);
         return div;
@@ -247,6 +267,30 @@
   Context.prototype.addLegend = function (html) {
     var section = L.DomUtil.create("div", "gz-legend-section", this.legend.body);
     section.innerHTML = html;
+    this._fitLegendSoon();
+  };
+
+  /* The legend sits under the layer control (top right) and scrolls inside what is left of
+   * the map's height above the attribution, so the two never cover each other. */
+  Context.prototype._fitLegend = function () {
+    var legend = this.legend.getContainer(), body = this.legend.body;
+    if (!legend || !body) return;
+    var box = this.map.getContainer().getBoundingClientRect(), bottom = box.bottom;
+    var credit = this.map.attributionControl && this.map.attributionControl.getContainer();
+    if (credit) {
+      /* the credits wrap to the right of the scale, coordinates and date filter */
+      var left = this.map._controlCorners.bottomleft.getBoundingClientRect();
+      credit.style.maxWidth = Math.max(box.width - (left.right - box.left) - 16, 160) + "px";
+      if (credit.offsetHeight) bottom = credit.getBoundingClientRect().top;
+    }
+    var room = bottom - body.getBoundingClientRect().top - 12;
+    body.style.maxHeight = Math.max(room, 60) + "px";
+  };
+
+  Context.prototype._fitLegendSoon = function () {
+    var self = this;
+    this._fitLegend();
+    setTimeout(function () { self._fitLegend(); }, 0);
   };
 
   /* ------------------------------------------------------------- the basemap */
@@ -342,53 +386,265 @@
 
   /* `d` holds the positions column-wise (see geozones.maps._positions_payload):
    *   x, y: lon, lat; k: style index into d.styles; b: band index into d.bands (-1 none);
-   *   t: day since 1970-01-01 or null; r: uncertainty radius (m); km: distance (km) or null;
-   *   s: scenario state index into d.states or -1; cols: {key: codes}, dict: {key: html[]}.
-   * Every string in d.bands, d.states, d.dict and d.fields is HTML escaped already. */
+   *   t, t2: first and last day since 1970-01-01 or null (t2 null: the same as t);
+   *   when: [codes, labels] of the date range as text; r: uncertainty radius (m);
+   *   km: distance (km) or null; s: scenario state index into d.states or -1, d.rank the
+   *   seriousness of each state (0 = breach); verdicts: [[scenario, verdict codes, verdict
+   *   html, evidence codes, evidence html]]; cols: {key: codes}, dict: {key: html[]};
+   *   id: the layer's number on this map (the legend's breach list names it).
+   * Every string in d.bands, d.states, d.dict, d.when, d.verdicts and d.fields is HTML
+   * escaped already.
+   *
+   * Positions at one place (the same lon/lat) are one marker with their count; its popup
+   * lists them, and every item opens that position's details. */
   Context.prototype.positions = function (name, d) {
-    var self = this, n = d.x.length, markers = new Array(n), i;
+    var self = this, n = d.x.length, i;
     var styles = d.styles.map(function (s) {
       return { radius: d.radius, renderer: self.renderers.positions, color: s.stroke,
         weight: 1, fillColor: s.fill, fillOpacity: 0.9, className: "gz-position" };
     });
+    var entry = { d: d, places: [], placeOf: new Array(n), circleList: [], styles: styles };
+    var byKey = Object.create(null), p;
     for (i = 0; i < n; i++) {
-      var m = L.circleMarker([d.y[i], d.x[i]], styles[d.k[i]]);
-      m._gzi = i;
-      markers[i] = m;
+      var key = d.x[i] + "," + d.y[i];
+      p = byKey[key];
+      if (!p) { p = byKey[key] = { members: [], shown: 0 }; entry.places.push(p); }
+      p.members.push(i);
+      entry.placeOf[i] = p;
     }
-    var group = L.featureGroup(markers);
-    group.bindTooltip(function (layer) { return tooltipHtml(d, layer._gzi); }, { sticky: true });
-    group.bindPopup(function (layer) { return popupHtml(d, layer._gzi); }, { maxWidth: 360 });
+    var group = L.featureGroup();
+    entry.places.forEach(function (p) {
+      var j = p.members[0];
+      if (p.members.length === 1) {
+        p.layer = L.circleMarker([d.y[j], d.x[j]], styles[d.k[j]]);
+        p.layer._gzi = j;
+      } else {
+        p.layer = L.marker([d.y[j], d.x[j]], { pane: "gzClusters", keyboard: true,
+          icon: clusterIcon(d, p.members, styles) });
+        p.layer._gzPlace = p;
+        gz.drawn.clusters += 1;
+      }
+      p.shown = p.members.length;
+      group.addLayer(p.layer);
+    });
+    group.bindTooltip(function (layer) {
+      return layer._gzPlace ? clusterTooltip(d, self._shownMembers(entry, layer._gzPlace))
+        : tooltipHtml(d, layer._gzi);
+    }, { sticky: true });
+    function content(layer) {
+      return layer._gzPlace ? self._listElement(entry, layer._gzPlace)
+        : self._detailsElement(entry, layer._gzi, null);
+    }
+    group.bindPopup(content, { maxWidth: 380, minWidth: 260 });
+    group.on("popupopen", function (e) {
+      if (e.layer && e.layer._gzi !== undefined) self._select(entry, e.layer._gzi);
+    });
+    /* a list's item shows its details in the same popup (see _openAt): build it anew */
+    group.on("popupclose", function (e) { e.popup.setContent(content); });
     group.addTo(this.map);
     gz.drawn.positions += n;
+    gz.drawn.places += entry.places.length;
     this.layers.addOverlay(group, name);
+    entry.group = group;
 
-    /* Uncertainty circles: drawn for radius > 0 only, built the first time they are shown. */
-    var circles = L.layerGroup(), built = false, shown = [];
+    /* Uncertainty radii: dashed outlines with no fill (hundreds of large ones must not grey
+     * out the map), one per distinct place and radius, built the first time they are shown.
+     * The selected position's radius is drawn filled (see _select). */
+    var circles = L.layerGroup(), built = false;
     circles.on("add", function () {
       if (built) return;
       built = true;
+      var seen = Object.create(null);
       for (var j = 0; j < n; j++) {
         if (!(d.r[j] > 0)) continue;
+        var key = d.x[j] + "," + d.y[j] + "," + d.r[j];
+        if (seen[key]) { seen[key]._gzMembers.push(j); continue; }
         var c = L.circle([d.y[j], d.x[j]], { radius: d.r[j], renderer: self.renderers.uncertainty,
-          color: d.styles[d.k[j]].fill, weight: 1, opacity: 0.8, fillOpacity: 0.06,
-          dashArray: "4 3", interactive: false });
-        c._gzt = d.t[j];
-        c._gzi = j;
-        shown.push(c);
-        if (self._visible(d.t[j])) circles.addLayer(c);
+          color: d.styles[d.k[j]].fill, weight: 1, opacity: 0.75, fill: false,
+          dashArray: "4 3", interactive: false, className: "gz-radius" });
+        c._gzMembers = [j];
+        seen[key] = c;
+        entry.circleList.push(c);
         gz.drawn.uncertainty += 1;
       }
+      entry.circleList.forEach(function (c) {
+        if (self._anyVisible(d, c._gzMembers)) circles.addLayer(c);
+      });
     });
     if (d.uncertainty) circles.addTo(this.map);
     this.layers.addOverlay(circles, name + " \u2013 uncertainty radius");
+    entry.circles = circles;
 
-    var entry = { group: group, markers: markers, t: d.t, circles: circles, circleList: shown };
     this.timeGroups.push(entry);
+    this.positionLayers[d.id] = entry;
     var dated = d.t.filter(function (v) { return v !== null; });
+    if (d.t2) dated = dated.concat(d.t2.filter(function (v) { return v !== null; }));
     if (dated.length && this.options.timeFilter !== false) this._timeFilter(dated);
     return group;
   };
+
+  /* The most serious member of a place: breach first, then by band, innermost first. */
+  function seriousness(d, j) {
+    if (d.s[j] >= 0) return d.rank[d.s[j]];
+    return d.b[j] >= 0 ? 100 + d.b[j] : 1000;
+  }
+
+  function mostSerious(d, members) {
+    var best = members[0];
+    for (var m = 1; m < members.length; m++) {
+      if (seriousness(d, members[m]) < seriousness(d, best)) best = members[m];
+    }
+    return best;
+  }
+
+  function textColour(hex) {
+    var r = parseInt(hex.substr(1, 2), 16), g = parseInt(hex.substr(3, 2), 16),
+      b = parseInt(hex.substr(5, 2), 16);
+    return 0.299 * r + 0.587 * g + 0.114 * b > 150 ? "#111" : "#fff";
+  }
+
+  function clusterIcon(d, members, styles) {
+    var style = styles[d.k[mostSerious(d, members)]], count = members.length;
+    var size = count < 10 ? 22 : count < 100 ? 26 : count < 1000 ? 30 : 34;
+    return L.divIcon({
+      className: "gz-cluster",
+      iconSize: [size, size],
+      html: '<span style="background:' + style.fillColor + ";color:" +
+        textColour(style.fillColor) + ";border-color:" + style.color + ";line-height:" +
+        (size - 4) + 'px">' + count + "</span>"
+    });
+  }
+
+  function clusterTooltip(d, members) {
+    var counts = {}, parts = [];
+    members.forEach(function (j) {
+      var k = d.s[j] >= 0 ? d.states[d.s[j]] : "";
+      if (k) counts[k] = (counts[k] || 0) + 1;
+    });
+    d.states.forEach(function (s) { if (counts[s]) parts.push(counts[s] + " " + s); });
+    return "<b>" + members.length + " positions here</b>" +
+      (parts.length ? " \u00B7 " + parts.join(", ") : "") + "<br>click for the list";
+  }
+
+  Context.prototype._visible = function (t, t2) {
+    var f = this.filter;
+    if (!f) return true;
+    if (t === null || t === undefined) return f.undated;
+    var last = t2 === null || t2 === undefined ? t : t2;
+    return last >= f.from && t <= f.to;
+  };
+
+  Context.prototype._visibleAt = function (d, j) {
+    return this._visible(d.t[j], d.t2 ? d.t2[j] : null);
+  };
+
+  Context.prototype._anyVisible = function (d, members) {
+    for (var m = 0; m < members.length; m++) if (this._visibleAt(d, members[m])) return true;
+    return false;
+  };
+
+  Context.prototype._shownMembers = function (entry, place) {
+    var self = this;
+    return place.members.filter(function (j) { return self._visibleAt(entry.d, j); });
+  };
+
+  /* The popup of a place with several positions: a list; each item opens its details. */
+  Context.prototype._listElement = function (entry, place) {
+    var self = this, d = entry.d, members = this._shownMembers(entry, place);
+    if (!members.length) members = place.members;
+    members = members.slice().sort(function (a, b) {
+      return seriousness(d, a) - seriousness(d, b) || (d.t[a] || 0) - (d.t[b] || 0);
+    });
+    var div = L.DomUtil.create("div", "gz-list");
+    var items = members.map(function (j) {
+      var who = d.cols.actor ? d.dict.actor[d.cols.actor[j]] : "";
+      var verdict = d.s[j] >= 0 ? d.states[d.s[j]] : (d.b[j] >= 0 ? d.bands[d.b[j]] : "");
+      return '<li><a href="#" data-gz-i="' + j + '">' + whenText(d, j) +
+        (verdict ? " \u00B7 <b>" + verdict + "</b>" : "") + (who ? "<br>" + who : "") +
+        "</a></li>";
+    });
+    var j0 = members[0];
+    div.innerHTML = '<div class="gz-list-head"><b>' + members.length + " positions</b> at " +
+      d.y[j0].toFixed(5) + ", " + d.x[j0].toFixed(5) + "</div><ol>" + items.join("") + "</ol>";
+    L.DomEvent.on(div, "click", function (e) {
+      var a = e.target.closest ? e.target.closest("a[data-gz-i]") : null;
+      if (!a) return;
+      /* stop: the item leaves the page when its details replace the list, and Leaflet would
+       * then take the click for one on the map, which closes the popup */
+      L.DomEvent.stop(e);
+      self._showDetails(entry, +a.getAttribute("data-gz-i"), place);
+    });
+    return div;
+  };
+
+  /* The details of position `j`; `place` (or null) adds a link back to its place's list. */
+  Context.prototype._detailsElement = function (entry, j, place) {
+    var self = this, div = L.DomUtil.create("div", "gz-details");
+    var back = "";
+    if (place && place.members.length > 1) {
+      back = '<a href="#" class="gz-back">\u2190 all ' + place.members.length +
+        " positions here</a>";
+    }
+    div.innerHTML = back + popupHtml(entry.d, j);
+    if (back) {
+      L.DomEvent.on(div.querySelector(".gz-back"), "click", function (e) {
+        L.DomEvent.stop(e);
+        self._openAt(entry, j, self._listElement(entry, place));
+      });
+    }
+    return div;
+  };
+
+  /* Show `content` at position `j`: in the popup that is open (a place's list becomes one
+   * position's details in place), else in a new one. */
+  Context.prototype._openAt = function (entry, j, content) {
+    var d = entry.d, popup = this.current;
+    if (popup && this.map.hasLayer(popup)) {
+      popup.setLatLng([d.y[j], d.x[j]]).setContent(content);
+      popup.update();
+      return popup;
+    }
+    popup = L.popup({ maxWidth: 380, minWidth: 260, offset: [0, -4] });
+    popup.setLatLng([d.y[j], d.x[j]]).setContent(content).openOn(this.map);
+    this.current = popup;
+    return popup;
+  };
+
+  Context.prototype._showDetails = function (entry, j, place) {
+    this._openAt(entry, j, this._detailsElement(entry, j, place));
+    this._select(entry, j);
+  };
+
+  /* Draw the selected position's uncertainty radius, filled, until its popup closes. */
+  Context.prototype._select = function (entry, j) {
+    var d = entry.d, self = this;
+    if (!this.selected) {
+      this.selected = L.layerGroup().addTo(this.map);
+      this.map.on("popupclose", function () { self.selected.clearLayers(); });
+    }
+    this.selected.clearLayers();
+    if (d.r[j] > 0) {
+      L.circle([d.y[j], d.x[j]], { radius: d.r[j], renderer: this.renderers.tools,
+        color: d.styles[d.k[j]].fill, weight: 2, fillOpacity: 0.12, interactive: false,
+        className: "gz-selected-radius" }).addTo(this.selected);
+    }
+    gz.selected = { layer: d.id, index: j };
+  };
+
+  /* Zoom to position `j` of positions layer `id` and open its details (the legend's breach
+   * list calls this). */
+  Context.prototype.focus = function (id, j) {
+    var entry = this.positionLayers[id];
+    if (!entry || !(j >= 0 && j < entry.d.x.length)) return;
+    var d = entry.d;
+    this.map.setView([d.y[j], d.x[j]], Math.max(this.map.getZoom(), 12), { animate: false });
+    this._showDetails(entry, j, entry.placeOf[j]);
+  };
+
+  function whenText(d, i) {
+    if (d.when) return d.when[1][d.when[0][i]];
+    return d.t[i] !== null ? isoDay(d.t[i]) : "undated";
+  }
 
   function tooltipHtml(d, i) {
     var parts = [];
@@ -397,27 +653,39 @@
     if (d.km[i] !== null) parts.push(d.km[i].toFixed(1) + " km");
     if (d.b[i] >= 0) parts.push(d.bands[d.b[i]]);
     if (d.s[i] >= 0) parts.push(d.states[d.s[i]]);
-    if (d.t[i] !== null) parts.push(isoDay(d.t[i]));
+    parts.push(whenText(d, i));
     return parts.join(" \u00B7 ");
   }
 
   function popupHtml(d, i) {
     var rows = [];
-    function row(label, value) {
+    function row(label, value, cls) {
       if (value !== "" && value !== null && value !== undefined) {
-        rows.push("<tr><th>" + label + "</th><td>" + value + "</td></tr>");
+        rows.push("<tr" + (cls ? ' class="' + cls + '"' : "") + "><th>" + label + "</th><td>" +
+          value + "</td></tr>");
       }
     }
     function text(key) {
       return d.cols[key] ? d.dict[key][d.cols[key][i]] : "";
     }
     row("Who", text("actor"));
-    row("When", d.t[i] !== null ? isoDay(d.t[i]) : "undated");
+    row("When", whenText(d, i));
     row("Place", text("place"));
     row("Distance", d.km[i] !== null ? d.km[i].toFixed(2) + " km" : "");
     row("Band", d.b[i] >= 0 ? d.bands[d.b[i]] : "");
     row("Side", text("side"));
-    if (d.s[i] >= 0) row(d.scenario, d.states[d.s[i]]);
+    (d.verdicts || []).forEach(function (v) {
+      var verdict = v[2][v[1][i]], evidence = v[3].length ? v[4][v[3][i]] : "";
+      if (!verdict) return;
+      row(v[0], '<b class="gz-verdict">' + verdict + "</b>" +
+        (evidence ? '<div class="gz-evidence">' + evidence + "</div>" : ""),
+        "gz-scenario");
+    });
+    var denied = text("denied_by");
+    row("Claim status", text("status"), denied ? "gz-denied-row" : "");
+    row("Denied by", denied, "gz-denied-row");
+    var claim = text("claim_text");
+    row("Claim", claim ? '<q class="gz-claim">' + claim + "</q>" : "");
     row("Uncertainty", d.r[i] > 0 ? formatKm(d.r[i]) + " radius" : "none given");
     var source = text("source"), url = text("url");
     if (url) {
@@ -435,26 +703,25 @@
 
   /* ----------------------------------------------------------- time filter */
 
-  Context.prototype._visible = function (t) {
-    var f = this.filter;
-    if (!f) return true;
-    if (t === null) return f.undated;
-    return t >= f.from && t <= f.to;
-  };
-
   Context.prototype._applyFilter = function () {
     var self = this, shown = 0;
-    this.timeGroups.forEach(function (g) {
-      g.group.clearLayers();
-      var keep = [];
-      for (var i = 0; i < g.markers.length; i++) {
-        if (self._visible(g.t[i])) keep.push(g.markers[i]);
-      }
-      keep.forEach(function (m) { g.group.addLayer(m); });
-      shown += keep.length;
-      g.circles.clearLayers();
-      g.circleList.forEach(function (c) {
-        if (self._visible(c._gzt)) g.circles.addLayer(c);
+    this.timeGroups.forEach(function (entry) {
+      var d = entry.d;
+      entry.places.forEach(function (p) {
+        var count = 0;
+        for (var m = 0; m < p.members.length; m++) if (self._visibleAt(d, p.members[m])) count++;
+        var on = entry.group.hasLayer(p.layer);
+        if (!count && on) entry.group.removeLayer(p.layer);
+        if (count && !on) entry.group.addLayer(p.layer);
+        if (count && p.layer._gzPlace && count !== p.shown) {
+          p.layer.setIcon(clusterIcon(d, self._shownMembers(entry, p), entry.styles));
+        }
+        p.shown = count;
+        shown += count;
+      });
+      entry.circles.clearLayers();
+      entry.circleList.forEach(function (c) {
+        if (self._anyVisible(d, c._gzMembers)) entry.circles.addLayer(c);
       });
     });
     gz.drawn.visible = shown;
@@ -517,7 +784,7 @@
     this.filter = { from: lo, to: hi, undated: true };
     this.timeControl = new Control().addTo(this.map);
     var total = 0;
-    this.timeGroups.forEach(function (g) { total += g.markers.length; });
+    this.timeGroups.forEach(function (g) { total += g.d.x.length; });
     gz.drawn.visible = total;
     this.timeLabel.textContent = isoDay(lo) + " \u2013 " + isoDay(hi) + " \u00B7 " + total +
       " shown";
@@ -534,7 +801,7 @@
         div.textContent = "move the cursor over the map";
         map.on("mousemove", function (e) {
           var ll = e.latlng.wrap();
-          div.textContent = ll.lat.toFixed(5) + ", " + ll.lng.toFixed(5) + "  |  MGRS " +
+          div.textContent = ll.lat.toFixed(5) + ", " + ll.lng.toFixed(5) + "\nMGRS " +
             (mgrs(ll.lng, ll.lat, 5) || "n/a");
         });
         return div;
