@@ -584,7 +584,8 @@ def _print_ledger(ledger, results, *, written: Path | None) -> None:
         return
     verdicts = ledger["verdict"].value_counts()
     what = ", ".join(f"{verdicts[v]:,} {v}" for v in ("breach", "uncertain") if v in verdicts)
-    print(f"findings: {total:,} (position, scenario) pairs: {what}")
+    pairs = "pair" if total == 1 else "pairs"
+    print(f"findings: {total:,} (position, scenario) {pairs}: {what}")
     header = ("row", "verdict", "dates", "who (role)", "place", "km", "margin")
     widths = (6, 9, 24, 20, 13, 6, 6)
     right = {0, 5, 6}
@@ -614,7 +615,7 @@ def _print_ledger(ledger, results, *, written: Path | None) -> None:
             _clean(rec.verdict),
             _clean(rec.dates),
             who,
-            _clean(rec.place) or f"{rec.lat:.3f}, {rec.lon:.3f}",
+            _clean(rec.place) or f"{rec.lat:.2f}, {rec.lon:.2f}",
             _km(rec.distance_km),
             _km(rec.margin_km, signed=True),
         )

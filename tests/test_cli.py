@@ -364,6 +364,17 @@ def test_ucdp_input_is_credited_in_the_printout_and_plain_input_is_not(tmp_path,
     src = _breach_rows(tmp_path, 1)
     assert main(["check", str(src)]) == EXIT_OK
     assert "Data credit" not in capsys.readouterr().out
+    acled = tmp_path / "acled.csv"
+    acled.write_text(
+        "event_id_cnty,event_date,time_precision,actor1,assoc_actor_1,actor2,latitude,"
+        "longitude,geo_precision,source\n"
+        "SYR1,2018-06-02,1,Military Forces of Israel (2009-),,Hezbollah,33.1,35.95,1,Source\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(acled), "--scenario", "israel_60km_2018"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert f"Data credit: {gz.datasets.EVENT_DATASET_CREDITS['ACLED']}" in printed
+    assert "UCDP" not in printed
 
 
 def test_demo_writes_the_ledger_and_the_timeline_and_no_breach_predates_its_scenario(
