@@ -38,6 +38,7 @@ from geozones.maps import (
     _read_lines_arg,
     _scenario_column,
     _to_4326,
+    data_credits,
 )
 from geozones.writing import atomic_output
 
@@ -236,6 +237,8 @@ def plot_zones(
     positions
         Positions, best from :func:`geozones.check_positions`, coloured by band or by
         `scenario`. Rows with an ``error`` or no coordinates are counted in the legend.
+        UCDP GED or ACLED events are credited under the map
+        (:func:`geozones.maps.data_credits`).
     lines
         Lines to draw and label, as :func:`geozones.zone_map` takes them; by default the
         bundled lines named in the ``line`` column of `zones`, ``False`` for none.
@@ -473,10 +476,11 @@ def plot_zones(
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.92)
     if title:
         ax.set_title(title, fontsize=11)
+    credit = "; ".join([datasets.attribution(), *data_credits(positions)])
     ax.text(
         0.995,
         0.005,
-        datasets.attribution(),
+        credit,
         transform=ax.transAxes,
         fontsize=5.5,
         color="#333",

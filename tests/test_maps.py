@@ -436,3 +436,162 @@ def test_unusable_radii_draw_no_circle_and_do_not_crash():
         re.search(r"\.positions\((.*?)\);\n", page, re.DOTALL).group(1).split(",", 1)[1]
     )
     assert payload["r"] == [0, 0, 0]
+
+
+# ----------------------------------------- issue 14: credits, date ranges, breaches, claims
+
+HOSTILE_TEXT = '<img src=x onerror="window.__xss=9">{{ 7*7 }}'
+
+
+def _contract_results() -> pd.DataFrame:
+    """Results with issue 14's contract columns, made by hand (checks.py may lag behind)."""
+    n = 25
+    verdict = ["breach"] * 22 + ["compliant", "uncertain", "not in force"]
+    status, denied_by, claim = [""] * n, [""] * n, [""] * n
+    status[1], denied_by[1], claim[1] = "reported; denied", HOSTILE_TEXT, HOSTILE_TEXT
+    return pd.DataFrame(
+        {
+            "row": np.arange(2, n + 2),
+            "lon": np.linspace(35.9, 36.2, n),
+            "lat": np.linspace(32.7, 33.2, n),
+            "uncertainty_m": [1000.0] * n,
+            "actor": [HOSTILE_TEXT] + [f"Group {i}" for i in range(1, n)],
+            "date": pd.to_datetime(
+                ["2018-01-01", "2017-03-19", "2018-06-01"] + ["2017-03-19"] * 22
+            ),
+            "date_to": pd.to_datetime(
+                ["2018-12-31", "2017-03-25", "2018-06-30"] + ["2017-03-19"] * 22
+            ),
+            "date_precision": ["year", "range", "month"] + ["day"] * 22,
+            "place": [HOSTILE_TEXT] + [f"Place {i}" for i in range(1, n)],
+            "source": ["UCDP"] * n,
+            "url": ["https://ucdp.uu.se/"] * n,
+            "status": status,
+            "denied_by": denied_by,
+            "claim_text": claim,
+            "error": [""] * n,
+            "distance_km": np.linspace(1, 50, n),
+            "band": ["5–20 km"] * n,
+            "scenario_israel_60km_2018": verdict,
+            "evidence_israel_60km_2018": [HOSTILE_TEXT] * n,
+            "distance_km_israel_60km_2018": np.linspace(1, 50, n),
+            "actor_roles": ["side_b=hezbollah"] * n,
+        }
+    )
+
+
+def test_data_credits_detects_ucdp_and_acled():
+    assert maps.data_credits(None) == [] and maps.data_credits(pd.DataFrame()) == []
+    ucdp = pd.DataFrame({"side_a": ["A"], "side_b": ["B"], "where_prec": [2]})
+    assert maps.data_credits(ucdp) == [maps.UCDP_CREDIT]
+    assert maps.data_credits(pd.DataFrame({"date_prec": [1]})) == [maps.UCDP_CREDIT]
+    acled = pd.DataFrame({"event_id_cnty": ["SYR123"]})
+    assert maps.data_credits(acled) == [maps.ACLED_CREDIT]
+    acled = pd.DataFrame({"actor1": ["x"], "time_precision": [1]})
+    assert maps.data_credits(acled) == [maps.ACLED_CREDIT]
+    both = pd.DataFrame({"dataset": ["UCDP GED", "ACLED", ""]})
+    assert maps.data_credits(both) == [maps.UCDP_CREDIT, maps.ACLED_CREDIT]
+    # columns present but empty (claims concatenated with nothing) need no credit
+    empty = pd.DataFrame({"side_a": [None], "side_b": [""], "where_prec": [np.nan]})
+    assert maps.data_credits(empty) == []
+    assert "Sundberg & Melander 2013" in maps.UCDP_CREDIT and "acleddata.com" in maps.ACLED_CREDIT
+
+
+def test_maps_and_figures_credit_the_events_they_draw(tmp_path):
+    events = gz.read_positions(gz.examples.ucdp_events_path())
+    page = gz.zone_map(positions=events).get_root().render()
+    assert "UCDP GED (CC BY 4.0), Sundberg &amp; Melander 2013" in payload_strings(page)
+    # stacked onto a map that had none: credited once, by the call that adds them
+    m = gz.zone_map(lines="alpha_line")
+    m = gz.zone_map(positions=events, m=m)
+    m = gz.zone_map(positions=events, m=m)
+    assert payload_strings(m.get_root().render()).count("Sundberg") == 1
+    # a credit the caller gave for the same dataset is not repeated
+    page = gz.zone_map(positions=events, credits=["UCDP GED, CC BY 4.0"]).get_root().render()
+    assert "Sundberg" not in page and "UCDP GED, CC BY 4.0" in payload_strings(page)
+    claims = gz.read_positions(gz.examples.reported_positions_path())
+    assert "UCDP" not in payload_strings(gz.zone_map(positions=claims).get_root().render())
+    fig = gz.plot_zones(positions=events, basemap=False, dpi=40)
+    assert maps.UCDP_CREDIT in " ".join(t.get_text() for t in fig.axes[0].texts)
+    fig = gz.plot_zones(positions=claims, basemap=False, dpi=40)
+    assert "UCDP" not in " ".join(t.get_text() for t in fig.axes[0].texts)
+
+
+def test_date_labels_follow_the_precision():
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(
+                ["2018-01-01", "2018-06-01", "2017-03-19", "2017-03-19", "2017-03-13", None]
+            ),
+            "date_to": pd.to_datetime(
+                ["2018-12-31", "2018-06-30", "2017-03-19", "2017-03-25", "2017-03-19", None]
+            ),
+            "date_precision": ["year", "month", "day", "range", "week", ""],
+        }
+    )
+    assert maps._date_labels(table).tolist() == [
+        "2018",
+        "2018-06",
+        "2017-03-19",
+        "2017-03-19 to 2017-03-25",
+        "2017-03-13 to 2017-03-19",
+        "undated",
+    ]
+    # older result files: a day, read from text, no date_to or date_precision
+    old = pd.DataFrame({"date": ["2018-06-01", "", None]})
+    assert maps._date_labels(old).tolist() == ["2018-06-01", "undated", "undated"]
+    assert maps._date_labels(pd.DataFrame({"x": [1]})).tolist() == ["undated"]
+
+
+def test_payload_carries_verdicts_evidence_and_claims_escaped():
+    results = _contract_results()
+    args, legend, _ = maps._positions_payload(
+        results, scenario="israel_60km_2018", columns=(), uncertainty=None, name="P", layer=3
+    )
+    data = json.loads(args[1])
+    assert data["id"] == 3
+    codes, labels = data["when"]
+    assert [labels[c] for c in codes[:3]] == ["2018", "2017-03-19 to 2017-03-25", "2018-06"]
+    ((name, vcodes, vdict, ecodes, edict),) = data["verdicts"]
+    assert name == "israel 60km 2018"
+    assert vdict[vcodes[23]] == "uncertain"
+    assert edict[ecodes[0]] == html.escape(HOSTILE_TEXT)
+    for key in ("denied_by", "claim_text"):
+        assert html.escape(HOSTILE_TEXT) in data["dict"][key]
+    assert data["dict"]["status"][data["cols"]["status"][1]] == "reported; denied"
+    assert data["states"][:2] == ["breach", "uncertain"]  # the most serious first
+    assert data["rank"][0] == 0
+
+
+def test_legend_lists_breaches_escaped_and_capped():
+    results = _contract_results()
+    _, legend, _ = maps._positions_payload(
+        results, scenario="israel_60km_2018", columns=(), uncertainty=None, name="P", layer=2
+    )
+    items = re.findall(
+        r'<a href="#" class="gz-breach" data-gz-layer="2" data-gz-i="(\d+)">', legend
+    )
+    assert items == [str(i) for i in range(20)]
+    assert "… and 2 more" in legend and "Breaches (1 denied)" in legend
+    assert legend.count('class="gz-denied"') == 1
+    assert "<img" not in legend and html.escape("<img src=x") in legend
+    assert "2018, " not in legend and "Place 2, 2018-06" in legend
+    # no scenario chosen, or no breach: no list
+    _, legend, _ = maps._positions_payload(
+        results, scenario=None, columns=(), uncertainty=None, name="P"
+    )
+    assert "gz-breach" not in legend
+    calm = results.assign(scenario_israel_60km_2018="compliant")
+    _, legend, _ = maps._positions_payload(
+        calm, scenario="israel_60km_2018", columns=(), uncertainty=None, name="P"
+    )
+    assert "gz-breach" not in legend
+
+
+def test_the_positions_layers_of_one_map_are_numbered(zones):
+    results = _contract_results()
+    m = gz.zone_map(positions=results, scenario="israel_60km_2018")
+    m = gz.zone_map(positions=results, scenario="israel_60km_2018", m=m, positions_name="B")
+    decoded = payload_strings(m.get_root().render())
+    assert 'data-gz-layer=\\"0\\"' in decoded and 'data-gz-layer=\\"1\\"' in decoded
+    assert '"id": 0' in decoded and '"id": 1' in decoded
