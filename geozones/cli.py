@@ -311,7 +311,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         progress.step("writing findings.csv")
         _save_ledger(ledger, out / "findings.csv")
         progress.step("drawing timeline.png")
-        figure = plot_timeline(results, scenarios=scenarios, path=out / "timeline.png")
+        figure = plot_timeline(
+            results, scenarios=scenarios, path=out / "timeline.png", credits=credits
+        )
         plt.close(figure)
     _print_summary(results)
     print()
