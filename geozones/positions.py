@@ -18,9 +18,11 @@ Cells that only say "missing" (empty, ``N/A``, ``NA``, ``null``, ``-``, ``?``) p
 next source; anything else that cannot be read is an error for that row.
 
 Who, when, which source and how precise are read into the standard columns
-:data:`ACTOR`, :data:`DATE`, :data:`SOURCE`, :data:`URL` and :data:`UNCERTAINTY_M`; every
-original column is kept as well (one named like a standard column as ``src_<name>``: see
-the Notes of :func:`read_positions`).
+:data:`ACTOR`, :data:`DATE` to :data:`DATE_TO` (inclusive, with :data:`DATE_PRECISION`),
+:data:`SOURCE`, :data:`URL` and :data:`UNCERTAINTY_M`; what the claim is and whether it is
+disputed into :data:`STATUS`, :data:`DENIED_BY` and :data:`CLAIM_TEXT`. Every original
+column is kept as well (one named like a standard column as ``src_<name>``: see the Notes
+of :func:`read_positions`).
 
 Delimited text (encodings, line breaks, blank lines, huge cells) is read by one parser that
 the dask engine (:mod:`geozones.scale`) shares, block by block: see the Notes of
@@ -58,7 +60,12 @@ __all__ = [
     "ACLED_PRECISION_M",
     "ACTOR",
     "AREA_OF_INTEREST",
+    "CLAIM_TEXT",
     "DATE",
+    "DATE_PRECISION",
+    "DATE_PRECISIONS",
+    "DATE_TO",
+    "DENIED_BY",
     "ERROR",
     "LAT",
     "LEGACY_ENCODINGS",
@@ -71,6 +78,7 @@ __all__ = [
     "ROW",
     "SOURCE",
     "STANDARD_COLUMNS",
+    "STATUS",
     "UCDP_PRECISION_M",
     "UNCERTAINTY_M",
     "URL",
@@ -89,8 +97,13 @@ LOCATION_METHOD = "location_method"
 PLACE = "place"
 ACTOR = "actor"
 DATE = "date"
+DATE_TO = "date_to"
+DATE_PRECISION = "date_precision"
 SOURCE = "source"
 URL = "url"
+STATUS = "status"
+DENIED_BY = "denied_by"
+CLAIM_TEXT = "claim_text"
 ERROR = "error"
 NOTE = "note"
 STANDARD_COLUMNS = (
@@ -102,11 +115,20 @@ STANDARD_COLUMNS = (
     PLACE,
     ACTOR,
     DATE,
+    DATE_TO,
+    DATE_PRECISION,
     SOURCE,
     URL,
+    STATUS,
+    DENIED_BY,
+    CLAIM_TEXT,
     ERROR,
     NOTE,
 )
+#: The values of :data:`DATE_PRECISION`: how much of the date the source gives ("range": a
+#: span of days between two dates given, UCDP's 2 to 6 days or an explicit start and end;
+#: "" when undated).
+DATE_PRECISIONS = ("day", "week", "month", "year", "range")
 
 #: West, south, east, north (degrees) of the area geozones expects positions in: Syria,
 #: Lebanon, Israel, the Palestinian territories and Jordan. Used to flag swapped pairs.
@@ -233,7 +255,25 @@ _DATE_NAMES = (
     "begin",
     "reported_date",
     "report_date",
+    "reported",
+    "year",
+    "reported_on",
+    "period",
 )
+#: Columns that give a date range, first and last day inclusive: UCDP GED's, then others.
+_DATE_PAIRS = (
+    ("date_start", "date_end"),
+    ("date_from", "date_to"),
+    ("start_date", "end_date"),
+    ("date", "date_to"),  # geozones' own output, read again
+)
+#: UCDP GED ``date_prec``: 1 the day, 2 two to six days, 3 the week, 4 eight to thirty days
+#: or the month, 5 more than a month or the year (``date_start`` and ``date_end`` give the
+#: span itself).
+_UCDP_DATE_PREC = {1: "day", 2: "range", 3: "week", 4: "month", 5: "year"}
+_STATUS_NAMES = ("status", "claim_status", "verification", "verification_status")
+_DENIED_BY_NAMES = ("denied_by", "denial", "denied", "disputed_by")
+_CLAIM_TEXT_NAMES = ("claim_text", "quote", "excerpt", "statement")
 _SOURCE_NAMES = ("source", "sources", "source_office", "reported_by", "outlet", "publisher")
 _URL_NAMES = ("url", "link", "source_url", "href", "source_link", "uri")
 _RADIUS_NAMES = {
@@ -301,10 +341,13 @@ def read_positions(
         original column (see Notes for their names). Unusable rows have a non-empty
         ``error``, NaN ``lon``, ``lat`` and ``uncertainty_m``, and no geometry (``None``:
         ``geometry.isna()`` is true, where an empty point would not be).
-        ``date`` is ``datetime64[ns]``: a date it cannot hold (before 1677-09-21 or after
+        ``date`` and ``date_to`` are ``datetime64[ns]``, the first instant and the last day
+        (inclusive) of when the position held, and ``date_precision`` says how much the
+        source gave (see Notes): a date they cannot hold (before 1677-09-21 or after
         2262-04-11, such as a typed ``0218-06-01``) is never shifted into range; the row is
-        undated, its ``note`` says why, and the text as written stays in the original
-        column (``src_date``).
+        undated (NaT, precision ``""``), its ``note`` says why, and the text as written
+        stays in the original column (``src_date``). ``status``, ``denied_by`` and
+        ``claim_text`` are text, ``""`` when the source has none.
 
     Raises
     ------
@@ -321,10 +364,34 @@ def read_positions(
     name is taken (by another column of the input or an earlier new name): ``lat`` becomes
     ``src_lat``, or ``src_2_lat`` when the input already has a ``src_lat``; ``Date``
     becomes ``src_Date``. The one exception: a column named exactly like a standard column
-    whose values the standard column holds exactly (``actor``, ``source``, ``url`` copied
-    as written, missing cells as empty text) is not repeated. ``attrs["original_columns"]``
-    maps each new name to the input's. So reading geozones' own output again loses
-    nothing: the earlier ``lat`` is kept as ``src_lat``, then ``src_2_lat``...
+    whose values the standard column holds exactly (``actor``, ``source``, ``url``,
+    ``status``... copied as written, missing cells as empty text) is not repeated.
+    ``attrs["original_columns"]`` maps each new name to the input's. So reading geozones'
+    own output again loses nothing: the earlier ``lat`` is kept as ``src_lat``, then
+    ``src_2_lat``...
+
+    **Dates are ranges**, from the first of these that the table has:
+
+    - two columns giving the first and last day, inclusive: UCDP GED's ``date_start`` and
+      ``date_end``, then ``date_from``/``date_to``, ``start_date``/``end_date`` and
+      ``date``/``date_to`` (as :func:`save_positions` writes them). ``date_precision`` is
+      UCDP's ``date_prec`` (1 ``"day"``, 2 ``"range"`` of 2 to 6 days, 3 ``"week"``,
+      4 ``"month"``, 5 ``"year"``), or a ``date_precision`` column; without one, ``"day"``
+      for one day and ``"range"`` for more. An end that is missing (UCDP) or not
+      understood leaves the start alone, with a note; an end before the start is a note,
+      and the row is undated: the two are never swapped silently;
+    - one date column (``date``, ``event_date``, ``when``... ``reported``, ``year``,
+      ``period``): a year (``2018``, text or a number) is the whole year, ``"year"``; a
+      month (``2018-06``, ``06/2018``, ``June 2018``, ``Jun 2018``) the whole month,
+      ``"month"``; a date that day, and a date and time that instant (``date_to`` is the
+      instant then), ``"day"``. ACLED's ``time_precision`` widens ``event_date``: 2 (the
+      week) to ± 6 days around it, ``"week"``, a span that holds any week containing it;
+      3 (the month) to its calendar month, ``"month"``.
+
+    Claims: :data:`STATUS` is read from ``status``, ``claim_status``, ``verification`` or
+    ``verification_status``; :data:`DENIED_BY` from ``denied_by``, ``denial``, ``denied``
+    or ``disputed_by``; :data:`CLAIM_TEXT` from ``claim_text``, ``quote``, ``excerpt`` or
+    ``statement``.
 
     Radius columns (``uncertainty_m``, ``radius_m``, ``uncertainty_km``...) replace the
     radius the digits of the coordinates imply; an empty cell leaves that radius, ``0`` is
@@ -1310,6 +1377,7 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
     points = pool.submit(make_points)
     pool.shutdown(wait=False)
 
+    date, date_to, date_precision = _dates(table, note, text)
     out = pd.DataFrame(
         {
             ROW: rownum,
@@ -1319,9 +1387,14 @@ def _positions_from_table(table, geoms, *, label, names, order, precision_radii_
             LOCATION_METHOD: method,
             PLACE: place,
             ACTOR: _actor(table, text),
-            DATE: _dates(table, note, text),
+            DATE: date,
+            DATE_TO: date_to,
+            DATE_PRECISION: date_precision,
             SOURCE: _first_text(table, _SOURCE_NAMES, text),
             URL: _first_text(table, _URL_NAMES, text),
+            STATUS: _first_text(table, _STATUS_NAMES, text),
+            DENIED_BY: _first_text(table, _DENIED_BY_NAMES, text),
+            CLAIM_TEXT: _first_text(table, _CLAIM_TEXT_NAMES, text),
             ERROR: error,  # already text: no numpy round trip
             NOTE: note,
         }
@@ -1595,7 +1668,7 @@ def _first_text(table, names, text) -> pd.Series:
     for name in names:
         if name in lookup:
             return text(lookup[name])
-    return pd.Series([""] * len(table), dtype=object)
+    return pd.Series(np.full(len(table), "", dtype=object))
 
 
 def _actor(table, text) -> pd.Series:
@@ -1657,33 +1730,289 @@ def _parse_date(value: str, options) -> pd.Timestamp:
         return pd.NaT
 
 
-def _dates(table, note, text) -> pd.Series:
-    """The date column as ``datetime64[ns]``; the rows it cannot hold are undated, with a note.
+def _dates(table, note, text) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """(:data:`DATE`, :data:`DATE_TO`, :data:`DATE_PRECISION`) of every row.
 
-    Dates before 1677-09-22 or after 2262-04-11 (the range of ``datetime64[ns]``) are never
-    shifted into it: the row is undated, its note says why, and the text as written stays in
-    the original column.
+    From the first that applies: a pair of columns giving the first and last day (UCDP's
+    ``date_start`` and ``date_end``, with ``date_prec``; ``date_from``/``date_to``,
+    ``start_date``/``end_date``, or ``date``/``date_to`` as geozones writes them); else one
+    date column (:data:`_DATE_NAMES`), widened by ACLED's ``time_precision`` for
+    ``event_date``. The dates are ``datetime64[ns]``: dates it cannot hold (before
+    1677-09-22 or after 2262-04-11) are never shifted into it: the row is undated, its note
+    says why, and the text as written stays in the original column.
     """
-    written = _first_text(table, _DATE_NAMES, text)
-    if (written == "").all():
-        return pd.Series(pd.NaT, index=range(len(table)), dtype="datetime64[ns]")
-    parsed = _iso_dates(written)
-    if parsed is None:  # utc=True: offsets may differ from row to row (stored as UTC)
-        parsed = _parse_dates(written, format="ISO8601")
-    retry = parsed.isna() & (written != "")
-    if retry.any():
-        parsed[retry] = _parse_dates(written[retry], format="mixed", dayfirst=True)
-    outside = (parsed < _EARLIEST) | (parsed > _LATEST)
-    for i in np.flatnonzero(outside.to_numpy(dtype=bool, na_value=False)):
+    n = len(table)
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    for start_name, end_name in _DATE_PAIRS:
+        if start_name in lookup and end_name in lookup:
+            first, last, precision = _pair_dates(
+                lookup[start_name], lookup[end_name], lookup, note, text
+            )
+            break
+    else:
+        column = next((lookup[c] for c in _DATE_NAMES if c in lookup), None)
+        if column is None:
+            undated = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+            return undated, undated.copy(), np.full(n, "", dtype=object)
+        written = text(column)
+        first, last, precision, unread, outside = _read_dates(written)
+        _note_dates(note, written, unread, outside, "date", "the row is treated as undated")
+        if str(column).strip().lower() == "event_date" and "time_precision" in lookup:
+            _acled_precision(first, last, precision, text(lookup["time_precision"]), note)
+    return (
+        pd.Series(first.astype("datetime64[ns]")),
+        pd.Series(last.astype("datetime64[ns]")),
+        precision,
+    )
+
+
+_US = "datetime64[us]"
+_NAT = np.datetime64("NaT", "us")
+_EARLIEST_US = _EARLIEST.to_datetime64()
+_LATEST_US = _LATEST.to_datetime64()
+# a whole year or month, written without a day (RE2 for arrow, and pandas' extract)
+_YEAR = r"^[0-9]{4}$"
+_YEAR_MONTH = r"^([0-9]{4})[-/.]([0-9]{1,2})$"  # 2018-06, 2018/6
+_MONTH_YEAR = r"^([0-9]{1,2})[-/.]([0-9]{4})$"  # 06/2018
+_NAMED_MONTH = r"^([A-Za-z]{3,9})\.?,?\s+([0-9]{4})$"  # June 2018, Jun. 2018
+#: Days written as ACLED's exports and European spreadsheets write them, read as "mixed"
+#: with `dayfirst` would read them, but many times faster.
+_DAY_FORMATS = (
+    (r"^[0-9]{1,2} [A-Za-z]+ [0-9]{4}$", ("%d %B %Y", "%d %b %Y")),
+    (r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", ("%d/%m/%Y",)),
+)
+_MONTH_NAMES = {
+    name: k
+    for k, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        1,
+    )
+    for name in names
+}
+
+
+def _read_dates(written: pd.Series):
+    """(first instant, last day, precision, not understood, outside) of each cell.
+
+    A year (``2018``, or the number 2018) is the whole year, ``"year"``; a month
+    (``2018-06``, ``06/2018``, ``June 2018``, ``Jun 2018``) the whole month, ``"month"``; a
+    date that day, and a date and time that instant (the last day is the instant then),
+    ``"day"``. The instants are ``datetime64[us]`` arrays, NaT where a cell is empty, not
+    understood, or outside the dates ``datetime64[ns]`` holds (both masks say which).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(written)
+    first = np.full(n, _NAT)
+    last = np.full(n, _NAT)
+    precision = np.full(n, "", dtype=object)
+    filled = (written != "").to_numpy(dtype=bool)
+    if not filled.any():
+        return first, last, precision, np.zeros(n, bool), np.zeros(n, bool)
+    days = _iso_dates(written)
+    if days is not None:  # the common case, every cell YYYY-MM-DD: no more to look at
+        first = days.to_numpy().astype(_US)
+        last = first.copy()
+        precision[filled] = "day"
+    else:
+        rest = filled.copy()
+        arr = pa.array(written.array, type=pa.string())  # arrow-backed: no copy
+        for pattern in (_YEAR, _YEAR_MONTH, _MONTH_YEAR, _NAMED_MONTH):
+            hit = rest & pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+            if not hit.any():
+                continue
+            cells = written[hit]
+            if pattern == _YEAR:
+                years, months = _to_float(cells), None
+            else:
+                parts = cells.str.extract(pattern)
+                year_first = pattern == _YEAR_MONTH
+                year_part, month_part = parts[0 if year_first else 1], parts[1 if year_first else 0]
+                years = _to_float(year_part)
+                if pattern == _NAMED_MONTH:
+                    months = month_part.str.lower().map(_MONTH_NAMES).to_numpy(dtype=float)
+                else:
+                    months = _to_float(month_part)
+                known = (months >= 1) & (months <= 12)  # NaN: not a month name
+                hit[np.flatnonzero(hit)[~known]] = False  # left to the parser below
+                years, months = years[known], months[known]
+            if not hit.any():
+                continue
+            y = years.astype(np.int64) - 1970
+            if months is None:
+                start, span = y.astype("datetime64[Y]"), np.timedelta64(1, "Y")
+                kind = "year"
+            else:
+                start = (y * 12 + months.astype(np.int64) - 1).astype("datetime64[M]")
+                span, kind = np.timedelta64(1, "M"), "month"
+            first[hit] = start.astype(_US)
+            last[hit] = ((start + span).astype("datetime64[D]") - 1).astype(_US)
+            precision[hit] = kind
+            rest &= ~hit
+        if rest.any():  # dates, and dates and times: pandas (offsets stored as UTC)
+            cells = written[rest]
+            parsed = pd.Series(np.full(len(cells), _NAT), index=cells.index)
+            shapes = pa.array(cells.array, type=pa.string())
+            for shape, formats in _DAY_FORMATS:  # vectorised, where "mixed" goes cell by cell
+                matched = pc.match_substring_regex(shapes, shape).to_numpy(zero_copy_only=False)
+                for written_as in formats:
+                    retry = parsed.isna().to_numpy() & matched
+                    if retry.any():
+                        parsed[retry] = _parse_dates(cells[retry], format=written_as)
+            retry = parsed.isna()
+            if retry.any():
+                parsed[retry] = _parse_dates(cells[retry], format="ISO8601")
+            retry = parsed.isna()
+            if retry.any():
+                parsed[retry] = _parse_dates(cells[retry], format="mixed", dayfirst=True)
+            values = parsed.to_numpy().astype(_US)
+            first[rest] = values
+            last[rest] = values  # a day at midnight, or an instant
+            precision[rest] = "day"
+    dated = ~np.isnat(first)
+    outside = dated & ((first < _EARLIEST_US) | (last > _LATEST_US))
+    unread = filled & ~dated
+    first[outside] = _NAT
+    last[outside] = _NAT
+    precision[~dated | outside] = ""
+    return first, last, precision, unread, outside
+
+
+def _note_dates(note, written: pd.Series, unread, outside, name: str, then: str) -> None:
+    """Say in `note` which cells of a date column could not be used, and what follows."""
+    for i in np.flatnonzero(outside):
         msg = (
-            f"date {written.iloc[i]!r} is outside the dates geozones can hold "
-            f"({_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}); the row is treated as undated"
+            f"{name} {written.iloc[i]!r} is outside the dates geozones can hold "
+            f"({_EARLIEST:%Y-%m-%d} to {_LATEST:%Y-%m-%d}); {then}"
         )
         note[i] = f"{note[i]}; {msg}" if note[i] else msg
-    for i in np.flatnonzero((parsed.isna() & (written != "")).to_numpy()):
-        msg = f"date {written.iloc[i]!r} not understood; the row is treated as undated"
+    for i in np.flatnonzero(unread):
+        msg = f"{name} {written.iloc[i]!r} not understood; {then}"
         note[i] = f"{note[i]}; {msg}" if note[i] else msg
-    return parsed.mask(outside).astype("datetime64[ns]").reset_index(drop=True)
+
+
+def _add_note(note, mask, msg: str) -> None:
+    for i in np.flatnonzero(mask):
+        note[i] = f"{note[i]}; {msg}" if note[i] else msg
+
+
+def _pair_dates(start_column, end_column, lookup, note, text):
+    """(first instant, last day, precision) from a start column and an end column.
+
+    The end is inclusive. The precision is UCDP's ``date_prec`` (or a ``date_precision``
+    column, as geozones writes it) when there is one, else ``"day"`` for one day, the
+    precision both cells share when they say the same (``2018`` and ``2018``), else
+    ``"range"``. An end that is missing or not understood leaves the start alone, with a
+    note (an empty end is noted only for UCDP's ``date_end``, where it should not be);
+    an end before the start is a note and the row is undated: never swapped silently.
+    """
+    s_name, e_name = str(start_column), str(end_column)
+    s_text, e_text = text(start_column), text(end_column)
+    s_first, s_last, s_prec, s_unread, s_out = _read_dates(s_text)
+    e_first, e_last, e_prec, e_unread, e_out = _read_dates(e_text)
+    _note_dates(note, s_text, s_unread, s_out, s_name, "the row is treated as undated")
+    s_ok, e_ok = ~np.isnat(s_first), ~np.isnat(e_first)
+    alone = s_ok & ~e_ok
+    _note_dates(note, e_text, e_unread & alone, e_out & alone, e_name, f"{s_name} used alone")
+    e_empty = (e_text == "").to_numpy(dtype=bool)
+    if s_name.strip().lower() == "date_start":
+        _add_note(note, alone & e_empty, f"{e_name} is empty; {s_name} used alone")
+    s_empty = (s_text == "").to_numpy(dtype=bool)
+    _add_note(
+        note,
+        s_empty & e_ok,
+        f"{s_name} is empty and {e_name} alone does not say when it began; "
+        "the row is treated as undated",
+    )
+    both = s_ok & e_ok
+    first = np.where(s_ok, s_first, _NAT)
+    last = np.where(both, e_last, np.where(alone, s_last, _NAT))
+    swapped = both & (e_last.astype("datetime64[D]") < s_first.astype("datetime64[D]"))
+    for i in np.flatnonzero(swapped):
+        msg = (
+            f"{e_name} before {s_name}: the dates are swapped? treated as undated "
+            f"({e_name} {e_text.iloc[i]!r}, {s_name} {s_text.iloc[i]!r})"
+        )
+        note[i] = f"{note[i]}; {msg}" if note[i] else msg
+    # the same day, the start at a time of day and the end a day: up to the start's instant
+    last = np.where(both & ~swapped & (last < first), first, last)
+    same = both & (s_first == e_first) & (s_last == e_last)
+    precision = np.where(same, s_prec, np.where(both, "range", s_prec)).astype(object)
+    day = both & (first.astype("datetime64[D]") == last.astype("datetime64[D]"))
+    precision[day & ~same] = "day"
+    coded = _precision_codes(lookup, text, len(first))
+    if coded is not None:
+        given = both & (coded != "")
+        precision[given] = coded[given]
+        precision[given & (precision == "day") & ~day] = "range"  # a day spans no days
+    first[swapped] = _NAT
+    last[swapped] = _NAT
+    precision[~s_ok | swapped] = ""
+    return first, last, precision
+
+
+def _precision_codes(lookup, text, n: int) -> np.ndarray | None:
+    """Precision per row from UCDP's ``date_prec`` codes or a ``date_precision`` column."""
+    for name in ("date_prec", DATE_PRECISION):
+        if name not in lookup:
+            continue
+        written = text(lookup[name])
+        codes = pd.Series(_to_float(written)).map(_UCDP_DATE_PREC)
+        named = written.str.lower()
+        named = named.where(named.isin(DATE_PRECISIONS), "").to_numpy(dtype=object)
+        return np.where(codes.notna().to_numpy(), codes.to_numpy(dtype=object), named)
+    return None
+
+
+def _acled_precision(first, last, precision, codes_text: pd.Series, note) -> None:
+    """Widen ACLED's dates by its ``time_precision`` (in place).
+
+    ACLED's codebook: ``time_precision`` 1, the source gives the day; 2, only the week (or
+    weekend) it happened in; 3, only the month. Which day of that week ``event_date`` then
+    holds is not stated in the codebook entries geozones was checked against, so 2 is read
+    as ``event_date`` ± 6 days, a span that holds every week (or weekend) containing that
+    day; 3 is the whole calendar month of ``event_date``. Both are geozones' choices, made
+    so that the range surely holds the event.
+    """
+    codes = _to_float(codes_text)
+    day = precision == "day"
+    week = day & (codes == 2)
+    if week.any():
+        d = first[week].astype("datetime64[D]")
+        first[week] = (d - 6).astype(_US)
+        last[week] = (d + 6).astype(_US)
+        precision[week] = "week"
+    month = day & (codes == 3)
+    if month.any():
+        m = first[month].astype("datetime64[M]")
+        first[month] = m.astype(_US)
+        last[month] = ((m + 1).astype("datetime64[D]") - 1).astype(_US)
+        precision[month] = "month"
+    outside = (week | month) & ((first < _EARLIEST_US) | (last > _LATEST_US))
+    if outside.any():  # within days of 1677-09-21 or 2262-04-11: never shifted
+        first[outside] = _NAT
+        last[outside] = _NAT
+        precision[outside] = ""
+        _add_note(
+            note,
+            outside,
+            "the week or month of time_precision reaches outside the dates geozones can "
+            "hold; the row is treated as undated",
+        )
 
 
 # --------------------------------------------------------------------------------------
