@@ -216,7 +216,16 @@ class _Job:
     meta: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
 
-def _make_job(line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, read):
+def _make_job(
+    line,
+    distances_km,
+    scenarios,
+    line_accuracy,
+    default_uncertainty_m,
+    actors,
+    read,
+    undated_in_force=None,
+):
     checks._check_options(
         default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy, threads=None
     )
@@ -232,6 +241,11 @@ def _make_job(line, distances_km, scenarios, line_accuracy, default_uncertainty_
         if not (isinstance(s_line, str) and s_line in datasets.names()):
             s_line = checks._lines_table(s_line)  # a path is read here, not on each worker
         resolved.append(replace(scenario, line=s_line))
+    if undated_in_force is not None:  # as check_positions: the option overrides the key
+        if not isinstance(undated_in_force, bool | np.bool_):
+            msg = f"undated_in_force must be True, False or None, not {undated_in_force!r}"
+            raise InputError(msg)
+        resolved = [replace(s, undated_in_force=bool(undated_in_force)) for s in resolved]
     groups = sorted(normaliser.groups)
     categories = None
     if len(groups) <= _MAX_GROUPS_FOR_CATEGORIES:
@@ -758,6 +772,7 @@ def check_positions_dask(
     line_accuracy: bool = False,
     default_uncertainty_m: float = 0.0,
     actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
+    undated_in_force: bool | None = None,
     blocksize: int = DEFAULT_BLOCKSIZE,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     **read_options,
@@ -777,7 +792,7 @@ def check_positions_dask(
         `partition_rows` partitions), or the path, glob, directory or list of paths of
         CSV/TSV or (Geo)Parquet files. Files are read in sorted order of their paths, and
         must be readable from every worker.
-    line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors
+    line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, undated_in_force
         As for :func:`geozones.check_positions`; `distances_km` in kilometres,
         `default_uncertainty_m` in metres.
     blocksize
@@ -839,6 +854,7 @@ def check_positions_dask(
         default_uncertainty_m,
         actors,
         _read_options(read_options),
+        undated_in_force,
     )
     if isinstance(positions, pd.DataFrame):
         n_parts = max(1, math.ceil(len(positions) / int(partition_rows)))

@@ -427,3 +427,84 @@ def test_columns_named_like_standard_ones_are_kept_as_in_memory(client, tmp_path
     assert renamed and set(renamed) <= set(got.columns)
     for column in renamed:
         assert got[column].astype(str).tolist() == expected[column].astype(str).tolist()
+
+
+# --------------------------------------------------------------------------------------
+# Date ranges and claims: the same columns, values and dtypes as in memory
+# --------------------------------------------------------------------------------------
+
+
+def test_date_ranges_and_claims_equal_in_memory_across_partitions(client, tmp_path):
+    """UCDP-style start and end, swapped and missing ends, claims, spread over partitions."""
+    rows = []
+    for i in range(900):
+        day = pd.Timestamp("2017-01-01") + pd.Timedelta(days=i % 500)
+        end, prec, status, denied, claim = day, 1, "", "", ""
+        if i % 7 == 0:
+            end, prec = day + pd.Timedelta(days=3), 2
+        if i % 11 == 0:
+            end, prec = day + pd.Timedelta(days=20), 4
+        if i % 97 == 0:  # swapped: undated, with a note
+            end = day - pd.Timedelta(days=5)
+        if i % 13 == 0:
+            status, denied, claim = "reported; denied", "an official", "fighters withdrew"
+        end_text = "" if i % 89 == 0 else f"{end:%Y-%m-%d}"  # missing: the start alone
+        rows.append(
+            f"33.{i:04d},35.8,Hezbollah,{day:%Y-%m-%d},{end_text},{prec},{status},{denied},{claim}"
+        )
+    path = tmp_path / "ranges.csv"
+    header = "lat,lon,actor,date_start,date_end,date_prec,status,denied_by,claim_text"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    lazy = check_positions(path, "alpha_line", scenarios=SCENARIOS, engine="dask", blocksize=6_000)
+    assert lazy.npartitions >= 5
+    got = lazy.compute()
+    expected = check_positions(path, "alpha_line", scenarios=SCENARIOS)
+    _same(expected, got)
+    for column in ("date", "date_to"):
+        assert got[column].dtype == expected[column].dtype == "datetime64[ns]"
+    assert pd.api.types.is_string_dtype(got["date_precision"])
+    assert set(got["date_precision"]) == {"day", "range", "month", ""}
+    assert (got["status"] == "reported; denied").sum() == len(range(0, 900, 13))
+    swapped = [i for i in range(0, 900, 97) if i % 89]  # row 0's end is missing
+    assert got["note"].str.contains("the dates are swapped?", regex=False).sum() == len(swapped)
+
+
+def test_years_months_and_days_in_different_partitions_equal_in_memory(client, tmp_path):
+    """One partition all ISO days (arrow's fast path), others years, months and instants."""
+    cells = ["2018-06-15"] * 400 + ["2018", "June 2018", "2018-06", "2018-06-15T10:30:00"] * 100
+    cells[-1] = ""
+    path = tmp_path / "mixed.csv"
+    lines = [f"33.{i:04d},35.8,Hezbollah,{c}" for i, c in enumerate(cells)]
+    path.write_text("lat,lon,actor,reported\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    lazy = check_positions(path, "alpha_line", engine="dask", blocksize=4_000)
+    assert lazy.npartitions >= 4
+    got = lazy.compute()
+    _same(check_positions(path, "alpha_line"), got)
+    assert got["date_precision"].value_counts().to_dict() == {
+        "day": 499,  # the last instant is an empty cell
+        "year": 100,
+        "month": 200,
+        "": 1,
+    }
+    assert got["date_to"].iloc[400] == pd.Timestamp("2018-12-31")
+
+
+def test_dask_engine_takes_undated_in_force_as_in_memory(client, tmp_path):
+    path = tmp_path / "undated.csv"
+    lines = [f"33.{i:04d},35.8,Hezbollah,{'' if i % 3 else '2018-08-01'}" for i in range(300)]
+    path.write_text("lat,lon,actor,date\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    for flag in (True, False):
+        lazy = check_positions(
+            path,
+            "alpha_line",
+            scenarios=SCENARIOS,
+            engine="dask",
+            blocksize=3_000,
+            undated_in_force=flag,
+        )
+        _same(
+            check_positions(path, "alpha_line", scenarios=SCENARIOS, undated_in_force=flag),
+            lazy.compute(),
+        )
+    with pytest.raises(InputError, match="undated_in_force"):
+        scale.check_positions_dask(path, "alpha_line", undated_in_force="yes")
