@@ -22,7 +22,14 @@ def main() -> int:
     """Run the demo, photograph its map, return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs/map.png")
+    parser.add_argument(
+        "--size", default="1280x900", help="viewport WIDTHxHEIGHT in pixels (default 1280x900)"
+    )
     args = parser.parse_args()
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        sys.exit(f"--size must be WIDTHxHEIGHT, such as 1024x768, not {args.size!r}")
     chromium = chromium_path()
     if chromium is None:
         sys.exit("Debian's chromium is needed: apt-get install chromium")
@@ -34,7 +41,7 @@ def main() -> int:
         refused = []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": width, "height": height})
 
             def route(r):
                 if r.request.url.startswith(LOCAL_SCHEMES):

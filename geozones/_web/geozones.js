@@ -437,6 +437,7 @@
     }
     group.bindPopup(content, { maxWidth: 380, minWidth: 260 });
     group.on("popupopen", function (e) {
+      if (e.layer) e.layer.closeTooltip(); // the hover text would cover the list
       if (e.layer && e.layer._gzi !== undefined) self._select(entry, e.layer._gzi);
     });
     /* a list's item shows its details in the same popup (see _openAt): build it anew */
