@@ -1743,22 +1743,35 @@ def _dates(table, note, text) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """
     n = len(table)
     lookup = {str(c).strip().lower(): c for c in table.columns}
-    for start_name, end_name in _DATE_PAIRS:
-        if start_name in lookup and end_name in lookup:
-            first, last, precision = _pair_dates(
-                lookup[start_name], lookup[end_name], lookup, note, text
-            )
-            break
-    else:
-        column = next((lookup[c] for c in _DATE_NAMES if c in lookup), None)
-        if column is None:
-            undated = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-            return undated, undated.copy(), np.full(n, "", dtype=object)
-        written = text(column)
-        first, last, precision, unread, outside = _read_dates(written)
-        _note_dates(note, written, unread, outside, "date", "the row is treated as undated")
-        if str(column).strip().lower() == "event_date" and "time_precision" in lookup:
-            _acled_precision(first, last, precision, text(lookup["time_precision"]), note)
+    sources: list[tuple] = [
+        (lookup[a], lookup[b]) for a, b in _DATE_PAIRS if a in lookup and b in lookup
+    ]
+    column = next((lookup[c] for c in _DATE_NAMES if c in lookup), None)
+    if column is not None:
+        sources.append((column,))
+    first = np.full(n, _NAT)
+    last = np.full(n, _NAT)
+    precision = np.full(n, "", dtype=object)
+    todo = np.ones(n, dtype=bool)
+    # row by row, the first source that holds anything: a table that joins UCDP events
+    # (date_start, date_end) and other reports (date) dates each row from its own columns
+    for source in sources:
+        present = todo & np.logical_or.reduce([(text(c) != "").to_numpy() for c in source])
+        if not present.any():
+            continue
+        notes = np.full(n, "", dtype=object)
+        if len(source) == 2:
+            f, la, pr = _pair_dates(source[0], source[1], lookup, notes, text)
+        else:
+            written = text(source[0])
+            f, la, pr, unread, outside = _read_dates(written)
+            _note_dates(notes, written, unread, outside, "date", "the row is treated as undated")
+            if str(source[0]).strip().lower() == "event_date" and "time_precision" in lookup:
+                _acled_precision(f, la, pr, text(lookup["time_precision"]), notes)
+        first[present], last[present], precision[present] = f[present], la[present], pr[present]
+        for i in np.flatnonzero(present & (notes != "")):
+            note[i] = f"{note[i]}; {notes[i]}" if note[i] else notes[i]
+        todo &= ~present
     return (
         pd.Series(first.astype("datetime64[ns]")),
         pd.Series(last.astype("datetime64[ns]")),
@@ -1966,7 +1979,12 @@ def _pair_dates(start_column, end_column, lookup, note, text):
 
 
 def _precision_codes(lookup, text, n: int) -> np.ndarray | None:
-    """Precision per row from UCDP's ``date_prec`` codes or a ``date_precision`` column."""
+    """Precision per row from UCDP's ``date_prec`` codes or a ``date_precision`` column.
+
+    Row by row, the first of the two that says something (a table joining UCDP events and
+    other reports has ``date_prec`` only on the events).
+    """
+    found = None
     for name in ("date_prec", DATE_PRECISION):
         if name not in lookup:
             continue
@@ -1974,8 +1992,9 @@ def _precision_codes(lookup, text, n: int) -> np.ndarray | None:
         codes = pd.Series(_to_float(written)).map(_UCDP_DATE_PREC)
         named = written.str.lower()
         named = named.where(named.isin(DATE_PRECISIONS), "").to_numpy(dtype=object)
-        return np.where(codes.notna().to_numpy(), codes.to_numpy(dtype=object), named)
-    return None
+        these = np.where(codes.notna().to_numpy(), codes.to_numpy(dtype=object), named)
+        found = these if found is None else np.where(found != "", found, these)
+    return found
 
 
 def _acled_precision(first, last, precision, codes_text: pd.Series, note) -> None:

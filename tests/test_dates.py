@@ -350,3 +350,23 @@ def test_a_year_range_survives_the_round_trip(tmp_path):
     assert (again[DATE_PRECISION] == "year").all()
     assert (again[DATE_TO] == T("2018-12-31")).all()
     assert (again[DENIED_BY] == claims[DENIED_BY]).all()
+
+
+def test_a_table_joining_ucdp_events_and_claims_keeps_each_rows_dates(tmp_path):
+    # The demo joins the 2018 claims (a `reported` year) and UCDP events (date_start and
+    # date_end, date_prec): written and read again, the claims' rows have empty UCDP date
+    # cells, and must take their dates from date/date_to/date_precision, row by row.
+    import geopandas as gpd
+
+    from geozones import examples
+
+    claims = gz.read_positions(examples.reported_positions_path())
+    events = gz.read_positions(examples.ucdp_events_path()).head(50)
+    joined = gpd.GeoDataFrame(pd.concat([claims, events], ignore_index=True), crs=4326)
+    path = tmp_path / "joined.csv"
+    gz.save_positions(joined, path)
+    back = gz.read_positions(path)
+    for column in ("date", "date_to", "date_precision"):
+        assert back[column].astype(str).tolist() == joined[column].astype(str).tolist()
+    assert back["date_precision"].iloc[0] == "year"
+    assert not back["note"].str.contains("date").any()
