@@ -68,25 +68,23 @@ from geozones.errors import InputError
 from geozones.io import read_lines
 from geozones.positions import (
     ACTOR,
+    CLAIM_TEXT,
     DATE,
+    DATE_PRECISION,
+    DATE_TO,
+    DENIED_BY,
     ERROR,
     LAT,
     LON,
     PLACE,
     ROW,
     SOURCE,
+    STATUS,
     UNCERTAINTY_M,
     URL,
     free_column_name,
     read_positions,
 )
-
-# The columns of a position's date range and of a claim (read by geozones.positions)
-DATE_TO = "date_to"
-DATE_PRECISION = "date_precision"
-STATUS = "status"
-DENIED_BY = "denied_by"
-CLAIM_TEXT = "claim_text"
 
 if sys.version_info >= (3, 11):
     import tomllib

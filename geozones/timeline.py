@@ -360,20 +360,10 @@ def _in_force(periods: pd.Series, offset, w_from, w_to) -> np.ndarray:
 
 
 def _credits(results: pd.DataFrame) -> list[str]:
-    """Credit lines for the datasets a table's columns show it comes from."""
-    credits = []
-    columns = set(map(str, results.columns))
-    if {"side_a", "side_b", "where_prec"} <= columns or "dyad_name" in columns:
-        credits.append("UCDP GED, CC BY 4.0 (Sundberg & Melander 2013)")
-    if {"event_id_cnty", "actor1"} <= columns:
-        credits.append("ACLED, acleddata.com")
-    if "dataset" in columns:
-        names = set(_text(results["dataset"]))
-        if "UCDP GED" in names and not credits:
-            credits.append("UCDP GED, CC BY 4.0 (Sundberg & Melander 2013)")
-        if "ACLED" in names and not any(c.startswith("ACLED") for c in credits):
-            credits.append("ACLED, acleddata.com")
-    return credits
+    """Credit lines for the datasets the table comes from (one rule: maps.data_credits)."""
+    from geozones.maps import data_credits
+
+    return data_credits(results)
 
 
 # --------------------------------------------------------------------------------------
