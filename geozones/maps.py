@@ -156,9 +156,9 @@ _MANY_POSITIONS = 2000  # above this, uncertainty circles start hidden
 # ---------------------------------------------------------------------------- credits
 
 #: Credit line for UCDP GED events (CC BY 4.0: credit the dataset and cite its article).
-UCDP_CREDIT = "UCDP GED (CC BY 4.0), Sundberg & Melander 2013"
+UCDP_CREDIT = datasets.EVENT_DATASET_CREDITS["UCDP GED"]
 #: Credit line for ACLED events (ACLED's attribution policy: name ACLED, link its website).
-ACLED_CREDIT = "ACLED (Armed Conflict Location & Event Data), acleddata.com"
+ACLED_CREDIT = datasets.EVENT_DATASET_CREDITS["ACLED"]
 _CREDIT_LINKS = {
     UCDP_CREDIT: "https://ucdp.uu.se",
     ACLED_CREDIT: "https://acleddata.com",
