@@ -60,10 +60,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 
 from geozones import datasets, geodesy
-from geozones.actors import ROLES, ActorNormaliser, role_columns
+from geozones.actors import ACLED_ROLES, ROLES, UCDP_ROLES, ActorNormaliser, role_columns
 from geozones.errors import InputError
 from geozones.io import read_lines
 from geozones.positions import (
@@ -1036,12 +1038,30 @@ def _scenarios(scenarios, normaliser: ActorNormaliser | None = None) -> list[Sce
     return [s for s, _ in out]
 
 
+def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct combination of integer codes (each >= -1).
+
+    Also returns, for each new code, the row where it first appears. A hashed factorize,
+    column by column, so the key never overflows.
+    """
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        c = np.asarray(c, dtype=np.int64)
+        key = key * (int(c.max(initial=-1)) + 2) + (c + 1)
+        key, _ = pd.factorize(key)  # keep the key small: no overflow however many columns
+        key = key.astype(np.int64)
+    first = np.full(int(key.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return key, first
+
+
 class _Roles:
-    """Who is named in which role, row by row: the groups of each role's column.
+    """Who is named in which role, row by row: each role column's texts and groups.
 
     A row names its actors in the specific roles (UCDP's sides, ACLED's actors) when any of
     those cells holds text, else in the plain ``actor`` column, so that a table mixing UCDP
-    events and plain reports gives each row its own roles.
+    events and plain reports gives each row its own roles. Texts are kept as codes into
+    their distinct values: a million rows name a few thousand actors.
     """
 
     def __init__(self, table: pd.DataFrame, normaliser: ActorNormaliser) -> None:
@@ -1050,46 +1070,58 @@ class _Roles:
         columns.pop("actor", None)
         if ACTOR in table:
             columns = {"actor": ACTOR, **columns}
-        self.texts: dict[str, np.ndarray] = {}
-        self.codes: dict[str, np.ndarray] = {}
+        self.text_codes: dict[str, np.ndarray] = {}  # -1: empty
+        self.texts: dict[str, list[str]] = {}
+        self.codes: dict[str, np.ndarray] = {}  # group-set code per row, -1: none
         self.groups: dict[str, list[tuple[str, ...]]] = {}
         specific = np.zeros(self.n, dtype=bool)
         for role, column in columns.items():
-            text = table[column].astype(object).where(table[column].notna(), "")
-            text = text.map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
-            self.texts[role] = text.to_numpy(dtype=object)
-            found = normaliser(text)
-            self.codes[role] = np.asarray(found.codes, dtype=np.int64)
+            codes, uniques = pd.factorize(table[column], use_na_sentinel=True)
+            texts = [v.strip() if isinstance(v, str) else str(v).strip() for v in uniques]
+            empty = np.array([t == "" for t in texts] + [True])
+            codes = np.where(empty[codes], -1, codes).astype(np.int64)
+            self.text_codes[role], self.texts[role] = codes, texts
+            found = normaliser(texts)
+            group_codes = np.append(np.asarray(found.codes, dtype=np.int64), -1)
+            self.codes[role] = group_codes[codes]
             self.groups[role] = [tuple(c.split(";")) if c else () for c in found.categories]
             if role != "actor":
-                specific |= (text != "").to_numpy()
+                specific |= codes >= 0
         if "actor" in self.codes:  # the plain column counts only where no role names anyone
             self.codes["actor"] = np.where(specific, -1, self.codes["actor"])
-        self.dataset = np.full(self.n, "", dtype=object)
-        for role, name in (("side_a", "UCDP"), ("actor1", "ACLED")):
-            if role in self.texts:
-                cells = [self.texts[r] != "" for r in self.texts if r != "actor"]
-                named = np.logical_or.reduce(cells) if cells else np.zeros(self.n, bool)
-                self.dataset[named & (self.dataset == "")] = name
+            self.text_codes["actor"] = np.where(specific, -1, self.text_codes["actor"])
+        self.dataset = np.zeros(self.n, dtype=np.int8)  # 0 plain, 1 UCDP, 2 ACLED
+        if "actor1" in self.codes:
+            self.dataset[specific] = 2
+        if "side_a" in self.codes:
+            ucdp = np.logical_or.reduce(
+                [self.text_codes[r] >= 0 for r in ("side_a", "side_b") if r in self.codes]
+            )
+            self.dataset[ucdp] = 1
 
-    def _named(self, roles: Sequence[str], keep) -> tuple[np.ndarray, list[str]]:
-        """Each row's code into a list of "who" texts built from (group, role) pairs."""
+    @property
+    def datasets(self) -> np.ndarray:
+        """Each row's dataset by its columns: "UCDP", "ACLED" or ""."""
+        return np.array(["", "UCDP", "ACLED"], dtype=object)[self.dataset]
+
+    def _named(self, roles: Sequence[str], keep) -> tuple[np.ndarray, list[list]]:
+        """Each row's code into a list of (group, role) pairs kept by `keep`."""
         present = [r for r in roles if r in self.codes]
         if not present or self.n == 0:
-            return np.zeros(self.n, dtype=np.int64), [""]
-        matrix = np.stack([self.codes[r] for r in present], axis=1)
-        combos, inverse = np.unique(matrix, axis=0, return_inverse=True)
-        texts = []
-        for combo in combos:
-            pairs = [
-                (group, role)
-                for role, code in zip(present, combo, strict=True)
-                if code >= 0
-                for group in self.groups[role][code]
-                if keep(group)
-            ]
-            texts.append(pairs)
-        return inverse.reshape(-1), texts
+            return np.zeros(self.n, dtype=np.int64), [[]]
+        key, first = _combine(*(self.codes[r] for r in present))
+        combos = []
+        for row in first:
+            combos.append(
+                [
+                    (group, role)
+                    for role in present
+                    if self.codes[role][row] >= 0
+                    for group in self.groups[role][self.codes[role][row]]
+                    if keep(group)
+                ]
+            )
+        return key, combos
 
     def describe(self) -> np.ndarray:
         """``role=group+group; role=group`` for every row ("" when no group is named)."""
@@ -1102,35 +1134,44 @@ class _Roles:
             words.append("; ".join(f"{r}={'+'.join(g)}" for r, g in by_role.items()))
         return np.asarray(words, dtype=object)[inverse]
 
-    def who(self, excluded: set[str], roles: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Whether each row names an excluded group in a counted role, and the words.
+    def who(self, excluded: set[str], roles: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        """Whether each row names an excluded group in a counted role, and what it names.
 
-        The words are ``hezbollah named as side_b`` (pairs joined by ", ") followed by what
-        the source wrote: ``(UCDP: Government of Israel vs Hezbollah)``.
+        Returns the mask, a code per row and the texts of the codes: ``hezbollah named as
+        side_b`` (pairs joined by ", ") followed by what the source wrote, ``(UCDP:
+        Government of Israel vs Hezbollah)``.
         """
         inverse, combos = self._named(roles, lambda g: g in excluded)
-        words = np.asarray(
-            [", ".join(f"{g} named as {r}" for g, r in pairs) for pairs in combos], dtype=object
-        )[inverse]
-        named = words != ""
-        rows = np.flatnonzero(named)
-        if rows.size:  # each distinct set of texts is quoted once
-            parts = [self.dataset[rows], *(self.texts[r][rows] for r in self.texts)]
-            codes, uniques = pd.factorize(pd.MultiIndex.from_arrays(parts))
-            quotes = [self.quote(dict(zip(self.texts, u[1:], strict=True)), u[0]) for u in uniques]
-            words[rows] = words[rows] + " (" + np.asarray(quotes, dtype=object)[codes] + ")"
-        return named, words
+        pairs_named = np.array([bool(p) for p in combos])
+        named = pairs_named[inverse]
+        if not named.any():
+            return named, np.zeros(self.n, dtype=np.int64), [""]
+        texts = list(self.text_codes.values())
+        key, first = _combine(inverse, self.dataset, *texts)
+        words = []
+        for row in first:
+            pairs = combos[inverse[row]]
+            if not pairs:
+                words.append("")
+                continue
+            cells = {
+                role: self.texts[role][c] if (c := self.text_codes[role][row]) >= 0 else ""
+                for role in self.texts
+            }
+            who = ", ".join(f"{g} named as {r}" for g, r in pairs)
+            words.append(f"{who} ({self.quote(cells, int(self.dataset[row]))})")
+        return named, key, words
 
     @staticmethod
-    def quote(texts: Mapping[str, str], dataset: str) -> str:
+    def quote(texts: Mapping[str, str], dataset: int) -> str:
         """What a row's source wrote about who was involved, shortened."""
 
         def cell(role: str) -> str:
             return _short(texts[role]) if role in texts else ""
 
-        if dataset == "UCDP":
+        if dataset == 1:
             return f"UCDP: {cell('side_a') or '?'} vs {cell('side_b') or '?'}"
-        if dataset == "ACLED":
+        if dataset == 2:
             one = " with ".join(x for x in (cell("actor1"), cell("assoc_actor_1")) if x)
             two = " with ".join(x for x in (cell("actor2"), cell("assoc_actor_2")) if x)
             return f"ACLED: {one or '?'}" + (f" vs {two}" if two else "")
@@ -1227,11 +1268,10 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     """The verdict, its evidence and the distance (km) to the scenario's line, per row."""
     n = len(lon)
     codes = np.full(n, _UNUSED)
-    evidence = np.full(n, "", dtype=object)
     distance_km = np.full(n, np.nan)
     idx = np.flatnonzero(ok)
     if idx.size == 0:
-        return _categorical(codes, _OUTCOMES), evidence, distance_km
+        return _categorical(codes, _OUTCOMES), _texts_at(n, np.array([], np.int64), []), distance_km
     cached = measured.get(scenario.line) if isinstance(scenario.line, str) else None
     if cached is not None and np.array_equal(cached[0], idx):
         loc = cached[1]
@@ -1246,7 +1286,7 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     if scenario.side != "both":
         wanted = 1 if scenario.side == "left" else -1
         state = np.where((loc.side == -wanted) & (d > r), _OTHER, state)
-    named_all, who = roles.who(set(scenario.excluded_actors), scenario.roles)
+    named_all, who_key, who_words = roles.who(set(scenario.excluded_actors), scenario.roles)
     named = named_all[idx]
 
     # time: the position's range against the scenario's window (days, inclusive)
@@ -1272,68 +1312,94 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     codes[idx] = np.where(named, verdict, _FREE)
 
     k = np.flatnonzero(named)
-    if k.size:
-        evidence[idx[k]] = _evidence(
-            scenario,
-            who=who[idx[k]],
-            distance_km=d[k] / 1000.0,
-            radius_km=r[k] / 1000.0,
-            state=state[k],
-            verdict=verdict[k],
-            span=(start[k], end[k], span.precision[idx[k]]),
-            flags=(undated[k], before[k], straddles[k]),
-        )
-    return _categorical(codes, _OUTCOMES), evidence, distance_km
+    evidence = _evidence(
+        scenario,
+        who=pa.array(who_words, type=pa.string()).take(pa.array(who_key[idx[k]])),
+        distance_km=d[k] / 1000.0,
+        radius_km=r[k] / 1000.0,
+        state=state[k],
+        verdict=verdict[k],
+        span=(start[k], end[k], span.precision[idx[k]]),
+        flags=(undated[k], before[k], straddles[k]),
+    )
+    return _categorical(codes, _OUTCOMES), _texts_at(n, idx[k], evidence), distance_km
+
+
+def _texts_at(n: int, rows: np.ndarray, texts) -> pd.api.extensions.ExtensionArray:
+    """A text column of `n` rows: `texts` at `rows`, "" elsewhere (pandas' str dtype)."""
+    texts = pa.array(texts, pa.string())
+    if len(rows) == n:  # every row has its text (rows are increasing): no scatter
+        return pd.array(texts, dtype="str")
+    where = np.zeros(n, dtype=np.int64)
+    where[rows] = np.arange(1, len(rows) + 1)
+    values = pa.concat_arrays([pa.array([""], type=pa.string()), texts])
+    return pd.array(values.take(pa.array(where)), dtype="str")
+
+
+def _decimal_text(km: np.ndarray) -> pa.Array:
+    """Kilometres as text to 0.1 km ("4.5", "60.0"), computed column-wise."""
+    tenths = np.rint(np.asarray(km, dtype=float) * 10.0).astype(np.int64)
+    whole = pa.array(tenths // 10).cast(pa.string())
+    return pc.binary_join_element_wise(whole, pa.array(tenths % 10).cast(pa.string()), ".")
 
 
 def _evidence(scenario: Scenario, *, who, distance_km, radius_km, state, verdict, span, flags):
     """``who; where; when`` for each judged row, built column-wise (rows repeat their dates)."""
     start, end, precision = span
     undated, before, straddles = flags
+    if len(verdict) == 0:
+        return pa.array([], type=pa.string())
     line = _line_label(scenario.line)
     limit = f"{scenario.distance_km:g} km"
-    dist = pd.Series(np.round(distance_km, 1).astype(str), dtype=object)
-    pm = pd.Series(np.round(radius_km, 1).astype(str), dtype=object)
-    pm = (" ± " + pm).where(radius_km > 0, "")
-    suffix = np.select(
-        [verdict == _OTHER, state == _BREACH, state == _COMPLIANT],
-        [
-            f" km from {line}, on the side {scenario.name} does not restrict",
-            f" km from {line}, within {limit}",
-            f" km from {line}, beyond {limit}",
-        ],
-        f" km from {line}: may be within {limit} or beyond",
+    pm = pc.if_else(
+        pa.array((radius_km > 0) & (verdict != _OTHER)),
+        pc.binary_join_element_wise(" ± ", _decimal_text(radius_km), ""),
+        "",
     )
-    where = dist + pm.where(verdict != _OTHER, "") + pd.Series(suffix, dtype=object)
+    suffixes = [
+        f" km from {line}, on the side {scenario.name} does not restrict",
+        f" km from {line}, within {limit}",
+        f" km from {line}, beyond {limit}",
+        f" km from {line}: may be within {limit} or beyond",
+    ]
+    which = np.select([verdict == _OTHER, state == _BREACH, state == _COMPLIANT], [0, 1, 2], 3)
 
     windowed = scenario.in_force_from is not None or scenario.in_force_to is not None
-    keys = pd.MultiIndex.from_arrays(
-        [start, end, precision.astype(str), verdict, before, straddles, undated]
+    precision_codes, _ = pd.factorize(pd.Series(precision, dtype=object))
+    key, first_rows = _combine(
+        pd.factorize(start.view(np.int64))[0],
+        pd.factorize(end.view(np.int64))[0],
+        precision_codes,
+        verdict,
+        before,
+        straddles,
     )
-    codes, uniques = pd.factorize(keys)
     whens = []
-    for first, last, prec, v, is_before, is_straddling, is_undated in uniques:
-        words = date_words(first, last, prec)
-        if v == _NOT_IN_FORCE:
+    for i in first_rows:
+        words = date_words(start[i], end[i], str(precision[i]))
+        if verdict[i] == _NOT_IN_FORCE:
             bound = (
                 f"before in force from {scenario.in_force_from}"
-                if is_before
+                if before[i]
                 else f"after in force to {scenario.in_force_to}"
             )
             whens.append(f"dated {words}, {bound}")
-        elif is_undated and windowed:
+        elif undated[i] and windowed:
             assumed = ": judged as in force (undated_in_force)" if scenario.undated_in_force else ""
             whens.append(f"undated; the scenario is {scenario.window}{assumed}")
-        elif is_undated:
+        elif undated[i]:
             whens.append("undated")
-        elif is_straddling:
+        elif straddles[i]:
             whens.append(f"dated {words}, which straddles {scenario.window}")
         elif windowed:
             whens.append(f"dated {words}, {scenario.window}")
         else:
             whens.append(f"dated {words}")
-    when = np.asarray(whens, dtype=object)[codes]
-    return (pd.Series(who, dtype=object) + "; " + where + "; " + when).to_numpy(dtype=object)
+    # the text after the number, "km from ...; dated ...", once per distinct pair
+    tail_key, tail_rows = _combine(which, key)
+    tails = [f"{suffixes[which[i]]}; {whens[key[i]]}" for i in tail_rows]
+    tail = pa.array(tails, type=pa.string()).take(pa.array(tail_key))
+    return pc.binary_join_element_wise(who, "; ", _decimal_text(distance_km), pm, tail, "")
 
 
 # --------------------------------------------------------------------------------------
@@ -1492,11 +1558,11 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
         dataset = _text_column(results, "dataset").to_numpy(dtype=object)
     else:
         dataset = np.full(n, "", dtype=object)
-        probe = _Roles(
-            results.loc[:, [c for c in results.columns if c != ACTOR]], ActorNormaliser()
-        )
-        dataset[probe.dataset == "UCDP"] = "UCDP GED"
-        dataset[probe.dataset == "ACLED"] = "ACLED"
+        found = role_columns(results.columns)
+        for roles, name in ((ACLED_ROLES, "ACLED"), (UCDP_ROLES, "UCDP GED")):
+            cells = [_text_column(results, found[r]) != "" for r in roles if r in found]
+            if cells:
+                dataset[np.logical_or.reduce([c.to_numpy(dtype=bool) for c in cells])] = name
     texts = {
         c: _text_column(results, c).to_numpy(dtype=object)
         for c in (ACTOR, PLACE, SOURCE, URL, CLAIM_TEXT)
