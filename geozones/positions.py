@@ -1672,15 +1672,25 @@ def _first_text(table, names, text) -> pd.Series:
 
 
 def _actor(table, text) -> pd.Series:
+    """Who is named in each row: ACLED's actors or UCDP's sides joined by "; ".
+
+    Row by row: where those cells are empty, the plain actor column (a table joining UCDP
+    events and other reports keeps both).
+    """
     lookup = {str(c).strip().lower(): c for c in table.columns}
-    for group in (("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"), ("side_a", "side_b")):
+    plain = _first_text(table, _ACTOR_NAMES, text).reset_index(drop=True)
+    found = plain
+    for group in (("side_a", "side_b"), ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")):
         present = [lookup[c] for c in group if c in lookup]
-        if present:
-            parts = pd.concat([text(c) for c in present], axis=1)
-            return parts.apply(lambda r: "; ".join(v for v in r if v), axis=1).reset_index(
-                drop=True
-            )
-    return _first_text(table, _ACTOR_NAMES, text)
+        if not present:
+            continue
+        parts = [text(c).reset_index(drop=True) for c in present]
+        joined = parts[0]
+        for part in parts[1:]:  # "a; b", without a separator beside an empty cell
+            both = (joined != "") & (part != "")
+            joined = joined.where(~both, joined + "; ") + part
+        found = joined.where(joined != "", found)
+    return found
 
 
 #: The first and last instants a ``datetime64[ns]`` column holds (1677-09-21 to 2262-04-11).

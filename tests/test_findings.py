@@ -481,3 +481,26 @@ def test_attrs_record_the_scenarios():
         "roles": list(ROLES),
         "undated_in_force": False,
     }
+
+
+def test_a_checked_table_joining_ucdp_events_and_claims_checks_again_the_same(tmp_path):
+    # Read back, the demo's results.csv has side_a/side_b (empty on the claims' rows) and
+    # the claims' actor: each row keeps its own actor, so checking it again gives the same
+    # verdicts (the claims were "not restricted": their actor was lost).
+    from geozones import examples
+    from geozones.positions import read_positions, save_positions
+
+    claims = read_positions(examples.reported_positions_path())
+    events = read_positions(examples.ucdp_events_path())
+    joined = gpd.GeoDataFrame(pd.concat([claims, events], ignore_index=True), crs=4326)
+    scenarios = list(checks.bundled_scenarios())
+    first = check_positions(joined, "alpha_line", scenarios=scenarios)
+    path = tmp_path / "results.csv"
+    save_positions(first, path)
+    again = check_positions(read_positions(path), "alpha_line", scenarios=scenarios)
+    assert again["actor"].tolist()[:4] == claims["actor"].tolist()
+    for name in scenarios:
+        column = f"scenario_{name}"
+        assert again[column].tolist() == first[column].tolist(), column
+        assert again[f"evidence_{name}"].tolist() == first[f"evidence_{name}"].tolist()
+    assert (first["scenario_israel_60km_2018"] == "breach").sum() == 2
