@@ -1227,6 +1227,10 @@ def date_words(start, end, precision: str = "") -> str:
         return f"{start:%Y}"
     if precision == "month" and start.is_month_start and end == start + pd.offsets.MonthEnd(0):
         return f"{start:%Y-%m}"
+    if precision == "instant":
+        return f"{start:%Y-%m-%d %H:%M} UTC" + (
+            f" to {end:%Y-%m-%d %H:%M} UTC" if end != start else ""
+        )
     text = f"{start:%Y-%m-%d}" if start == start.normalize() else f"{start:%Y-%m-%d %H:%M}"
     if end.normalize() != start.normalize():
         text += f" to {end:%Y-%m-%d}"
@@ -1259,6 +1263,11 @@ def _scenario_record(s: Scenario) -> dict:
     }
 
 
+#: How far local time may be behind and ahead of UTC: an "instant" (a time written with a
+#: zone, kept in UTC) may fall on any calendar day in that span.
+_BEHIND_UTC = np.timedelta64(12, "h")
+_AHEAD_OF_UTC = np.timedelta64(14, "h")
+
 # Codes of the verdict categorical
 _BREACH, _UNCERTAIN, _COMPLIANT, _OTHER, _NOT_IN_FORCE, _UNDATED, _FREE, _UNUSED = range(8)
 _OUTCOMES = [*VERDICTS, ""]
@@ -1289,8 +1298,13 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     named_all, who_key, who_words = roles.who(set(scenario.excluded_actors), scenario.roles)
     named = named_all[idx]
 
-    # time: the position's range against the scenario's window (days, inclusive)
+    # time: the position's range against the scenario's window (days, inclusive); an
+    # instant kept in UTC may fall, where it happened, on the calendar day before or after
+    # (UTC-12 to UTC+14): its range is widened by those hours for the comparison
     start, end = span.start[idx], span.end[idx]
+    zoned = span.precision[idx] == "instant"
+    start = np.where(zoned, start - _BEHIND_UTC, start)
+    end = np.where(zoned, end + _AHEAD_OF_UTC, end)
     undated = np.isnat(start)
     before = np.zeros(idx.size, dtype=bool)
     after = np.zeros(idx.size, dtype=bool)
@@ -1311,6 +1325,7 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     verdict = np.where(outside, _NOT_IN_FORCE, np.where(no_date, _UNDATED, verdict))
     codes[idx] = np.where(named, verdict, _FREE)
 
+    start, end = span.start[idx], span.end[idx]  # the evidence quotes the dates as read
     k = np.flatnonzero(named)
     evidence = _evidence(
         scenario,
@@ -1390,7 +1405,12 @@ def _evidence(scenario: Scenario, *, who, distance_km, radius_km, state, verdict
         elif undated[i]:
             whens.append("undated")
         elif straddles[i]:
-            whens.append(f"dated {words}, which straddles {scenario.window}")
+            local = (
+                " (where it happened, that may be the day before or after)"
+                if precision[i] == "instant"
+                else ""
+            )
+            whens.append(f"dated {words}{local}, which straddles {scenario.window}")
         elif windowed:
             whens.append(f"dated {words}, {scenario.window}")
         else:

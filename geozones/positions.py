@@ -128,7 +128,7 @@ STANDARD_COLUMNS = (
 #: The values of :data:`DATE_PRECISION`: how much of the date the source gives ("range": a
 #: span of days between two dates given, UCDP's 2 to 6 days or an explicit start and end;
 #: "" when undated).
-DATE_PRECISIONS = ("day", "week", "month", "year", "range")
+DATE_PRECISIONS = ("day", "instant", "week", "month", "year", "range")
 
 #: West, south, east, north (degrees) of the area geozones expects positions in: Syria,
 #: Lebanon, Israel, the Palestinian territories and Jordan. Used to flag swapped pairs.
@@ -384,9 +384,11 @@ def read_positions(
       ``period``): a year (``2018``, text or a number) is the whole year, ``"year"``; a
       month (``2018-06``, ``06/2018``, ``June 2018``, ``Jun 2018``) the whole month,
       ``"month"``; a date that day, and a date and time that instant (``date_to`` is the
-      instant then), ``"day"``. ACLED's ``time_precision`` widens ``event_date``: 2 (the
-      week) to ± 6 days around it, ``"week"``, a span that holds any week containing it;
-      3 (the month) to its calendar month, ``"month"``.
+      instant then), ``"day"``, or ``"instant"`` when written with a zone (``Z``,
+      ``+03:00``): it is stored in UTC, and where it happened the calendar day may be the
+      one before or after (scenario windows allow for that). ACLED's ``time_precision``
+      widens ``event_date``: 2 (the week) to ± 6 days around it, ``"week"``, a span that
+      holds any week containing it; 3 (the month) to its calendar month, ``"month"``.
 
     Claims: :data:`STATUS` is read from ``status``, ``claim_status``, ``verification`` or
     ``verification_status``; :data:`DENIED_BY` from ``denied_by``, ``denial``, ``denied``
@@ -1790,6 +1792,8 @@ def _dates(table, note, text) -> tuple[pd.Series, pd.Series, np.ndarray]:
 
 
 _US = "datetime64[us]"
+#: A time of day followed by a zone (Z, UTC, GMT, +03:00, -0400): an "instant" in UTC.
+_ZONED = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(z|utc|gmt|[+-][0-9]{2}(:?[0-9]{2})?)$"
 _NAT = np.datetime64("NaT", "us")
 _EARLIEST_US = _EARLIEST.to_datetime64()
 _LATEST_US = _LATEST.to_datetime64()
@@ -1905,7 +1909,11 @@ def _read_dates(written: pd.Series):
             values = parsed.to_numpy().astype(_US)
             first[rest] = values
             last[rest] = values  # a day at midnight, or an instant
-            precision[rest] = "day"
+            # a time with a zone is kept in UTC: where it happened, the calendar day may be
+            # the one before or after, which judging a scenario's dates must allow for
+            zoned = pc.match_substring_regex(shapes, _ZONED, ignore_case=True)
+            kinds = np.where(zoned.to_numpy(zero_copy_only=False), "instant", "day")
+            precision[rest] = kinds.astype(object)
     dated = ~np.isnat(first)
     outside = dated & ((first < _EARLIEST_US) | (last > _LATEST_US))
     unread = filled & ~dated

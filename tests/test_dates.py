@@ -51,7 +51,7 @@ def test_new_standard_columns_sit_next_to_date_and_after_url():
         "denied_by",
         "claim_text",
     )
-    assert set(DATE_PRECISIONS) == {"day", "week", "month", "year", "range"}
+    assert set(DATE_PRECISIONS) == {"day", "instant", "week", "month", "year", "range"}
     for name in ("DATE_TO", "DATE_PRECISION", "DATE_PRECISIONS", "STATUS", "DENIED_BY"):
         assert name in gz.positions.__all__
 
@@ -370,3 +370,17 @@ def test_a_table_joining_ucdp_events_and_claims_keeps_each_rows_dates(tmp_path):
         assert back[column].astype(str).tolist() == joined[column].astype(str).tolist()
     assert back["date_precision"].iloc[0] == "year"
     assert not back["note"].str.contains("date").any()
+
+
+def test_a_time_written_with_a_zone_is_an_instant_in_utc():
+    table = pd.DataFrame(
+        {
+            "lat": [33.0] * 4,
+            "lon": [35.9] * 4,
+            "date": ["2018-06-01T10:00:00+03:00", "2018-06-01 10:00Z", "2018-06-01 10:00", ""],
+        }
+    )
+    read = gz.read_positions(table)
+    assert read["date_precision"].tolist() == ["instant", "instant", "day", ""]
+    assert read["date"].iloc[0] == pd.Timestamp("2018-06-01 07:00")
+    assert read["date_to"].iloc[0] == read["date"].iloc[0]
