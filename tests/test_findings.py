@@ -504,3 +504,26 @@ def test_a_checked_table_joining_ucdp_events_and_claims_checks_again_the_same(tm
         assert again[column].tolist() == first[column].tolist(), column
         assert again[f"evidence_{name}"].tolist() == first[f"evidence_{name}"].tolist()
     assert (first["scenario_israel_60km_2018"] == "breach").sum() == 2
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # 30 June where it was written, 1 July in UTC: never a breach of a window opening
+        # on 1 July, nor "not in force" for 1 July 01:00 in UTC+3 (30 June 22:00 UTC)
+        ("2017-06-30T22:00:00-04:00", "uncertain"),
+        ("2017-07-01T01:00:00+03:00", "uncertain"),
+        ("2017-07-02T10:00:00Z", "breach"),  # whatever the zone, 1 or 2 July
+        ("2017-06-29T10:00:00Z", "not in force"),  # whatever the zone, 29 or 30 June
+        ("2017-07-01 02:00", "breach"),  # no zone: the day as written
+        ("2017-06-30 23:00", "not in force"),
+    ],
+)
+def test_a_time_with_a_zone_is_judged_on_any_day_it_may_be_locally(written, expected):
+    table = pd.DataFrame({"actor": ["Hezbollah"], "lat": [NEAR[1]], "lon": [NEAR[0]]})
+    scenario = _scenario(in_force_to=None)
+    result = check_positions(table.assign(date=[written]), "alpha_line", scenarios=[scenario])
+    assert result["scenario_demand"].tolist() == [expected]
+    if expected == "uncertain":
+        evidence = result["evidence_demand"].iloc[0]
+        assert "UTC (where it happened, that may be the day before or after), which" in evidence
