@@ -1831,6 +1831,25 @@ _MONTH_NAMES = {
 }
 
 
+def _slash_order(cells: pd.Series) -> tuple[tuple[str, ...], np.ndarray]:
+    """How a column writes ``dd/dd/yyyy``: the format, and the cells it cannot settle.
+
+    A cell whose first number is above 12 shows the column is day-first (15/06/2018); one
+    whose second is, month-first (06/15/2018). Day-first unless only month-first is
+    shown (geozones' documented default). When the column shows both, a cell that could be
+    read either way (06/07/2018, not 07/07/2018) is not guessed: it is left unread.
+    """
+    parts = cells.str.extract(r"^([0-9]{1,2})/([0-9]{1,2})/")
+    one, two = _to_float(parts[0]), _to_float(parts[1])
+    day_first, month_first = bool((one > 12).any()), bool((two > 12).any())
+    either = (one <= 12) & (two <= 12) & (one != two)
+    if day_first and month_first:
+        return ("%d/%m/%Y", "%m/%d/%Y"), either
+    if month_first:
+        return ("%m/%d/%Y",), np.zeros(len(cells), dtype=bool)
+    return ("%d/%m/%Y",), np.zeros(len(cells), dtype=bool)
+
+
 def _read_dates(written: pd.Series):
     """(first instant, last day, precision, not understood, outside) of each cell.
 
@@ -1894,16 +1913,21 @@ def _read_dates(written: pd.Series):
             cells = written[rest]
             parsed = pd.Series(np.full(len(cells), _NAT), index=cells.index)
             shapes = pa.array(cells.array, type=pa.string())
+            unsettled = np.zeros(len(cells), dtype=bool)
             for shape, formats in _DAY_FORMATS:  # vectorised, where "mixed" goes cell by cell
                 matched = pc.match_substring_regex(shapes, shape).to_numpy(zero_copy_only=False)
+                if formats == ("%d/%m/%Y",) and matched.any():
+                    formats, ambiguous = _slash_order(cells[matched])
+                    unsettled[np.flatnonzero(matched)[ambiguous]] = True
+                    matched &= ~unsettled  # left unread: neither order is guessed
                 for written_as in formats:
                     retry = parsed.isna().to_numpy() & matched
                     if retry.any():
                         parsed[retry] = _parse_dates(cells[retry], format=written_as)
-            retry = parsed.isna()
+            retry = parsed.isna() & ~unsettled
             if retry.any():
                 parsed[retry] = _parse_dates(cells[retry], format="ISO8601")
-            retry = parsed.isna()
+            retry = parsed.isna() & ~unsettled
             if retry.any():
                 parsed[retry] = _parse_dates(cells[retry], format="mixed", dayfirst=True)
             values = parsed.to_numpy().astype(_US)

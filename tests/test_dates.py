@@ -384,3 +384,26 @@ def test_a_time_written_with_a_zone_is_an_instant_in_utc():
     assert read["date_precision"].tolist() == ["instant", "instant", "day", ""]
     assert read["date"].iloc[0] == pd.Timestamp("2018-06-01 07:00")
     assert read["date_to"].iloc[0] == read["date"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # a column that shows it is month-first (06/30) is read month-first throughout
+        (["06/30/2017", "06/07/2017", "07/01/2017"], ["2017-06-30", "2017-06-07", "2017-07-01"]),
+        # day-first shown, or nothing shown: day-first (the documented default)
+        (["30/06/2017", "06/07/2017"], ["2017-06-30", "2017-07-06"]),
+        (["06/07/2017"], ["2017-07-06"]),
+        # both shown: a cell that reads either way is not guessed (undated, with a note)
+        (
+            ["30/06/2017", "06/30/2017", "06/07/2017", "07/07/2017"],
+            ["2017-06-30", "2017-06-30", "", "2017-07-07"],
+        ),
+    ],
+)
+def test_slashed_dates_follow_the_order_their_column_shows(written, expected):
+    table = pd.DataFrame({"lat": [33.0] * len(written), "lon": [35.9] * len(written)})
+    read = gz.read_positions(table.assign(date=written))
+    assert read["date"].dt.strftime("%Y-%m-%d").fillna("").tolist() == expected
+    for note, day in zip(read["note"], expected, strict=True):
+        assert ("not understood" in note) == (day == "")
