@@ -668,8 +668,9 @@ def _breaches(results) -> int:
 
 
 def _format_table(table) -> str:
-    """Left-aligned plain-text table, one row per line."""
-    cells = [list(map(str, table.columns))] + table.astype(str).values.tolist()
+    """Left-aligned plain-text table, one row per line; cells cleaned as :func:`_clean`."""
+    cells = [[_clean(c) for c in table.columns]]
+    cells += [[_clean(v) for v in row] for row in table.astype(str).values.tolist()]
     widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     lines = [
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells

@@ -417,3 +417,21 @@ def test_demo_writes_the_ledger_and_the_timeline_and_no_breach_predates_its_scen
     zones = gpd.read_file(out / "results.gpkg", layer="zones")
     held = gz.load_territory("syrian_held").buffer(1e-9)
     assert shapely.area(zones.geometry.difference(held).array).max() == pytest.approx(0, abs=1e-12)
+
+
+def test_the_summary_gets_no_control_codes_or_forged_lines(tmp_path, capsys):
+    # a claim's status is counted in the summary: a newline there must not forge a row,
+    # and an escape sequence must not reach the terminal (ESC[8m hides what follows)
+    src = tmp_path / "reports.csv"
+    src.write_text(
+        "actor,lat,lon,date,status\n"
+        'Hezbollah,33.0,35.95,2018-08-01,"reported\nscenario_x    compliant   1"\n'
+        "Hezbollah,33.01,35.95,2018-08-02,reported \x1b[8m \u202edenied\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(src), "--scenario", "israel_60km_2018"]) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "\x1b" not in printed and "\u202e" not in printed
+    lines = printed.splitlines()
+    assert not any(line.startswith("scenario_x") for line in lines)
+    assert any("reported scenario_x compliant 1" in line for line in lines)
