@@ -385,7 +385,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
             progress.step(f"drawing {args.map}")
             zones = build_zones(_line_arg(args.line[0]), args.km)  # zones: the first line
-            scenario = args.scenario[0] if args.scenario else None
+            scenario = _first_scenario(results)
             m = maps.zone_map(zones, results, lines, scenario=scenario, credits=credits)
             maps.save_map(m, args.map)
     _print_summary(results)
@@ -426,18 +426,29 @@ def _cmd_map(args: argparse.Namespace) -> int:
                 encoding=args.encoding,
             )
         progress.step(f"drawing {args.out}")
-        m = maps.zone_map(zones, results, lines, scenario=args.scenario, basemap=args.basemap)
+        scenario = _first_scenario(results)
+        m = maps.zone_map(zones, results, lines, scenario=scenario, basemap=args.basemap)
         maps.save_map(m, args.out, offline=args.basemap == "offline")
         if args.figure:
             progress.step(f"drawing {args.figure}")
             from geozones.plot import plot_zones
 
-            fig = plot_zones(zones, results, lines, path=args.figure, scenario=args.scenario)
+            fig = plot_zones(zones, results, lines, path=args.figure, scenario=scenario)
             import matplotlib.pyplot as plt
 
             plt.close(fig)
+    for line in maps.data_credits(results):
+        print(f"Data credit: {line}")
     print(f"wrote {args.out}" + (f" and {args.figure}" if args.figure else ""))
     return EXIT_OK
+
+
+def _first_scenario(results) -> str | None:
+    """The name of the first scenario checked (a TOML path on the command line is not)."""
+    if results is None:
+        return None
+    names = list(results.attrs.get("scenarios") or {})
+    return names[0] if names else None
 
 
 def _cmd_datasets(args: argparse.Namespace) -> int:

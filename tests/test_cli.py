@@ -435,3 +435,29 @@ def test_the_summary_gets_no_control_codes_or_forged_lines(tmp_path, capsys):
     lines = printed.splitlines()
     assert not any(line.startswith("scenario_x") for line in lines)
     assert any("reported scenario_x compliant 1" in line for line in lines)
+
+
+def test_a_scenario_file_colours_the_map_of_check_and_of_map(tmp_path, capsys):
+    # the map is coloured by the scenario's name (in the file), not by its path
+    src = tmp_path / "reports.csv"
+    src.write_text("actor,lat,lon,date\nHezbollah,33.0,35.95,2018-08-01\n", encoding="utf-8")
+    scenario = _scenario_file(tmp_path)
+    html = tmp_path / "m.html"
+    argv = ["check", str(src), "--scenario", str(scenario), "--map", str(html)]
+    assert main(argv) == EXIT_OK  # was: "no scenario column '…/demand.toml'"
+    assert html.exists()
+    other = tmp_path / "m2.html"
+    argv = ["map", "--positions", str(src), "--scenario", str(scenario), "--out", str(other)]
+    assert main(argv) == EXIT_OK
+    assert other.exists()
+    capsys.readouterr()
+
+
+def test_map_prints_the_data_credit(tmp_path, capsys):
+    from geozones import examples
+
+    out = tmp_path / "m.html"
+    argv = ["map", "--positions", str(examples.ucdp_events_path()), "--out", str(out)]
+    assert main(argv) == EXIT_OK
+    printed = capsys.readouterr().out
+    assert "Data credit: UCDP GED (CC BY 4.0), Sundberg & Melander 2013" in printed
