@@ -1427,6 +1427,11 @@ def _evidence(scenario: Scenario, *, who, distance_km, radius_km, state, verdict
 # --------------------------------------------------------------------------------------
 
 _DENIAL = re.compile(r"\b(?:denied|denies|deny|disputed|refuted|contested|retracted)\b", re.I)
+#: "not denied", "never disputed", "no longer contested": a negated denial is none.
+_NOT_DENIED = re.compile(
+    r"\b(?:not|never|no longer|un)[\s-]*(?:been\s+)?(?:denied|disputed|refuted|contested)\b",
+    re.I,
+)
 
 
 def _text_column(results: pd.DataFrame, column: str) -> pd.Series:
@@ -1445,12 +1450,12 @@ def is_denied(results: pd.DataFrame) -> np.ndarray:
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"status": ["reported; denied", "reported", ""],
-    ...                   "denied_by": ["", "", "an official"]})
+    >>> t = pd.DataFrame({"status": ["reported; denied", "reported", "", "not denied"],
+    ...                   "denied_by": ["", "", "an official", ""]})
     >>> is_denied(t).tolist()
-    [True, False, True]
+    [True, False, True, False]
     """
-    status = _text_column(results, STATUS)
+    status = _text_column(results, STATUS).str.replace(_NOT_DENIED, " ", regex=True)
     denied_by = _text_column(results, DENIED_BY)
     return (status.str.contains(_DENIAL) | (denied_by != "")).to_numpy(dtype=bool)
 

@@ -429,11 +429,21 @@ def test_findings_of_nothing_is_an_empty_ledger():
 def test_is_denied():
     table = pd.DataFrame(
         {
-            "status": ["reported; denied", "Disputed", "confirmed", "", None],
-            "denied_by": ["", "", "", "an official", None],
+            "status": [
+                "reported; denied",
+                "Disputed",
+                "confirmed",
+                "",
+                None,
+                "not denied",
+                "never been disputed",
+                "undisputed",
+                "not denied; later denied",
+            ],
+            "denied_by": ["", "", "", "an official", None, "", "", "", ""],
         }
     )
-    assert is_denied(table).tolist() == [True, True, False, True, False]
+    assert is_denied(table).tolist() == [True, True, False, True, False, False, False, False, True]
     assert is_denied(pd.DataFrame({"x": [1]})).tolist() == [False]
 
 
