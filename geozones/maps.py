@@ -231,10 +231,17 @@ def data_credits(results: pd.DataFrame | None) -> list[str]:
 
 
 def _escape(value: Any) -> str:
-    """HTML-escape a value from the data (quotes included); None and NaN become ""."""
+    """HTML-escape a value from the data (quotes included); None and NaN become "".
+
+    Bidirectional embedding, override and isolate controls are taken out: U+202E would
+    show "Hezbollah" reversed, or reorder a line of evidence.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return ""
-    return html.escape(str(value), quote=True)
+    return html.escape(_BIDI_CONTROLS.sub("", str(value)), quote=True)
+
+
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def _http_url(value: Any) -> str:
@@ -811,7 +818,7 @@ def _date_labels(df: pd.DataFrame) -> pd.Series:
 
     "2018", "2018-06", "2017-03-19", "2017-03-19 to 2017-03-25" or "undated". Uses
     ``date`` and, when present, ``date_to`` (last day, inclusive) and
-    ``date_precision`` ("day", "week", "month", "year", "range").
+    ``date_precision`` ("day", "instant", "week", "month", "year", "range").
     """
     if "date" not in df:
         return pd.Series("undated", index=df.index, dtype=object)
@@ -825,23 +832,16 @@ def _date_labels(df: pd.DataFrame) -> pd.Series:
         precision = _text(df["date_precision"]).str.lower()
         label = label.mask(precision == "year", start.dt.strftime("%Y").astype(object))
         label = label.mask(precision == "month", start.dt.strftime("%Y-%m").astype(object))
+        instant = start.dt.strftime("%Y-%m-%d %H:%M UTC").astype(object)
+        label = label.mask(precision == "instant", instant)
     return label.where(start.notna(), "undated")
 
 
 def _denied(df: pd.DataFrame) -> np.ndarray:
     """Whether each row is a denied or disputed claim (``denied_by``, or ``status``)."""
-    from geozones import checks
+    from geozones.checks import is_denied
 
-    is_denied = getattr(checks, "is_denied", None)
-    if is_denied is not None:
-        return np.asarray(is_denied(df), dtype=bool)
-    out = np.zeros(len(df), dtype=bool)
-    if "denied_by" in df:
-        out |= (_text(df["denied_by"]) != "").to_numpy()
-    if "status" in df:
-        pattern = r"\b(?:denied|disputed)\b"
-        out |= _text(df["status"]).str.contains(pattern, case=False, regex=True).to_numpy()
-    return out
+    return np.asarray(is_denied(df), dtype=bool)
 
 
 #: Verdicts drawn first when a place holds several positions, most serious first.

@@ -595,3 +595,23 @@ def test_the_positions_layers_of_one_map_are_numbered(zones):
     decoded = payload_strings(m.get_root().render())
     assert 'data-gz-layer=\\"0\\"' in decoded and 'data-gz-layer=\\"1\\"' in decoded
     assert '"id": 0' in decoded and '"id": 1' in decoded
+
+
+def test_an_instant_is_labelled_in_utc_and_bidi_controls_are_taken_out():
+    table = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2017-07-01 02:00"]),
+            "date_to": pd.to_datetime(["2017-07-01 02:00"]),
+            "date_precision": ["instant"],
+        }
+    )
+    assert maps._date_labels(table).tolist() == ["2017-07-01 02:00 UTC"]
+    # U+202E would show the rest of the text reversed ("hallobzeH")
+    assert maps._escape("\u202eHezbollah\u202c <b>") == "Hezbollah &lt;b&gt;"
+    positions = gz.read_positions(
+        pd.DataFrame({"lat": [33.0], "lon": [35.9], "actor": ["\u202ehallobzeH\u2066x\u2069"]})
+    )
+    page = maps.zone_map(positions=positions).get_root().render()
+    assert "\u202e" not in page and "\u2066" not in page
+    assert "\\u202e" not in page.lower()  # nor written as a JSON escape
+    assert "hallobzeH" in page
