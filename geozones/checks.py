@@ -1515,7 +1515,9 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
     where (place, lon/lat, the distance to the scenario's line, the scenario's distance
     and the margin), when (the date range) and on what (the evidence line, the source and
     its url, and the claim's status: a denied claim says so). Breaches come first, then
-    by margin, largest first. Works on results read back from a CSV too.
+    by margin, largest first. Works on results read back from a file too (its ``row`` is
+    then the row of the file first checked, kept by :func:`geozones.read_positions` as
+    ``src_row``).
 
     Parameters
     ----------
@@ -1601,6 +1603,12 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
             named = _text_column(results, match[0]).to_numpy(dtype=object)
             texts[PLACE] = np.where(empty, named, texts[PLACE])
     row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
+    if not results.attrs.get("scenarios") and "src_row" in results:
+        # a result read back from a file: its row numbers are that file's, and the rows of
+        # the file first checked were kept as src_row (a GeoPackage counts from 1, a CSV 2)
+        first = pd.to_numeric(results["src_row"], errors="coerce")
+        if first.notna().all() and (first == first.round()).all():
+            row = first.astype(np.int64).to_numpy()
     lon = pd.to_numeric(results[LON], errors="coerce").to_numpy(float) if LON in results else None
     lat = pd.to_numeric(results[LAT], errors="coerce").to_numpy(float) if LAT in results else None
     parts = []

@@ -537,3 +537,14 @@ def test_a_time_with_a_zone_is_judged_on_any_day_it_may_be_locally(written, expe
     if expected == "uncertain":
         evidence = result["evidence_demand"].iloc[0]
         assert "UTC (where it happened, that may be the day before or after), which" in evidence
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".csv"])
+def test_findings_of_a_result_read_back_name_the_rows_first_checked(tmp_path, suffix):
+    from geozones.positions import read_positions, save_positions
+
+    result = check_positions(_claims_and_events(), "alpha_line", scenarios=[_scenario()])
+    path = tmp_path / f"r{suffix}"
+    save_positions(result, path)
+    back = read_positions(path)
+    assert findings(back)["row"].tolist() == findings(result)["row"].tolist() == [3, 4]
