@@ -273,19 +273,29 @@ _JSON_ESCAPES = {
 _TEMPLATE_OPENERS = re.compile(r"\{(?=[{%#])")
 
 
-def _js(obj: Any) -> str:
+class _JSON(str):
+    """JSON text made by :func:`_js` or :func:`_js_raw`: safe in a ``<script>``, inert to Jinja.
+
+    Only text of this type goes into a call of the map runtime as it is; anything else is
+    serialised by :func:`_js` first, so a plain string can only ever become a JSON string.
+    """
+
+    __slots__ = ()
+
+
+def _js(obj: Any) -> _JSON:
     """Serialise `obj` as JSON that is safe inside an HTML ``<script>`` element."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return _js_raw(text)
 
 
-def _js_raw(text: str) -> str:
+def _js_raw(text: str) -> _JSON:
     """Make already serialised JSON `text` safe inside an HTML ``<script>`` element.
 
     ``< > &`` and the JavaScript line separators are escaped, and so is every brace that
     opens template syntax, so the text means the same to a browser and nothing to Jinja.
     """
-    return _TEMPLATE_OPENERS.sub(r"\\u007b", text.translate(_JSON_ESCAPES))
+    return _JSON(_TEMPLATE_OPENERS.sub(r"\\u007b", text.translate(_JSON_ESCAPES)))
 
 
 # ------------------------------------------------------------------------ the assets
@@ -302,6 +312,35 @@ def _inline_script(text: str, what: str) -> str:
     return f"<script>{text}</script>"
 
 
+#: geozones' browser modules (``geozones/_web``), one file per tool, in the order they are
+#: inlined: each may use the ones before it, and ``map.js`` builds a map's tools from them.
+_WEB_MODULES = (
+    "core.js",
+    "geodesy.js",
+    "legend.js",
+    "basemap.js",
+    "bands.js",
+    "lines.js",
+    "coordinates.js",
+    "toolbar.js",
+    "measure.js",
+    "draw.js",
+    "datefilter.js",
+    "popups.js",
+    "positions.js",
+    "map.js",
+)
+
+
+def _web_module(name: str) -> str:
+    """The inline ``<script>`` of one browser module, refused if it holds template syntax."""
+    text = (_WEB / name).read_text(encoding="utf-8")
+    if _TEMPLATE_OPENERS.search(text):  # pragma: no cover - packaged files
+        msg = f"{name} contains template syntax ('{{{{', '{{%' or '{{#') and cannot be inlined"
+        raise InputError(msg)
+    return _inline_script(text, name)
+
+
 def _inline_style(text: str, what: str) -> str:
     if re.search(r"</style", text, re.IGNORECASE):  # pragma: no cover - packaged files
         msg = f"{what} contains '</style' and cannot be inlined"
@@ -310,8 +349,12 @@ def _inline_style(text: str, what: str) -> str:
 
 
 @cache
-def _assets_html() -> str:
-    """Leaflet and geozones' scripts and styles, inline, with images as data URIs."""
+def _assets_html(modules: tuple[str, ...] = _WEB_MODULES) -> str:
+    """Leaflet and geozones' scripts and styles, inline, with images as data URIs.
+
+    `modules` are the browser modules to inline (all of them for a map; the tests of one
+    tool load fewer).
+    """
     import xstatic.pkg.leaflet as xleaflet
 
     base = Path(xleaflet.BASE_DIR)
@@ -341,7 +384,6 @@ def _assets_html() -> str:
         )
         + ");"
     )
-    own_js = (_WEB / "geozones.js").read_text(encoding="utf-8")
     own_css = (_WEB / "geozones.css").read_text(encoding="utf-8")
     version = getattr(xleaflet, "VERSION", "1.9")
     return "\n".join(
@@ -351,7 +393,7 @@ def _assets_html() -> str:
             _inline_script(js, "leaflet.js"),
             _inline_script(icons, "icons"),
             _inline_style(own_css, "geozones.css"),
-            _inline_script(own_js, "geozones.js"),
+            *(_web_module(name) for name in modules),
         ]
     )
 
@@ -395,30 +437,55 @@ def _elements():
     class Call(MacroElement):
         """One call of the geozones map runtime: ``geozones.map(m, options).method(args)``.
 
-        `method` is one of geozones' own names; `args` and `options` are JSON from
-        :func:`_js`. The call is written into the page's script as a :class:`Raw` element.
+        `method` is one of the runtime's methods (``_web/map.js``); `options` holds one
+        object per tool. Every argument is JSON: text made by :func:`_js` goes in as it
+        is, and any other value is serialised by :func:`_js` here. The call is written into
+        the page's script as a :class:`Raw` element, never through a template.
         """
 
         _template = Template("")
 
-        def __init__(self, method: str, *args: str, options: str = "{}"):
+        def __init__(self, method: str, *args: Any, options: dict[str, Any]):
             super().__init__()
-            if not re.fullmatch(r"[A-Za-z]+", method):  # pragma: no cover - our own names
+            if method not in _RUNTIME_METHODS:  # pragma: no cover - our own names
                 msg = f"not a geozones map method: {method!r}"
                 raise InputError(msg)
             self._name = "GeozonesCall"
             self.method = method
-            self.args = ", ".join(args)
-            self.options = options
+            self.args = [a if isinstance(a, _JSON) else _js(a) for a in args]
+            self.options = _js(options)
 
         def render(self, **kwargs):
-            text = (
-                f"geozones.map({self._parent.get_name()}, {self.options})"
-                f".{self.method}({self.args});\n"
-            )
+            target = self._parent.get_name()
+            if not re.fullmatch(r"[A-Za-z_$][\w$]*", target):  # pragma: no cover - folium's
+                msg = f"not a map variable: {target!r}"
+                raise InputError(msg)
+            args = ", ".join(self.args)
+            text = f"geozones.map({target}, {self.options}).{self.method}({args});\n"
             self.get_root().script.add_child(Raw(text), name=self.get_name())
 
     return OfflineAssets, Call
+
+
+#: The methods of the map runtime that Python calls (``geozones/_web/map.js``).
+_RUNTIME_METHODS = frozenset(
+    ("basemap", "tiles", "attribution", "bands", "lines", "positions", "addLegend", "fit")
+)
+
+
+def _runtime_options(
+    *, tools: bool = True, time_filter: bool = True, fixed_view: bool = False
+) -> dict[str, Any]:
+    """The options of a map's runtime: one JSON object per tool of ``geozones/_web``."""
+    return {
+        "view": {"fixed": fixed_view},
+        "legend": {},
+        "coordinates": {},
+        "measure": {"enabled": tools},
+        "draw": {"enabled": tools},
+        "dateFilter": {"enabled": time_filter},
+        "positions": {},
+    }
 
 
 def _make_offline(m: folium.Map) -> None:
@@ -431,9 +498,11 @@ def _make_offline(m: folium.Map) -> None:
         m._geozones_offline = True
 
 
-def _call(m: folium.Map, method: str, *args: str) -> None:
+def _call(m: folium.Map, method: str, *args: Any) -> None:
+    """Add a call of the map runtime to `m`, with the map's options (defaults: every tool)."""
     _, call = _elements()
-    m.add_child(call(method, *args, options=getattr(m, "_geozones_options", "{}")))
+    options = getattr(m, "_geozones_options", None) or _runtime_options()
+    m.add_child(call(method, *args, options=options))
 
 
 # ------------------------------------------------------------------------- geometry
@@ -1180,10 +1249,9 @@ def zone_map(
             width=width,
             height=height,
         )
-        options = {"tools": bool(tools), "timeFilter": bool(time_filter)}
-        if location is not None:
-            options["fixedView"] = True
-        m._geozones_options = _js(options)
+        m._geozones_options = _runtime_options(
+            tools=bool(tools), time_filter=bool(time_filter), fixed_view=location is not None
+        )
     _make_offline(m)
     if positions is not None and not isinstance(positions, pd.DataFrame):
         from geozones.positions import read_positions
