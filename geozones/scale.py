@@ -60,7 +60,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,9 +68,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geozones import checks, datasets, positions
+from geozones import checks, datasets, decoding, delimited, positions
 from geozones.actors import ActorNormaliser
+from geozones.columns import ACTOR_PARTS
 from geozones.errors import GeozonesError, InputError, OutputError, first_line
+from geozones.locating import ReadOptions
+from geozones.tables import DELIMITED_SUFFIXES, load_table
 from geozones.writing import output_error
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,16 +96,7 @@ DEFAULT_PARTITION_ROWS = 500_000
 #: every combination of groups (2**groups categories).
 _MAX_GROUPS_FOR_CATEGORIES = 12
 
-_CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 _PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
-_READ_OPTIONS = {
-    "lon_column": "lon",
-    "lat_column": "lat",
-    "coordinates_column": "coords",
-    "mgrs_column": "mgrs",
-    "place_column": "place",
-    "admin1_column": "admin1",
-}
 _SAMPLE_ROWS = 500
 
 
@@ -266,7 +260,8 @@ def _make_job(
 
 
 def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    known = {*_READ_OPTIONS, "order", "precision_radii_m", "area", "gazetteer_", "encoding"}
+    """`read_options` as :func:`geozones.read_positions` takes them, validated once."""
+    known = {f.name for f in fields(ReadOptions)} | {"encoding"}
     unknown = sorted(set(options) - known)
     if unknown:
         msg = (
@@ -274,18 +269,8 @@ def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
             f"{', '.join(sorted(known))}"
         )
         raise InputError(msg)
-    order = options.get("order", "latlon")
-    if order not in ("latlon", "lonlat"):
-        msg = f"order must be 'latlon' or 'lonlat', not {order!r}"
-        raise InputError(msg)
-    return {
-        "names": {key: options.get(name) for name, key in _READ_OPTIONS.items()},
-        "order": order,
-        "precision_radii_m": options.get("precision_radii_m"),
-        "area": options.get("area", positions.AREA_OF_INTEREST),
-        "gaz": options.get("gazetteer_"),
-        "encoding": options.get("encoding"),
-    }
+    found = {k: v for k, v in options.items() if k != "encoding"}
+    return {"options": ReadOptions(**found), "encoding": options.get("encoding")}
 
 
 # --------------------------------------------------------------------------------------
@@ -298,24 +283,14 @@ def _data_dependent(columns) -> set[str]:
     dependent = {positions.ROW, positions.LOCATION_METHOD, positions.PLACE}
     dependent |= {positions.ERROR, positions.NOTE}
     lower = {str(c).strip().lower() for c in columns}
-    if lower & {"actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "side_a", "side_b"}:
+    if lower & {c for part in ACTOR_PARTS for c in part}:
         dependent.add(positions.ACTOR)
     return dependent
 
 
 def _standard(table: pd.DataFrame, geoms, *, label: str, offset: int, job: _Job):
     """The standard positions of one partition, rows numbered globally."""
-    read = job.read
-    found = positions._positions_from_table(
-        table,
-        geoms,
-        label=label,
-        names=read["names"],
-        order=read["order"],
-        precision_radii_m=read["precision_radii_m"],
-        area=read["area"],
-        gaz=read["gaz"],
-    )
+    found = positions.build_positions(table, geoms, label=label, options=job.read["options"])
     found[positions.ROW] = found[positions.ROW].to_numpy() + offset
     # the name each original column is kept under, as the in-memory reader names it
     kept = {name: k for k, name in enumerate(positions.kept_column_names(table.columns))}
@@ -384,7 +359,7 @@ def _run_frame(frame: pd.DataFrame, offset: int, ready: bool, job: _Job) -> gpd.
         return _finish(frame, None, label="the GeoDataFrame", offset=offset, job=job, ready=True)
     if len(frame) == 0 and job.meta is not None:
         return job.meta.copy()
-    label, table, geoms = positions._load(frame, layer=None, sheet=None)
+    label, table, geoms = load_table(frame, layer=None, sheet=None)
     return _finish(table, geoms, label=label, offset=offset, job=job)
 
 
@@ -439,7 +414,7 @@ def _expand(source) -> list[Path]:
             inside = sorted(
                 p
                 for p in Path(text).iterdir()
-                if p.suffix.lower() in _CSV_SUFFIXES + _PARQUET_SUFFIXES
+                if p.suffix.lower() in DELIMITED_SUFFIXES + _PARQUET_SUFFIXES
             )
             files += inside
         elif glob.has_magic(text):
@@ -461,7 +436,7 @@ def _expand(source) -> list[Path]:
 
 def _kind(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in _CSV_SUFFIXES:
+    if suffix in DELIMITED_SUFFIXES:
         return "csv"
     if suffix in _PARQUET_SUFFIXES:
         return "parquet"
@@ -542,7 +517,7 @@ class _CsvFile:
     """What is decided once per file: encoding, delimiter and header, as in memory."""
 
     path: str
-    layout: positions._Layout
+    layout: delimited.Layout
     header_end: int  # the first byte after the header: in the file, or its UTF-8 text if whole
     encoding: str | None  # None until the blocks are scanned (then "utf-8" or a guess)
     fixed: bool = False  # named by the caller or shown by a byte-order mark
@@ -565,15 +540,15 @@ def _sniff(path: Path, encoding: str | None = None, *, fixed: bool | None = None
         head = f.read(1 << 16)
         eof = len(head) < 1 << 16
         if fixed is None:
-            encoding = positions._fixed_encoding(head, encoding, path)
+            encoding = decoding.fixed_encoding(head, encoding, path)
             fixed = encoding is not None
-        whole = encoding is not None and not positions._ascii_compatible(encoding)
+        whole = encoding is not None and not decoding.ascii_compatible(encoding)
         while True:
-            if encoding in (None, *positions._UTF8):
+            if encoding in (None, *decoding.UTF8_NAMES):
                 buf, start = head, 3 if head.startswith(codecs.BOM_UTF8) else 0
             else:
-                buf, start = positions._to_utf8(head, encoding), 0
-            layout = positions._layout(buf, start, complete=eof, label=path)
+                buf, start = decoding.to_utf8(head, encoding), 0
+            layout = delimited.find_layout(buf, start, complete=eof, label=path)
             if layout is not None:
                 break
             more = f.read(3 * len(head))
@@ -582,9 +557,9 @@ def _sniff(path: Path, encoding: str | None = None, *, fixed: bool | None = None
     if whole:  # UTF-16: one part, whose UTF-8 text is parsed after the header
         return _CsvFile(os.fspath(path), layout, layout.header_end, encoding, fixed, True)
     start = 3 if head.startswith(codecs.BOM_UTF8) else 0
-    header_end = positions._line_end(head, start, layout.header_lines)
+    header_end = delimited.line_end(head, start, layout.header_lines)
     header = head[:header_end]
-    sample = b"" if positions._is_utf8(header) else positions._non_ascii_sample(header)
+    sample = b"" if decoding.is_utf8(header) else decoding.non_ascii_sample(header)
     return _CsvFile(os.fspath(path), layout, header_end, encoding, fixed, header_sample=sample)
 
 
@@ -592,12 +567,12 @@ def _block_text(file: _CsvFile, start: int, end: int, encoding: str | None) -> t
     """A block's bytes as UTF-8 text, and where its records start in them."""
     with open(file.path, "rb") as f:
         if file.whole:
-            return positions._to_utf8(f.read(), file.encoding), file.header_end
+            return decoding.to_utf8(f.read(), file.encoding), file.header_end
         f.seek(start)
         raw = f.read(end - start)
-    if encoding in (None, *positions._UTF8) and positions._is_utf8(raw):
+    if encoding in (None, *decoding.UTF8_NAMES) and decoding.is_utf8(raw):
         return raw, 0
-    return positions._to_utf8(raw, encoding or "utf-8"), 0
+    return decoding.to_utf8(raw, encoding or "utf-8"), 0
 
 
 def _scan_block(file: _CsvFile, start: int, end: int, encoding: str | None) -> dict:
@@ -611,9 +586,9 @@ def _scan_block(file: _CsvFile, start: int, end: int, encoding: str | None) -> d
         with open(file.path, "rb") as f:
             f.seek(start)
             raw = f.read(end - start)
-        utf8 = positions._is_utf8(raw)
+        utf8 = decoding.is_utf8(raw)
         if not utf8:
-            sample = positions._non_ascii_sample(raw, limit=16_384)
+            sample = decoding.non_ascii_sample(raw, limit=16_384)
         if b'"' in raw:  # every line must hold an even number of quotes to cut anywhere
             arr = np.frombuffer(raw, dtype=np.uint8)
             breaks = np.flatnonzero((arr == 10) | (arr == 13))
@@ -622,7 +597,7 @@ def _scan_block(file: _CsvFile, start: int, end: int, encoding: str | None) -> d
             even = bool((per_line % 2 == 0).all())
         del raw
     buf, at = _block_text(file, start, end, encoding)
-    table = positions._parse_records(
+    table = delimited.parse_records(
         buf, at, file.layout, label=file.path, first_row=2, final=False, count_only=True
     )
     n = len(table)
@@ -643,7 +618,7 @@ def _next_line_start(f, offset: int, size: int) -> int:
         chunk = f.read(65536)
         if not chunk:
             return size
-        k = positions._first_break(chunk, 0)
+        k = delimited.first_break(chunk, 0)
         if k >= 0:
             end = pos + k + 1
             if chunk[k : k + 1] == b"\r":
@@ -670,7 +645,7 @@ def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[
 def _parse_block(file: _CsvFile, start: int, end: int, *, final: bool, offset: int):
     """One block as text columns with per-row problems, as ``read_positions`` reads files."""
     buf, at = _block_text(file, start, end, file.encoding)
-    return positions._parse_records(
+    return delimited.parse_records(
         buf, at, file.layout, label=file.path, first_row=offset + 2, final=final
     )
 
@@ -714,7 +689,7 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
             decided = "utf-8"
         else:
             samples = [f.header_sample, *(s["sample"] for s in stats)]
-            decided = positions._guess_encoding(b"\n".join(samples)[:65536])
+            decided = decoding.guess_encoding(b"\n".join(samples)[:65536])
         file = f if decided == f.encoding else _sniff(Path(f.path), decided, fixed=False)
         recount = not f.fixed and decided != "utf-8"
         if not all(s["even"] for s in stats) and len(blocks[f.path]) > 1:

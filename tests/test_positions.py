@@ -239,7 +239,7 @@ def test_writers_keep_every_row_with_its_error(tmp_path, suffix):
 
 
 def test_large_csv_is_written_in_pieces_in_order_with_one_header(tmp_path, monkeypatch):
-    import geozones.positions as positions_module
+    import geozones.saving as positions_module
 
     monkeypatch.setattr(positions_module, "_CSV_PIECE_ROWS", 7)
     table = pd.DataFrame({"lat": 33 + np.arange(50) / 100, "lon": 35.8, "actor": "a,b"})
@@ -361,7 +361,8 @@ def test_reader_takes_off_one_quote_before_formula_text_only():
 
 @given(st.text(max_size=20))
 def test_neutralising_then_reading_back_is_the_identity(text):
-    from geozones.positions import _neutralise_text, _unneutralise_text
+    from geozones.formulas import neutralise_text as _neutralise_text
+    from geozones.formulas import unneutralise_text as _unneutralise_text
 
     safe = _neutralise_text(text)
     assert _unneutralise_text(safe) == text
