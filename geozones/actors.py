@@ -266,7 +266,7 @@ class ActorNormaliser:
                 found.add(group)
         return tuple(sorted(found))
 
-    def __call__(self, texts: Sequence[str | None] | pd.Series) -> pd.Categorical:
+    def __call__(self, texts: Sequence[str | None] | pd.Series) -> pd.Categorical[str]:
         """Return, for each text, its groups joined by ``;`` ("" when none).
 
         Each distinct text is matched once, so long columns with repeated names are cheap.
@@ -276,8 +276,8 @@ class ActorNormaliser:
         found = [";".join(self.groups_of(t)) if isinstance(t, str) else "" for t in uniques]
         labels = list(dict.fromkeys([*found, ""]))
         index = {label: k for k, label in enumerate(labels)}
-        lookup = np.array([index[f] for f in found] + [index[""]])  # code -1 (missing): ""
-        return pd.Categorical.from_codes(lookup[codes], labels)
+        lookup = np.array([index[f] for f in found] + [index[""]], dtype=np.intp)  # -1: ""
+        return pd.Categorical.from_codes(lookup[codes], pd.Index(labels))
 
 
 # --------------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ import numbers
 import os
 import re
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -781,8 +781,8 @@ def check_positions(
     out[WITHIN_KM] = np.where(ok, within, np.nan)
     labels = [*_band_labels(limits), ""]
     out[BAND] = _categorical(np.where(ok, band_index, len(limits) + 1), labels)
-    names = [*lines["name"].astype(str).tolist(), ""]
-    out[NEAREST_LINE] = _categorical(np.where(ok, which, len(lines)), names)
+    line_names = [*lines["name"].astype(str).tolist(), ""]
+    out[NEAREST_LINE] = _categorical(np.where(ok, which, len(lines)), line_names)
     out[SIDE] = _categorical(np.where(ok, side + 1, 3), ["right", "on the line", "left", ""])
     out[ALONG_KM] = np.where(ok, along / 1000.0, np.nan)
     out[RADIUS_M] = radius
@@ -874,8 +874,8 @@ def _check_thresholds(distances_km) -> np.ndarray:
 #: Result columns whatever the thresholds and scenarios: an input column of one of these
 #: names (in any case) is kept under INPUT_PREFIX, and so is any ``state_…km`` or
 #: ``scenario_…`` column, so that a result's columns are always its own run's.
-_RESULT_COLUMNS = (DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M)
-_RESULT_COLUMNS += (ACTOR_GROUPS, ACTOR_ROLES)
+_RESULT_COLUMNS: tuple[str, ...] = (DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM)
+_RESULT_COLUMNS += (RADIUS_M, ACTOR_GROUPS, ACTOR_ROLES)
 _RESULT_PATTERN = re.compile(
     r"state_.*km|scenario_.+|evidence_.+|distance_km_.+", re.IGNORECASE | re.DOTALL
 )
@@ -914,9 +914,9 @@ def _keep_input_columns(table: gpd.GeoDataFrame, produced: list[str]):
 
 def _error_texts(errors: pd.Series) -> np.ndarray:
     """The error column as an object array of text ("" for missing)."""
-    text = errors.to_numpy(dtype=object, na_value=None).copy()
+    text = errors.to_numpy(dtype=object).copy()
     missing = pd.isna(errors).to_numpy()
-    text[missing] = ""
+    text[missing] = ""  # every missing value, whatever the dtype's own NA
     return text
 
 
@@ -962,18 +962,18 @@ def _in_force(dates: pd.Series, valid_from, valid_to) -> np.ndarray:
 _STATES = ["inside", "uncertain", "outside", ""]
 
 
-def _states(distance_m, radius, limit_m, ok) -> pd.Categorical:
+def _states(distance_m, radius, limit_m, ok) -> pd.Categorical[str]:
     inside = distance_m + radius <= limit_m
     outside = distance_m - radius > limit_m
     codes = np.where(inside, 0, np.where(outside, 2, 1))
     return _categorical(np.where(ok, codes, 3), _STATES)
 
 
-def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
+def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical[str]:
     """A categorical from integer codes; the labels need not be unique or all used."""
     unique = list(dict.fromkeys(labels))
-    remap = np.array([unique.index(label) for label in labels])
-    return pd.Categorical.from_codes(remap[np.asarray(codes, dtype=np.int64)], unique)
+    remap = np.array([unique.index(label) for label in labels], dtype=np.intp)
+    return pd.Categorical.from_codes(remap[np.asarray(codes, dtype=np.int64)], pd.Index(unique))
 
 
 def _normaliser(actors) -> ActorNormaliser:
@@ -1199,8 +1199,9 @@ def _date_span(table: pd.DataFrame, dates: pd.Series) -> _Span:
         given = pd.to_datetime(table[DATE_TO], errors="coerce").to_numpy(dtype="datetime64[ns]")
         end = np.where(np.isnat(given) | np.isnat(start), start, given)
     if DATE_PRECISION in table:
-        precision = table[DATE_PRECISION].astype(object).where(table[DATE_PRECISION].notna(), "")
-        precision = precision.astype(str).to_numpy(dtype=object)
+        given_precision = table[DATE_PRECISION]
+        text = given_precision.astype(object).where(given_precision.notna(), "")
+        precision = text.astype(str).to_numpy(dtype=object)
     else:
         precision = np.full(len(start), "", dtype=object)
     return _Span(start, end, precision)
@@ -1434,7 +1435,7 @@ _NOT_DENIED = re.compile(
 )
 
 
-def _text_column(results: pd.DataFrame, column: str) -> pd.Series:
+def _text_column(results: pd.DataFrame, column: Hashable) -> pd.Series:
     if column not in results:
         return pd.Series([""] * len(results), index=results.index, dtype=object)
     values = results[column]
@@ -1586,8 +1587,8 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
     else:
         dataset = np.full(n, "", dtype=object)
         found = role_columns(results.columns)
-        for roles, name in ((ACLED_ROLES, "ACLED"), (UCDP_ROLES, "UCDP GED")):
-            cells = [_text_column(results, found[r]) != "" for r in roles if r in found]
+        for dataset_roles, name in ((ACLED_ROLES, "ACLED"), (UCDP_ROLES, "UCDP GED")):
+            cells = [_text_column(results, found[r]) != "" for r in dataset_roles if r in found]
             if cells:
                 dataset[np.logical_or.reduce([c.to_numpy(dtype=bool) for c in cells])] = name
     texts = {
@@ -1618,12 +1619,12 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
         take = np.flatnonzero(verdicts.isin(["breach", "uncertain"]).to_numpy())
         evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)[take]
         if f"distance_km_{name}" in results:
-            dist = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce")
+            dist_all = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce")
         elif DISTANCE_KM in results:
-            dist = pd.to_numeric(results[DISTANCE_KM], errors="coerce")
+            dist_all = pd.to_numeric(results[DISTANCE_KM], errors="coerce")
         else:
-            dist = pd.Series(np.nan, index=results.index)
-        dist = dist.to_numpy(dtype=float)[take]
+            dist_all = pd.Series(np.nan, index=results.index)
+        dist = dist_all.to_numpy(dtype=float)[take]
         # who: the (group, role) pairs at the head of the evidence, parsed once per text
         codes, uniques = pd.factorize(pd.Series(evidence, dtype=object))
         pairs = [_WHO.findall(ev.split(" (", 1)[0] + " (") if ev else [] for ev in uniques]
@@ -1635,8 +1636,8 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
         )[codes]
         limit = known.get(name, {}).get("distance_km")
         if limit is None:  # read back from a file: the evidence says "within 60 km"
-            found = [_LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else [] for ev in uniques]
-            limits = np.asarray([float(f[-1]) if f else np.nan for f in found] + [np.nan])
+            said = [_LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else [] for ev in uniques]
+            limits = np.asarray([float(f[-1]) if f else np.nan for f in said] + [np.nan])
             scenario_km = limits[codes]
         else:
             scenario_km = np.full(take.size, float(limit))

@@ -16,6 +16,7 @@ Exit codes
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import re
@@ -376,7 +377,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
         ledger = checks.findings(results)
         credits = maps.data_credits(results)
-        if args.out:
+        if ledger_path is not None:  # --out was given
             progress.step(f"writing {args.out}")
             save_positions(results, args.out, raw=args.raw)
             _save_ledger(ledger, ledger_path, raw=args.raw)
@@ -610,7 +611,9 @@ def _print_ledger(ledger, results, *, written: Path | None) -> None:
         ]
         return ("  " + "  ".join(out)).rstrip()
 
-    wrap = {"width": _WIDTH, "initial_indent": " " * 10, "subsequent_indent": " " * 10}
+    wrap = functools.partial(
+        textwrap.fill, width=_WIDTH, initial_indent=" " * 10, subsequent_indent=" " * 10
+    )
     shown = ledger.head(LEDGER_ROWS)  # the ledger's first rows, grouped by scenario
     first_seen = {name: k for k, name in enumerate(dict.fromkeys(shown["scenario"]))}
     shown = shown.sort_values("scenario", key=lambda c: c.map(first_seen), kind="stable")
@@ -633,13 +636,13 @@ def _print_ledger(ledger, results, *, written: Path | None) -> None:
             _km(rec.margin_km, signed=True),
         )
         print(line([_clean(c, w) for c, w in zip(cells, widths, strict=True)]))
-        print(textwrap.fill(_clean(rec.evidence) or "(no evidence)", max_lines=3, **wrap))
+        print(wrap(_clean(rec.evidence) or "(no evidence)", max_lines=3))
         source = _clean(rec.source) or "(no source)"
         if _clean(rec.url):
             source += f" <{_clean(rec.url)}>"
         if _clean(rec.claim_status):
             source += f"; claim: {_clean(rec.claim_status)}"
-        print(textwrap.fill(f"source: {source}", max_lines=2, **wrap))
+        print(wrap(f"source: {source}", max_lines=2))
     more = total - LEDGER_ROWS
     if more > 0:
         where = f"all {total:,} in {written}" if written else "pass --out to write them all"

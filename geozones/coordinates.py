@@ -442,7 +442,7 @@ def _items(text: str) -> list:
         m = _TOKEN.match(text, pos)
         if m is None:
             raise _Unreadable
-        kind = m.lastgroup
+        kind = m.lastgroup or ""  # every alternative of _TOKEN is a named group
         if kind == "num" and m.group()[0] in "+-" and pos and text[pos - 1] in "0123456789.":
             raise _Unreadable  # "33.1-35.8": a dash, not a minus sign
         if kind == "word":
@@ -586,7 +586,7 @@ def _evaluate(angle: _Angle, text: str) -> _Reading:
     """Value and precision of one angle in degrees; raises on broken DMS."""
     shown = text[angle.start : angle.end].strip()
     fields = angle.fields
-    ranks = []
+    ranks: list[int] = []
     for f in fields:
         ranks.append(f.rank if f.rank is not None else (ranks[-1] + 1 if ranks else 0))
 

@@ -497,8 +497,8 @@ def load(name: str) -> gpd.GeoDataFrame:
     for column, value in provenance.items():
         gdf[column] = value
     if layer.kind == "line":
-        gdf["valid_from"] = pd.to_datetime(layer.valid_from)
-        gdf["valid_to"] = pd.to_datetime(layer.valid_to)
+        for column, date in (("valid_from", layer.valid_from), ("valid_to", layer.valid_to)):
+            gdf[column] = pd.NaT if date is None else pd.to_datetime(date)
         provenance |= {"valid_from": layer.valid_from, "valid_to": layer.valid_to}
     gdf.attrs["provenance"] = provenance
     return gdf

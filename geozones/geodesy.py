@@ -56,6 +56,7 @@ import numpy as np
 import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geozones.errors import InputError
 
@@ -395,7 +396,8 @@ def destination(
         msg = f"distance_m must be within ±{MAX_WALK_M:g} m (MAX_WALK_M); got {float(far)!r}"
         raise InputError(msg)
     shape = arrays[0].shape
-    lon2, lat2, back = WGS84.fwd(*(a.ravel() for a in arrays))
+    lon1, lat1, azimuth, distance = (a.ravel() for a in arrays)
+    lon2, lat2, back = WGS84.fwd(lon1, lat1, azimuth, distance)
     heading = (back + 360.0) % 360.0 - 180.0
     return lon2.reshape(shape), lat2.reshape(shape), heading.reshape(shape)
 
@@ -413,7 +415,8 @@ def inverse(
     """
     arrays = _arrays(lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
     shape = arrays[0].shape
-    az1, back2, dist = WGS84.inv(*(a.ravel() for a in arrays))
+    flat_lon1, flat_lat1, flat_lon2, flat_lat2 = (a.ravel() for a in arrays)
+    az1, back2, dist = WGS84.inv(flat_lon1, flat_lat1, flat_lon2, flat_lat2)
     az2 = (back2 + 360.0) % 360.0 - 180.0
     return az1.reshape(shape), az2.reshape(shape), dist.reshape(shape)
 
@@ -538,7 +541,7 @@ def _ring_sum(geometry: shapely.Geometry | None, ring_area) -> float:
     """Sum ``|ring_area(xy)|`` over the polygons' shells, minus that over their holes."""
     if geometry is None:
         return 0.0
-    if not isinstance(geometry, shapely.Geometry):
+    if not isinstance(geometry, BaseGeometry):  # every shapely geometry type is one
         msg = f"geometry must be a shapely (Multi)Polygon, not {type(geometry).__name__}"
         raise InputError(msg)
     if geometry.is_empty:
@@ -661,7 +664,7 @@ def line_parts(line: shapely.Geometry, *, unique: bool = False) -> list[NDArray]
     >>> len(line_parts(MultiLineString([[(35, 33), (36, 33)], [(36, 33), (35, 33)]]), unique=True))
     1
     """
-    if not isinstance(line, shapely.Geometry):
+    if not isinstance(line, BaseGeometry):  # every shapely geometry type is one
         msg = f"line must be a shapely LineString or MultiLineString, not {type(line).__name__}"
         raise InputError(msg)
     kind = line.geom_type
@@ -961,7 +964,7 @@ def _points(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray, tuple[int
 def _solve(
     lon: ArrayLike,
     lat: ArrayLike,
-    line: shapely.Geometry,
+    line: shapely.Geometry | PreparedLine,
     *,
     locate: bool,
     threads: int | None,

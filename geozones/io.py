@@ -166,10 +166,10 @@ def _validate_lines(gdf: gpd.GeoDataFrame, *, label: str) -> gpd.GeoDataFrame:
         )
         msg = f"{label}: feature(s) {shown} are polygons; their boundaries are used as lines"
         warnings.warn(msg, GeozonesWarning, stacklevel=3)
-    for i in np.flatnonzero(kind == 7):  # collections, one by one
-        out[i] = _collection_lines(geoms[i], where=where(int(i)))
-    for i in np.flatnonzero(kind == 2):  # linear rings
-        out[i] = shapely.LineString(geoms[i].coords)
+    for k in np.flatnonzero(kind == 7):  # collections, one by one
+        out[k] = _collection_lines(geoms[k], where=where(int(k)))
+    for k in np.flatnonzero(kind == 2):  # linear rings
+        out[k] = shapely.LineString(geoms[k].coords)
     out = shapely.force_2d(out)
     multi = np.flatnonzero(shapely.get_type_id(out) == 5)
     if multi.size:  # drop the empty parts of MultiLineStrings

@@ -20,7 +20,7 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -292,7 +292,7 @@ def plot_zones(
         fig = Figure(figsize=figsize, layout="constrained")
         ax = fig.add_subplot()
     else:
-        fig = ax.get_figure()
+        fig = ax.figure.figure  # the whole figure, also when `ax` is in a subfigure
 
     handles: list = []
     boxes = []
@@ -373,7 +373,9 @@ def plot_zones(
             colour, dash, short = _LINE_STYLES.get(
                 layer, (_LINE_COLOURS[i % len(_LINE_COLOURS)], None, None)
             )
-            style = (0, tuple(float(v) for v in dash.split())) if dash else "-"
+            style: tuple[float, tuple[float, ...]] | Literal["-"] = (
+                (0, tuple(float(v) for v in dash.split())) if dash else "-"
+            )
             gpd.GeoSeries([geom]).plot(
                 ax=ax, color=colour, linewidth=1.8, linestyle=style, zorder=8
             )

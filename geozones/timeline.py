@@ -55,7 +55,7 @@ from geozones.writing import atomic_output
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure, SubFigure
 
 __all__ = [
     "BAND",
@@ -195,7 +195,7 @@ def timeline(
         first = _period_start(start.iloc[keep].min(), offset)
         periods = pd.date_range(first, start.iloc[keep].max(), freq=offset)
     else:
-        periods = pd.DatetimeIndex([], dtype=start.dtype)
+        periods = pd.DatetimeIndex(start.iloc[:0].to_numpy())  # empty, of start's unit
     edges = periods.append(pd.DatetimeIndex([periods[-1] + offset])) if keep.size else periods
 
     s = start.iloc[keep].to_numpy()
@@ -276,7 +276,7 @@ def _offset(freq) -> pd.DateOffset:
 def _period_start(first: pd.Timestamp, offset) -> pd.Timestamp:
     day = first.normalize()
     if isinstance(offset, pd.tseries.offsets.Tick):
-        return day.floor(offset) if offset.nanos % _DAY.value == 0 else day
+        return day.floor(pd.Timedelta(offset)) if offset.nanos % _DAY.value == 0 else day
     return offset.rollback(day)
 
 
@@ -557,14 +557,15 @@ def plot_timeline(
     if ax is None:
         fig = Figure(figsize=(11, 1.5 + 1.9 * len(chosen)), layout="constrained")
         axes = list(fig.subplots(len(chosen), 1, sharex=True, squeeze=False)[:, 0])
+        panels_in: Figure | SubFigure = fig
     else:
-        fig, axes = ax.get_figure(), [ax]
+        panels_in, axes = ax.figure, [ax]  # a figure or a subfigure: it gets the title
+        fig = panels_in.figure  # the whole figure, which is written and returned
 
     periods = pd.DatetimeIndex(sorted(set(table[PERIOD])))
+    span: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the dates on the x axis
     if len(periods):
-        x0, x1 = periods[0], periods[-1] + offset
-    else:
-        x0 = x1 = None
+        span = (periods[0], periods[-1] + offset)
     inner = [b for b in bands if not str(b).startswith("beyond")]
     colours = dict(zip(inner, _band_palette(len(inner)), strict=True))
     colours.update({b: BEYOND_COLOUR for b in bands if b not in colours})
@@ -574,7 +575,7 @@ def plot_timeline(
     handles = [Patch(facecolor=colours[b], edgecolor="#333", linewidth=0.4, label=b) for b in bands]
     for name, (w_from, w_to) in windows.items():
         label = f"{name}\nin force {_day(w_from, 'open')} – {_day(w_to, 'open')}"
-        if x0 is not None and not _overlaps(w_from, w_to, x0, x1):
+        if span is not None and not _overlaps(w_from, w_to, *span):
             label += " (outside the dates shown)"
         handles.append(
             Patch(
@@ -613,7 +614,8 @@ def plot_timeline(
                 zorder=3,
             )
             bottom += heights
-        if x0 is not None:
+        if span is not None:
+            x0, x1 = span
             panel.set_xlim(mdates.date2num(x0), mdates.date2num(x1))
             for name, (w_from, w_to) in windows.items():
                 if not _overlaps(w_from, w_to, x0, x1):
@@ -677,7 +679,7 @@ def plot_timeline(
             f"Checked positions per {freq_word}, by distance band"
             f"{what.get(by_used, f' and {by_used}')}"
         )
-    fig.suptitle(title, fontsize=11)
+    panels_in.suptitle(title, fontsize=11)
     notes = []
     not_counted = table.attrs.get("not_counted") or {}
     left_out = {k: v for k, v in not_counted.items() if v}

@@ -63,6 +63,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
 
 from geozones import datasets, geodesy
 from geozones.errors import InputError
@@ -271,7 +272,11 @@ def _joined(geoms) -> shapely.Geometry:
     if len(geoms) == 1:
         return geoms[0]
     parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    return shapely.multilinestrings(parts) if len(parts) else shapely.MultiLineString()
+    if not len(parts):
+        return shapely.MultiLineString()
+    joined = shapely.multilinestrings(parts)  # a 1-d array of parts makes one geometry
+    assert isinstance(joined, shapely.MultiLineString)
+    return joined
 
 
 def _check_tolerance(tolerance_m) -> float:
@@ -444,7 +449,7 @@ def _as_clip(clip) -> shapely.Geometry | None:
         if clip.crs is not None and clip.crs.to_epsg() != 4326:
             clip = clip.to_crs(4326)
         clip = shapely.union_all(clip.geometry.array)
-    if not isinstance(clip, shapely.Geometry) or clip.geom_type not in (
+    if not isinstance(clip, BaseGeometry) or clip.geom_type not in (
         "Polygon",
         "MultiPolygon",
     ):
@@ -478,11 +483,15 @@ def _check_noding(linework: list[NDArray], side: str) -> None:
         boxes.append(np.column_stack([lo, hi]))
     if not boxes:
         return
-    boxes = np.concatenate(boxes)
-    tree = shapely.STRtree(shapely.box(*boxes.T))
-    sample = np.random.default_rng(0).choice(len(boxes), min(len(boxes), 2_000), replace=False)
-    hits = tree.query(shapely.box(*boxes[sample].T), predicate="intersects")
-    crossings = (hits.shape[1] - len(sample)) * len(boxes) / len(sample) / 2.0
+    box = np.concatenate(boxes)  # xmin, ymin, xmax, ymax: one row per run
+    tree = shapely.STRtree(shapely.box(box[:, 0], box[:, 1], box[:, 2], box[:, 3]))
+    sample = np.random.default_rng(0).choice(len(box), min(len(box), 2_000), replace=False)
+    tested = box[sample]
+    hits = tree.query(
+        shapely.box(tested[:, 0], tested[:, 1], tested[:, 2], tested[:, 3]),
+        predicate="intersects",
+    )
+    crossings = (hits.shape[1] - len(sample)) * len(box) / len(sample) / 2.0
     noded = n_vertices + 2.0 * crossings
     if noded > MAX_ZONE_VERTICES:
         msg = (
@@ -499,7 +508,7 @@ def _check_noding(linework: list[NDArray], side: str) -> None:
         raise InputError(msg)
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     """The polygons of a geometry (dropping lines and points left over by an overlay)."""
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return geom
@@ -939,7 +948,7 @@ def _build_bands(
     # one side's faces are classified by side too, which can change where no line is
     # drawn (where a ray passes between a point and its nearest point): those keep every loop
     interior = _Interior.around(parts, limits_m, tolerance_m) if side == "both" else None
-    linework = []
+    linework: list[NDArray] = []
     for xy in parts:
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
         for pieces in _rings(xy, limits_m, tolerance_m, interior):
@@ -1044,18 +1053,19 @@ class _Interior:
             return None
         eps = geodesy.local_plane_error(extent_m)
         longest_m = 0.0
-        planar = []
+        planar_list = []
         for q in parts:
             qx, qy = geodesy.local_plane(q[:, 0], q[:, 1], lon0, lat0)
             if len(q) > 1:
                 lengths = geodesy.inverse(q[:-1, 0], q[:-1, 1], q[1:, 0], q[1:, 1])[2]
                 longest_m = max(longest_m, float(lengths.max()))
-                planar.append(shapely.linestrings(np.column_stack([qx, qy])))
+                planar_list.append(shapely.linestrings(np.column_stack([qx, qy])))
             else:
-                planar.append(shapely.points(qx[0], qy[0]))
-        planar = np.asarray(planar, dtype=object)
+                planar_list.append(shapely.points(qx[0], qy[0]))
+        planar_parts = np.asarray(planar_list, dtype=object)
+        planar: BaseGeometry | NDArray = planar_parts
         if len(parts) <= _BUFFER_MAX_PARTS:
-            planar = shapely.geometrycollections(planar)
+            planar = shapely.geometrycollections(planar_parts)
         r2 = geodesy.MEAN_RADIUS_M**2
         # how far a geodesic (segment or parallel) strays from its planar chord, and how far
         # its planar chord's direction turns from the geodesic's own at the ends
@@ -1072,14 +1082,14 @@ class _Interior:
             if reach <= 0.0:
                 return None
             if len(parts) > _BUFFER_MAX_PARTS:  # buffering many parts that overlap is slow
-                kinds = shapely.get_type_id(planar)
+                kinds = shapely.get_type_id(planar_parts)
                 tests = [
                     shapely.simplify(
-                        shapely.multilinestrings(planar[kinds == 1]),
+                        shapely.multilinestrings(planar_parts[kinds == 1]),
                         simplify_m,
                         preserve_topology=False,
                     ),
-                    shapely.multipoints(planar[kinds == 0]),
+                    shapely.multipoints(planar_parts[kinds == 0]),
                 ]
                 tests = [t for t in tests if not t.is_empty]
                 shapely.prepare(tests)
@@ -1239,7 +1249,7 @@ def _u_turn_rays(xy: NDArray, length_m: float, tolerance_m: float) -> list:
     return rays
 
 
-def _split_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
+def _split_antimeridian(geom: BaseGeometry) -> BaseGeometry:
     """Cut a geometry drawn in unwrapped longitudes at ±180° and bring every piece home."""
     if geom.is_empty:
         return geom
@@ -1252,8 +1262,13 @@ def _split_antimeridian(geom: shapely.Geometry) -> shapely.Geometry:
         window = shapely.box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)
         piece = shapely.intersection(geom, window)
         if not piece.is_empty:
-            pieces.append(shapely.transform(piece, lambda c, k=k: c - [360.0 * k, 0.0]))
+            pieces.append(_shift_x(piece, 360.0 * k))
     return shapely.union_all(pieces)
+
+
+def _shift_x(geom: BaseGeometry, dx: float) -> BaseGeometry:
+    """`geom` moved west by `dx` degrees of longitude."""
+    return shapely.transform(geom, lambda c: c - [dx, 0.0])
 
 
 # --------------------------------------------------------------------------------------

@@ -267,6 +267,19 @@ def test_plot_a_timeline_table_into_given_axes(tmp_path):
         plot_timeline(t, path=tmp_path / "timeline.txt")
 
 
+def test_plot_a_timeline_into_axes_of_a_subfigure(tmp_path):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    left, _ = fig.subfigures(1, 2)
+    ax = left.add_subplot()
+    out = tmp_path / "timeline.png"
+    t = timeline(_results(), by=None)  # its notes count the errors: their width is the figure's
+    assert plot_timeline(t, ax=ax, path=out) is fig
+    assert left._suptitle is not None  # the title stays over the subfigure's panel
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_plot_a_group_with_no_positions_says_so():
     fig = plot_timeline(_results(), groups=["iran", "iran_backed_militias"])
     assert fig.axes[1].get_title(loc="left") == "iran_backed_militias: 0 positions"
