@@ -202,9 +202,6 @@ def _read_dates(written: pd.Series):
     ``"day"``. The instants are ``datetime64[us]`` arrays, NaT where a cell is empty, not
     understood, or outside the dates ``datetime64[ns]`` holds (both masks say which).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     n = len(written)
     first = np.full(n, _NAT)
     last = np.full(n, _NAT)
@@ -218,69 +215,11 @@ def _read_dates(written: pd.Series):
         last = first.copy()
         precision[filled] = "day"
     else:
-        rest = filled.copy()
-        arr = pa.array(written.array, type=pa.string())  # arrow-backed: no copy
-        for pattern in (_YEAR, _YEAR_MONTH, _MONTH_YEAR, _NAMED_MONTH):
-            hit = rest & pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-            if not hit.any():
-                continue
-            cells = written[hit]
-            if pattern == _YEAR:
-                years, months = to_float(cells), None
-            else:
-                parts = cells.str.extract(pattern)
-                year_first = pattern == _YEAR_MONTH
-                year_part, month_part = parts[0 if year_first else 1], parts[1 if year_first else 0]
-                years = to_float(year_part)
-                if pattern == _NAMED_MONTH:
-                    months = month_part.str.lower().map(_MONTH_NAMES).to_numpy(dtype=float)
-                else:
-                    months = to_float(month_part)
-                known = (months >= 1) & (months <= 12)  # NaN: not a month name
-                hit[np.flatnonzero(hit)[~known]] = False  # left to the parser below
-                years, months = years[known], months[known]
-            if not hit.any():
-                continue
-            y = years.astype(np.int64) - 1970
-            if months is None:
-                start, span = y.astype("datetime64[Y]"), np.timedelta64(1, "Y")
-                kind = "year"
-            else:
-                start = (y * 12 + months.astype(np.int64) - 1).astype("datetime64[M]")
-                span, kind = np.timedelta64(1, "M"), "month"
-            first[hit] = start.astype(_US)
-            last[hit] = ((start + span).astype("datetime64[D]") - 1).astype(_US)
-            precision[hit] = kind
-            rest &= ~hit
+        rest = _read_periods(written, filled.copy(), first, last, precision)
         if rest.any():  # dates, and dates and times: pandas (offsets stored as UTC)
-            cells = written[rest]
-            parsed = pd.Series(np.full(len(cells), _NAT), index=cells.index)
-            shapes = pa.array(cells.array, type=pa.string())
-            unsettled = np.zeros(len(cells), dtype=bool)
-            for shape, formats in _DAY_FORMATS:  # vectorised, where "mixed" goes cell by cell
-                matched = pc.match_substring_regex(shapes, shape).to_numpy(zero_copy_only=False)
-                if formats == ("%d/%m/%Y",) and matched.any():
-                    formats, ambiguous = _slash_order(cells[matched])
-                    unsettled[np.flatnonzero(matched)[ambiguous]] = True
-                    matched &= ~unsettled  # left unread: neither order is guessed
-                for written_as in formats:
-                    retry = parsed.isna().to_numpy() & matched
-                    if retry.any():
-                        parsed[retry] = _parse_dates(cells[retry], format=written_as)
-            retry = parsed.isna() & ~unsettled
-            if retry.any():
-                parsed[retry] = _parse_dates(cells[retry], format="ISO8601")
-            retry = parsed.isna() & ~unsettled
-            if retry.any():
-                parsed[retry] = _parse_dates(cells[retry], format="mixed", dayfirst=True)
-            values = parsed.to_numpy().astype(_US)
-            first[rest] = values
-            last[rest] = values  # a day at midnight, or an instant
-            # a time with a zone is kept in UTC: where it happened, the calendar day may be
-            # the one before or after, which judging a scenario's dates must allow for
-            zoned = pc.match_substring_regex(shapes, _ZONED, ignore_case=True)
-            kinds = np.where(zoned.to_numpy(zero_copy_only=False), "instant", "day")
-            precision[rest] = kinds.astype(object)
+            first[rest], kinds = _read_days(written[rest])
+            last[rest] = first[rest]  # a day at midnight, or an instant
+            precision[rest] = kinds
     dated = ~np.isnat(first)
     outside = dated & ((first < _EARLIEST_US) | (last > _LATEST_US))
     unread = filled & ~dated
@@ -288,6 +227,88 @@ def _read_dates(written: pd.Series):
     last[outside] = _NAT
     precision[~dated | outside] = ""
     return first, last, precision, unread, outside
+
+
+def _read_periods(written: pd.Series, rest: np.ndarray, first, last, precision) -> np.ndarray:
+    """Read the cells of `rest` that are a whole year or month (in place); the others left.
+
+    `first`, `last` and `precision` are set where a cell is read; the mask of the cells
+    still to read is returned.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(written.array, type=pa.string())  # arrow-backed: no copy
+    for pattern in (_YEAR, _YEAR_MONTH, _MONTH_YEAR, _NAMED_MONTH):
+        hit = rest & pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        if not hit.any():
+            continue
+        cells = written[hit]
+        if pattern == _YEAR:
+            years, months = to_float(cells), None
+        else:
+            parts = cells.str.extract(pattern)
+            year_first = pattern == _YEAR_MONTH
+            year_part, month_part = parts[0 if year_first else 1], parts[1 if year_first else 0]
+            years = to_float(year_part)
+            if pattern == _NAMED_MONTH:
+                months = month_part.str.lower().map(_MONTH_NAMES).to_numpy(dtype=float)
+            else:
+                months = to_float(month_part)
+            known = (months >= 1) & (months <= 12)  # NaN: not a month name
+            hit[np.flatnonzero(hit)[~known]] = False  # left to the parser below
+            years, months = years[known], months[known]
+        if not hit.any():
+            continue
+        y = years.astype(np.int64) - 1970
+        if months is None:
+            start, span = y.astype("datetime64[Y]"), np.timedelta64(1, "Y")
+            kind = "year"
+        else:
+            start = (y * 12 + months.astype(np.int64) - 1).astype("datetime64[M]")
+            span, kind = np.timedelta64(1, "M"), "month"
+        first[hit] = start.astype(_US)
+        last[hit] = ((start + span).astype("datetime64[D]") - 1).astype(_US)
+        precision[hit] = kind
+        rest &= ~hit
+    return rest
+
+
+def _read_days(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Days and instants (``datetime64[us]``, NaT where not read), and their precision.
+
+    The shapes of :data:`_DAY_FORMATS` first, vectorised (a column that shows both orders
+    of ``dd/dd/yyyy`` leaves a cell that reads either way unread), then ISO 8601, then
+    pandas' "mixed" reading, day first. A time with a zone is an ``"instant"``, kept in
+    UTC; the rest are ``"day"``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    parsed = pd.Series(np.full(len(cells), _NAT), index=cells.index)
+    shapes = pa.array(cells.array, type=pa.string())
+    unsettled = np.zeros(len(cells), dtype=bool)
+    for shape, formats in _DAY_FORMATS:  # vectorised, where "mixed" goes cell by cell
+        matched = pc.match_substring_regex(shapes, shape).to_numpy(zero_copy_only=False)
+        if formats == ("%d/%m/%Y",) and matched.any():
+            formats, ambiguous = _slash_order(cells[matched])
+            unsettled[np.flatnonzero(matched)[ambiguous]] = True
+            matched &= ~unsettled  # left unread: neither order is guessed
+        for written_as in formats:
+            retry = parsed.isna().to_numpy() & matched
+            if retry.any():
+                parsed[retry] = _parse_dates(cells[retry], format=written_as)
+    retry = parsed.isna() & ~unsettled
+    if retry.any():
+        parsed[retry] = _parse_dates(cells[retry], format="ISO8601")
+    retry = parsed.isna() & ~unsettled
+    if retry.any():
+        parsed[retry] = _parse_dates(cells[retry], format="mixed", dayfirst=True)
+    # a time with a zone is kept in UTC: where it happened, the calendar day may be
+    # the one before or after, which judging a scenario's dates must allow for
+    zoned = pc.match_substring_regex(shapes, _ZONED, ignore_case=True)
+    kinds = np.where(zoned.to_numpy(zero_copy_only=False), "instant", "day")
+    return parsed.to_numpy().astype(_US), kinds.astype(object)
 
 
 def _note_dates(note, written: pd.Series, unread, outside, name: str, then: str) -> None:
