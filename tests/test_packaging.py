@@ -124,7 +124,7 @@ def test_wheel_carries_the_layers_and_loads_them_from_elsewhere(tmp_path):
         ).stdout
     )
     html = (out / "map.html").read_text(encoding="utf-8")
-    assert "geozones map runtime" in html  # geozones/_web/geozones.js, inlined from the wheel
+    assert "geozones map runtime" in html  # geozones/_web/core.js, inlined from the wheel
     assert 'version="1.9.3"' in html  # Leaflet, inlined from the installed packages
     assert remote_references(html) == []
     assert (out / "results.gpkg").exists() and (out / "results.csv").exists()
