@@ -52,6 +52,27 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.symbology import (
+    BAND_COLOURS,
+    BASEMAP,
+    BEYOND_COLOUR,
+    MARKER_EDGE_COLOUR,
+    STATE_COLOURS,
+    STATE_ORDER,
+    UNKNOWN_COLOUR,
+    band_categories,
+    band_colours,
+    basemap_layers,
+    line_style,
+    lines_to_draw,
+    peak_title,
+    resolve_lines,
+    scenario_column,
+    state_colour,
+    to_4326,
+    zone_entries,
+    zones_name,
+)
 from geozones.writing import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,28 +93,6 @@ __all__ = [
 
 #: Where a map with nothing to fit opens: (lat, lon) of the Golan, as Leaflet wants it.
 GOLAN_CENTRE = (33.0, 35.85)
-
-#: Sequential band palette, innermost (darkest) first: ColorBrewer YlOrRd.
-BAND_COLOURS = ("#99000d", "#d7301f", "#f16913", "#fd8d3c", "#fdae6b", "#fed976")
-#: Colour of positions beyond every threshold, and of positions that carry no band.
-BEYOND_COLOUR = "#6e6e6e"
-#: Fill colour of positions by scenario outcome.
-STATE_COLOURS = {
-    "breach": "#d7191c",
-    "uncertain": "#fdae61",
-    "undated": "#9e8ac8",
-    "compliant": "#1a9641",
-    "other side": "#2b83ba",
-    "not in force": "#e6e6e6",
-    "not restricted": "#bdbdbd",
-}
-_LINE_STYLES = {
-    "alpha_line": ("#111111", None, "Alpha line"),
-    "bravo_line": ("#1f4e9c", "8 5", "Bravo line"),
-    "ceasefire_line_1974": ("#6a3d9a", "2 4", "1974 ceasefire line (Natural Earth)"),
-    "undof_limit_ne": ("#1f78b4", "8 5", "UNDOF limit (Natural Earth)"),
-}
-_LINE_COLOURS = ("#111111", "#1f4e9c", "#6a3d9a", "#b15928", "#33a02c", "#e7298a")
 
 #: Online tile layers: name -> (title, URL template, attribution HTML, max zoom).
 BASEMAPS: dict[str, tuple[str, str, str, int]] = {
@@ -508,12 +507,6 @@ def _call(m: folium.Map, method: str, *args: Any) -> None:
 # ------------------------------------------------------------------------- geometry
 
 
-def _to_4326(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoDataFrame | gpd.GeoSeries:
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        return gdf.to_crs(4326)
-    return gdf
-
-
 def _feature_collection(geoms: Iterable, props: Sequence[dict], *, decimals: int = 6) -> str:
     """GeoJSON FeatureCollection text of `geoms` with coordinates rounded to `decimals`."""
     geoms = np.asarray(list(geoms), dtype=object)
@@ -564,100 +557,75 @@ def _legend_row(swatch: str, label_html: str, count_html: str = "") -> str:
     return f'<div class="gz-row">{swatch}<span>{label_html}</span>{count}</div>'
 
 
-def _band_palette(k: int) -> list[str]:
-    """`k` colours from :data:`BAND_COLOURS`, spread evenly, innermost (darkest) first."""
-    if k <= 0:
-        return []
-    if k == 1:
-        return [BAND_COLOURS[1]]
-    idx = np.round(np.linspace(0, len(BAND_COLOURS) - 1, k)).astype(int)
-    return [BAND_COLOURS[i] for i in idx]
-
-
 # -------------------------------------------------------------------------- basemap
 
 
-@cache
-def _basemap_payload() -> str:
-    """The offline vector basemap as a JSON payload for ``geozones.map(m).basemap``."""
-    countries = datasets.load("countries")
+def _collection(gdf: gpd.GeoDataFrame, decimals: int) -> Any:
+    return json.loads(_feature_collection(gdf.geometry, [{}] * len(gdf), decimals=decimals))
+
+
+def _basemap_area_layers() -> list[dict[str, Any]]:
+    """The basemap's areas as Leaflet layers: sea, countries, admin, Golan, Area of Separation."""
+    base = basemap_layers()
+    countries = base.countries
     land = shapely.union_all(countries.geometry.to_numpy())
-    frame = shapely.box(*countries.total_bounds)
     x0, y0, x1, y1 = countries.total_bounds
     sea = shapely.difference(shapely.box(x0 - 4.0, y0, x1, y1), land)  # the sea west of it too
-    governorates = pd.concat(
-        [datasets.load("syria_governorates"), datasets.load("israel_districts")],
-        ignore_index=True,
-    )
-    governorates = governorates[governorates["name"] != "UNDOF"]
-    golan = datasets.load("golan_heights")
-    aos = datasets.load("area_of_separation")
-    layers = [
+    golan, aos = BASEMAP.golan_heights, BASEMAP.area_of_separation
+    return [
         {
             "name": None,
             "fc": json.loads(_feature_collection([sea], [{}], decimals=4)),
-            "style": {"stroke": False, "fillColor": "#b9d7ea", "fillOpacity": 1},
+            "style": {"stroke": False, "fillColor": BASEMAP.sea, "fillOpacity": 1},
         },
         {
             "name": "Countries (Natural Earth)",
-            "fc": json.loads(
-                _feature_collection(countries.geometry, [{}] * len(countries), decimals=4)
-            ),
-            "style": {"color": "#6f6a60", "weight": 1.3, "fillColor": "#f3f0e8", "fillOpacity": 1},
+            "fc": _collection(countries, 4),
+            "style": {
+                "color": BASEMAP.countries.edge,
+                "weight": 1.3,
+                "fillColor": BASEMAP.countries.fill,
+                "fillOpacity": 1,
+            },
         },
         {
             "name": "Governorates and districts (Natural Earth)",
-            "fc": json.loads(
-                _feature_collection(governorates.geometry, [{}] * len(governorates), decimals=4)
-            ),
-            "style": {"color": "#a89d88", "weight": 0.8, "dashArray": "4 3", "fill": False},
+            "fc": _collection(base.admin, 4),
+            "style": {
+                "color": BASEMAP.admin.edge,
+                "weight": 0.8,
+                "dashArray": "4 3",
+                "fill": False,
+            },
         },
         {
             "name": "Golan Heights (OpenStreetMap)",
-            "fc": json.loads(_feature_collection(golan.geometry, [{}] * len(golan), decimals=5)),
+            "fc": _collection(base.golan_heights, 5),
             "style": {
-                "color": "#8c7a4f",
+                "color": golan.edge,
                 "weight": 1,
                 "dashArray": "2 3",
-                "fillColor": "#e6dcc0",
+                "fillColor": golan.fill,
                 "fillOpacity": 0.8,
             },
         },
         {
             "name": "UNDOF Area of Separation (OpenStreetMap)",
-            "fc": json.loads(_feature_collection(aos.geometry, [{}] * len(aos), decimals=5)),
-            "style": {
-                "color": "#2d5a96",
-                "weight": 1,
-                "fillColor": "#8fb8e6",
-                "fillOpacity": 0.6,
-            },
+            "fc": _collection(base.area_of_separation, 5),
+            "style": {"color": aos.edge, "weight": 1, "fillColor": aos.fill, "fillOpacity": 0.6},
         },
     ]
 
-    def label(lon, lat, text, cls):
-        return [round(float(lon), 5), round(float(lat), 5), f"<span>{_escape(text)}</span>", cls]
 
-    country_labels = []
-    for name, geom in zip(countries["NAME"], countries.geometry, strict=True):
-        clipped = shapely.intersection(geom, frame)
-        if clipped.is_empty or clipped.area < 0.05:
-            continue
-        p = shapely.point_on_surface(clipped)
-        country_labels.append(label(p.x, p.y, name, "gz-country"))
-    admin_labels = [
-        label(p.x, p.y, name, "gz-admin")
-        for name, p in zip(
-            governorates["name"], shapely.point_on_surface(governorates.geometry), strict=True
-        )
-    ]
-    area_labels = [
-        label(35.66, 33.02, "Golan Heights", "gz-area"),
-    ]
-    towns = datasets.load("towns")
+def _label(lon: float, lat: float, text: str, cls: str) -> list[Any]:
+    return [round(float(lon), 5), round(float(lat), 5), f"<span>{_escape(text)}</span>", cls]
+
+
+def _town_labels(towns: gpd.GeoDataFrame) -> list[list[Any]]:
+    """Natural Earth towns, then GeoNames places of 10,000 people or more near the Golan."""
     capitals = towns["ADM0CAP"].fillna(0).astype(float) > 0
-    town_labels = [
-        label(x, y, name, "gz-town gz-capital" if cap else "gz-town")
+    labels = [
+        _label(x, y, name, "gz-town gz-capital" if cap else "gz-town")
         for name, x, y, cap in zip(
             towns["NAME"], towns.geometry.x, towns.geometry.y, capitals, strict=True
         )
@@ -671,26 +639,53 @@ def _basemap_payload() -> str:
     extra_xy = np.column_stack([extra.geometry.x, extra.geometry.y])
     gap = np.min(np.hypot(*(extra_xy[:, None, :] - town_xy[None, :, :]).transpose(2, 0, 1)), 1)
     extra = extra[gap > 0.05]
-    place_labels = [
-        label(x, y, name, "gz-town gz-min10")
+    return labels + [
+        _label(x, y, name, "gz-town gz-min10")
         for name, x, y in zip(extra["name"], extra.geometry.x, extra.geometry.y, strict=True)
     ]
-    peaks = datasets.load("elevation_points")
-    peaks = peaks[peaks["name"].notna()]
-    peak_labels = []
-    for name, elev, x, y in zip(
-        peaks["name"], peaks["elevation"], peaks.geometry.x, peaks.geometry.y, strict=True
-    ):
-        title = f"Mount Hermon ({name})" if name == "Jabal ash Shaykh" else name
-        peak_labels.append(label(x, y, f"▲ {title} {elev:,.0f} m", "gz-peak"))
-    labels = [
+
+
+def _basemap_labels() -> list[dict[str, Any]]:
+    """The basemap's labels: countries, governorates, the Golan, towns and peaks."""
+    base = basemap_layers()
+    countries = base.countries
+    frame = shapely.box(*countries.total_bounds)
+    country_labels = []
+    for name, geom in zip(countries["NAME"], countries.geometry, strict=True):
+        clipped = shapely.intersection(geom, frame)
+        if clipped.is_empty or clipped.area < 0.05:
+            continue
+        p = shapely.point_on_surface(clipped)
+        country_labels.append(_label(p.x, p.y, name, "gz-country"))
+    admin = base.admin
+    admin_labels = [
+        _label(p.x, p.y, name, "gz-admin")
+        for name, p in zip(admin["name"], shapely.point_on_surface(admin.geometry), strict=True)
+    ]
+    peaks = base.peaks
+    peak_labels = [
+        _label(x, y, f"▲ {peak_title(name)} {elev:,.0f} m", "gz-peak")
+        for name, elev, x, y in zip(
+            peaks["name"], peaks["elevation"], peaks.geometry.x, peaks.geometry.y, strict=True
+        )
+    ]
+    return [
         {"name": "Labels: countries", "items": country_labels},
         {"name": "Labels: governorates and districts", "items": admin_labels},
-        {"name": None, "items": area_labels},
-        {"name": "Towns (Natural Earth, GeoNames)", "items": town_labels + place_labels},
+        {"name": None, "items": [_label(35.66, 33.02, "Golan Heights", "gz-area")]},
+        {"name": "Towns (Natural Earth, GeoNames)", "items": _town_labels(base.towns)},
         {"name": "Mount Hermon and peaks (Natural Earth)", "items": peak_labels},
     ]
-    payload = {"background": "#dedbd3", "layers": layers, "labels": labels}
+
+
+@cache
+def _basemap_payload() -> _JSON:
+    """The offline vector basemap as a JSON payload for ``geozones.map(m).basemap``."""
+    payload = {
+        "background": BASEMAP.background,
+        "layers": _basemap_area_layers(),
+        "labels": _basemap_labels(),
+    }
     return _js(payload)
 
 
@@ -721,54 +716,23 @@ def _attribution_html(extra: Iterable[str] = (), *, basemap: bool = True) -> str
 # ---------------------------------------------------------------------------- zones
 
 
-def _zones_payload(zones: gpd.GeoDataFrame, name: str | None) -> tuple[list[str], list[float]]:
-    if not isinstance(zones, gpd.GeoDataFrame) or "outer_km" not in zones:
-        msg = (
-            "zones must be a GeoDataFrame from build_zones or build_zone_set, with an "
-            f"'outer_km' column; got {type(zones).__name__}"
-        )
-        raise InputError(msg)
-    zones = _to_4326(zones)
-    outer = pd.to_numeric(zones["outer_km"], errors="coerce").to_numpy(dtype=float)
-    inner = (
-        pd.to_numeric(zones["inner_km"], errors="coerce").to_numpy(dtype=float)
-        if "inner_km" in zones
-        else np.full(len(zones), np.nan)
-    )
-    thresholds = np.unique(outer[np.isfinite(outer)])
-    colours = dict(zip(thresholds.tolist(), _band_palette(len(thresholds)), strict=True))
-    if "band" in zones:
-        labels = zones["band"].astype(str).tolist()
-    elif "label" in zones:
-        labels = zones["label"].astype(str).tolist()
-    else:
-        labels = [f"{a:g}–{b:g} km" for a, b in zip(inner, outer, strict=True)]
-    colour = [colours.get(o, BEYOND_COLOUR) for o in outer.tolist()]
-    props = [{"c": c} for c in colour]
-    fc = _feature_collection(zones.geometry, props)
-    if name is None:
-        for col in ("zone_set", "line"):
-            if col in zones and zones[col].notna().any():
-                name = str(zones[col].dropna().iloc[0])
-                break
-        else:
-            name = "zones"
-    title = f"Zones: {_escape(name)}"
+def _zones_payload(
+    zones: gpd.GeoDataFrame, name: str | None
+) -> tuple[list[_JSON], str, list[float] | None]:
+    entries = zone_entries(zones)
+    zones = to_4326(zones)
+    fc = _feature_collection(zones.geometry, [{"c": e.colour} for e in entries])
+    name = zones_name(zones, name)
     fill_opacity = 0.3
-    area = (
-        pd.to_numeric(zones["area_km2"], errors="coerce").to_numpy()
-        if "area_km2" in zones
-        else [np.nan] * len(zones)
-    )
     rows = [
         _legend_row(
-            _swatch(c, opacity=fill_opacity + 0.15),
-            _escape(lab),
-            f"{a:,.0f} km²" if np.isfinite(a) else "",
+            _swatch(e.colour, opacity=fill_opacity + 0.15),
+            _escape(e.label),
+            f"{e.area_km2:,.0f} km²" if np.isfinite(e.area_km2) else "",
         )
-        for c, lab, a in zip(colour, labels, area, strict=True)
+        for e in entries
     ]
-    legend = f"<h4>{title}</h4>" + "".join(rows)
+    legend = f"<h4>Zones: {_escape(name)}</h4>" + "".join(rows)
     style = {"weight": 1.2, "opacity": 0.9, "fillOpacity": fill_opacity}
     args = [_js(f"Zones: {_escape(name)}"), fc, _js(style)]
     return args, legend, _bbox(zones.geometry)
@@ -777,38 +741,15 @@ def _zones_payload(zones: gpd.GeoDataFrame, name: str | None) -> tuple[list[str]
 # ---------------------------------------------------------------------------- lines
 
 
-def _read_lines_arg(lines) -> gpd.GeoDataFrame:
-    from geozones.io import read_lines
-
-    if isinstance(lines, (str, os.PathLike)) and str(lines) in datasets.names():
-        out = read_lines(datasets.load(str(lines)))
-        out["layer"] = str(lines)
-        return out
-    if isinstance(lines, (str, os.PathLike, gpd.GeoDataFrame, gpd.GeoSeries)):
-        return read_lines(lines)
-    if isinstance(lines, shapely.Geometry):
-        return read_lines(gpd.GeoDataFrame(geometry=[lines], crs=4326))
-    if isinstance(lines, Iterable):
-        parts = [_read_lines_arg(item) for item in lines]
-        if not parts:
-            msg = "lines is an empty list"
-            raise InputError(msg)
-        return pd.concat(parts, ignore_index=True)
-    msg = f"lines must be a bundled line name, a path, a GeoDataFrame or a list; got {lines!r}"
-    raise InputError(msg)
-
-
 def _lines_payload(lines) -> tuple[list[str], str, list[float] | None]:
-    gdf = _read_lines_arg(lines)
+    gdf = resolve_lines(lines)
     n = len(gdf)
     layer = gdf["layer"].astype(str).tolist() if "layer" in gdf else [""] * n
     names = gdf["name"].astype(str).tolist()
     props, rows = [], []
     for i, (lay, name, geom) in enumerate(zip(layer, names, gdf.geometry, strict=True)):
-        colour, dash, short = _LINE_STYLES.get(
-            lay, (_LINE_COLOURS[i % len(_LINE_COLOURS)], None, None)
-        )
-        label = short or (name if len(name) <= 40 else name[:39] + "…")
+        look = line_style(lay, i, name)
+        colour, dash, label = look.colour, look.dash_text, look.label
         merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
         at = shapely.line_interpolate_point(merged, (i + 1) / (n + 1), normalized=True)
         if at is None or at.is_empty:
@@ -832,20 +773,6 @@ def _lines_payload(lines) -> tuple[list[str], str, list[float] | None]:
 
 
 # ------------------------------------------------------------------------ positions
-
-
-def _scenario_column(positions: pd.DataFrame, scenario: str | None) -> str | None:
-    if scenario is None:
-        return None
-    for col in (scenario, f"scenario_{scenario}"):
-        if col in positions:
-            return col
-    have = [c for c in positions.columns if str(c).startswith("scenario_")]
-    msg = (
-        f"no scenario column {scenario!r} in positions; it has "
-        f"{', '.join(map(str, have)) or 'none'} (run check_positions(..., scenarios=[...]))"
-    )
-    raise InputError(msg)
 
 
 def _text_codes(values: pd.Series, *, url: bool = False) -> tuple[list[int], list[str]]:
@@ -913,8 +840,6 @@ def _denied(df: pd.DataFrame) -> np.ndarray:
     return np.asarray(is_denied(df), dtype=bool)
 
 
-#: Verdicts drawn first when a place holds several positions, most serious first.
-_STATE_ORDER = ("breach", "uncertain", "undated", "other side", "compliant", "not in force")
 _MAX_LISTED = 20  # breaches listed in the legend
 
 
@@ -970,7 +895,7 @@ def _positions_payload(
         positions = read_positions(positions)
     df = positions
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
-        df = _to_4326(df)
+        df = to_4326(df)
     n_all = len(df)
     if "lon" in df and "lat" in df:
         lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
@@ -997,26 +922,17 @@ def _positions_payload(
     }
     # bands: the categories of `band` in order; the last non-empty one is "beyond"
     if "band" in sub:
-        band = sub["band"]
-        cats = (
-            list(band.cat.categories)
-            if isinstance(band.dtype, pd.CategoricalDtype)
-            else sorted(band.dropna().astype(str).unique())
-        )
-        cats = [str(c) for c in cats if str(c) != ""]
-        beyond = [c for c in cats if c.startswith("beyond")]
-        inner = [c for c in cats if c not in beyond]
-        band_colours = dict(zip(inner, _band_palette(len(inner)), strict=True))
-        band_colours.update({c: BEYOND_COLOUR for c in beyond})
-        codes = pd.Categorical(band.astype(str), categories=cats).codes
+        cats = band_categories(sub["band"])
+        colour_of_band = band_colours(cats)
+        codes = pd.Categorical(sub["band"].astype(str), categories=cats).codes
     else:
-        cats, band_colours = [], {}
+        cats, colour_of_band = [], {}
         codes = np.full(n, -1)
     payload["b"] = codes.tolist()
     payload["bands"] = [_escape(c) for c in cats]
-    fill_band = np.array([band_colours[c] for c in cats] + [BEYOND_COLOUR], dtype=object)[codes]
+    fill_band = np.array([colour_of_band[c] for c in cats] + [BEYOND_COLOUR], dtype=object)[codes]
 
-    col = _scenario_column(sub, scenario)
+    col = scenario_column(sub, scenario)
     if col is not None:
         st = sub[col]
         states = (
@@ -1026,16 +942,16 @@ def _positions_payload(
         )
         states = [str(s) for s in states if str(s) != ""]
         if not isinstance(st.dtype, pd.CategoricalDtype):  # the most serious first
-            rank = {s: r for r, s in enumerate((*_STATE_ORDER, "not restricted"))}
+            rank = {s: r for r, s in enumerate((*STATE_ORDER, "not restricted"))}
             states.sort(key=lambda s: (rank.get(s, len(rank)), s))
         scodes = pd.Categorical(st.astype(str), categories=states).codes
-        state_colours = [STATE_COLOURS.get(s, "#ffffff") for s in states] + ["#ffffff"]
+        state_colours = [state_colour(s) for s in states] + [UNKNOWN_COLOUR]
         fill = np.array(state_colours, dtype=object)[scodes]
-        stroke = np.full(n, "#222222", dtype=object)
+        stroke = np.full(n, MARKER_EDGE_COLOUR, dtype=object)
         payload["scenario"] = _escape(col.removeprefix("scenario_").replace("_", " "))
     else:
         states, scodes = [], np.full(n, -1)
-        fill, stroke = fill_band, np.full(n, "#222222", dtype=object)
+        fill, stroke = fill_band, np.full(n, MARKER_EDGE_COLOUR, dtype=object)
         payload["scenario"] = ""
     payload["s"] = scodes.tolist()
     payload["states"] = [_escape(s) for s in states]
@@ -1065,7 +981,7 @@ def _positions_payload(
         )
     payload["verdicts"] = verdicts
     # the most serious first, for the marker of a place that holds several positions
-    order = {s: r for r, s in enumerate(_STATE_ORDER)}
+    order = {s: r for r, s in enumerate(STATE_ORDER)}
     payload["rank"] = [order.get(s, len(order)) for s in states]
     radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
     radius = (
@@ -1111,7 +1027,7 @@ def _positions_payload(
         counts = np.bincount(scodes[scodes >= 0], minlength=len(states))
         rows.append(f'<div class="gz-note">{payload["scenario"]}:</div>')
         for s, c in zip(states, counts.tolist(), strict=True):
-            swatch = _swatch(STATE_COLOURS.get(s, "#ffffff"), kind="dot")
+            swatch = _swatch(state_colour(s), kind="dot")
             rows.append(_legend_row(swatch, _escape(s), f"{c:,}"))
         rows.append(_breach_list(sub, col, when, layer))
     if cats:
@@ -1119,7 +1035,7 @@ def _positions_payload(
         if col is not None:
             rows.append('<div class="gz-note">by band:</div>')
         for c, cnt in zip(cats, counts.tolist(), strict=True):
-            swatch = _swatch(band_colours[c], kind="dot") if col is None else ""
+            swatch = _swatch(colour_of_band[c], kind="dot") if col is None else ""
             rows.append(_legend_row(swatch, _escape(c), f"{cnt:,}"))
     if not cats and col is None:
         rows.append(_legend_row(_swatch(BEYOND_COLOUR, kind="dot"), "position", f"{n:,}"))
@@ -1287,10 +1203,8 @@ def zone_map(
         _call(m, "bands", *args)
         legends.append(legend)
         boxes.append(box)
-    if lines is None and zones is not None and "line" in zones:
-        names = [str(v) for v in zones["line"].dropna().unique() if str(v) in datasets.names()]
-        lines = names or None
-    if lines is not None and lines is not False:
+    lines = lines_to_draw(lines, zones)
+    if lines is not None:
         args, legend, box = _lines_payload(lines)
         _call(m, "lines", *args)
         legends.append(legend)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
@@ -29,16 +29,23 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
-from geozones.maps import (
-    _LINE_COLOURS,
-    _LINE_STYLES,
+from geozones.maps import data_credits
+from geozones.symbology import (
+    BASEMAP,
     BEYOND_COLOUR,
-    STATE_COLOURS,
-    _band_palette,
-    _read_lines_arg,
-    _scenario_column,
-    _to_4326,
-    data_credits,
+    UNKNOWN_COLOUR,
+    band_categories,
+    band_colours,
+    basemap_layers,
+    check_figure_path,
+    line_style,
+    lines_to_draw,
+    peak_title,
+    resolve_lines,
+    scenario_column,
+    state_colour,
+    to_4326,
+    zone_entries,
 )
 from geozones.writing import atomic_output
 
@@ -48,9 +55,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["plot_zones"]
 
-_SEA = "#b9d7ea"
-_LAND = "#f3f0e8"
-_FORMATS = {".png", ".svg", ".pdf"}
 _NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
@@ -72,26 +76,33 @@ def _bounds(geoms) -> list[float] | None:
 
 
 def _basemap(ax: Axes, extent) -> None:
+    """Draw the offline basemap's areas (:data:`geozones.symbology.BASEMAP`) and labels."""
     from matplotlib import patheffects
 
     x0, x1, y0, y1 = extent
     frame = shapely.box(x0, y0, x1, y1)
-    ax.set_facecolor(_SEA)
-    countries = datasets.load("countries")
-    countries.plot(ax=ax, facecolor=_LAND, edgecolor="#6f6a60", linewidth=0.8, zorder=1)
-    admin = pd.concat(
-        [datasets.load("syria_governorates"), datasets.load("israel_districts")],
-        ignore_index=True,
+    base = basemap_layers()
+    ax.set_facecolor(BASEMAP.sea)
+    countries, admin = base.countries, base.admin
+    land, admin_edge = BASEMAP.countries, BASEMAP.admin.edge
+    golan, aos = BASEMAP.golan_heights, BASEMAP.area_of_separation
+    countries.plot(ax=ax, facecolor=land.fill, edgecolor=land.edge, linewidth=0.8, zorder=1)
+    admin.boundary.plot(ax=ax, color=admin_edge, linewidth=0.5, linestyle=(0, (4, 3)), zorder=2)
+    base.golan_heights.plot(
+        ax=ax, facecolor=golan.fill, edgecolor=golan.edge, linewidth=0.6, linestyle=":", zorder=2
     )
-    admin = admin[admin["name"] != "UNDOF"]
-    admin.boundary.plot(ax=ax, color="#a89d88", linewidth=0.5, linestyle=(0, (4, 3)), zorder=2)
-    datasets.load("golan_heights").plot(
-        ax=ax, facecolor="#e6dcc0", edgecolor="#8c7a4f", linewidth=0.6, linestyle=":", zorder=2
-    )
-    datasets.load("area_of_separation").plot(
-        ax=ax, facecolor="#8fb8e6", edgecolor="#2d5a96", linewidth=0.6, alpha=0.8, zorder=3
+    base.area_of_separation.plot(
+        ax=ax, facecolor=aos.fill, edgecolor=aos.edge, linewidth=0.6, alpha=0.8, zorder=3
     )
     halo = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+    _area_labels(ax, frame, halo)
+    _place_labels(ax, frame, halo)
+
+
+def _area_labels(ax: Axes, frame: shapely.Polygon, halo: list) -> None:
+    """Country names in capitals, and governorate and district names in italics."""
+    base = basemap_layers()
+    countries, admin = base.countries, base.admin
     for name, geom in zip(countries["NAME"], countries.geometry, strict=True):
         part = shapely.intersection(geom, frame)
         if part.area > 0.02 * frame.area:
@@ -100,7 +111,7 @@ def _basemap(ax: Axes, extent) -> None:
                 p.x,
                 p.y,
                 name.upper(),
-                color="#8a8478",
+                color=BASEMAP.country_label,
                 fontsize=10,
                 ha="center",
                 va="center",
@@ -113,7 +124,7 @@ def _basemap(ax: Axes, extent) -> None:
                 p.x,
                 p.y,
                 name,
-                color="#8c8070",
+                color=BASEMAP.admin_label,
                 fontsize=6.5,
                 style="italic",
                 ha="center",
@@ -122,13 +133,18 @@ def _basemap(ax: Axes, extent) -> None:
                 path_effects=halo,
                 clip_on=True,
             )
-    towns = datasets.load("towns")
+
+
+def _place_labels(ax: Axes, frame: shapely.Polygon, halo: list) -> None:
+    """Towns as dots and peaks as triangles, each with its name (elevation in metres)."""
+    base = basemap_layers()
+    towns = base.towns
     inside = towns[towns.geometry.within(frame)]
     ax.scatter(
         inside.geometry.x,
         inside.geometry.y,
         s=6,
-        color="#444",
+        color=BASEMAP.town,
         zorder=5,
         edgecolors="white",
         linewidths=0.4,
@@ -141,24 +157,22 @@ def _basemap(ax: Axes, extent) -> None:
             fontsize=7,
             va="center",
             ha="left",
-            color="#333",
+            color=BASEMAP.town_label,
             zorder=5,
             path_effects=halo,
             clip_on=True,
         )
-    peaks = datasets.load("elevation_points")
-    peaks = peaks[peaks["name"].notna() & peaks.geometry.within(frame)]
+    peaks = base.peaks[base.peaks.geometry.within(frame)]
     for name, elev, x, y in zip(
         peaks["name"], peaks["elevation"], peaks.geometry.x, peaks.geometry.y, strict=True
     ):
-        title = f"Mount Hermon ({name})" if name == "Jabal ash Shaykh" else name
-        ax.plot([x], [y], marker="^", color="#6b4423", markersize=6, zorder=5)
+        ax.plot([x], [y], marker="^", color=BASEMAP.peak, markersize=6, zorder=5)
         ax.text(
             x,
             y,
-            f"  {title} {elev:,.0f} m",
+            f"  {peak_title(name)} {elev:,.0f} m",
             fontsize=7,
-            color="#5b3a1a",
+            color=BASEMAP.peak_label,
             va="center",
             zorder=5,
             path_effects=halo,
@@ -280,187 +294,220 @@ def plot_zones(
     >>> out.read_text().startswith("<?xml")
     True
     """
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    if path is not None and Path(path).suffix.lower() not in _FORMATS:
-        msg = f"cannot write {str(path)!r}: use a .png, .svg or .pdf file name"
-        raise InputError(msg)
+    check_figure_path(path)
     _check_size(figsize, dpi, extent)
-    if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax = fig.add_subplot()
-    else:
-        fig = ax.figure.figure  # the whole figure, also when `ax` is in a subfigure
-
-    handles: list = []
+    fig, ax = _figure_axes(ax, figsize)
     boxes = []
     if zones is not None:
-        if not isinstance(zones, gpd.GeoDataFrame) or "outer_km" not in zones:
-            msg = "zones must be a GeoDataFrame from build_zones, with an 'outer_km' column"
-            raise InputError(msg)
-        zones = _to_4326(zones)
+        zone_entries(zones)  # refuses malformed zones before drawing anything
+        zones = to_4326(zones)
         boxes.append(_bounds(zones.geometry))
     line_gdf = None
-    if lines is None and zones is not None and "line" in zones:
-        names = [str(v) for v in zones["line"].dropna().unique() if str(v) in datasets.names()]
-        lines = names or None
-    if lines is not None and lines is not False:
-        line_gdf = _read_lines_arg(lines)
+    lines = lines_to_draw(lines, zones)
+    if lines is not None:
+        line_gdf = resolve_lines(lines)
         boxes.append(_bounds(line_gdf.geometry))
-
-    pos = None
-    n_bad = 0
-    if positions is not None:
-        df = positions
-        if isinstance(df, gpd.GeoDataFrame) and "lon" not in df:
-            df = _to_4326(df)
-            lon, lat = df.geometry.x.to_numpy(), df.geometry.y.to_numpy()
-        else:
-            lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
-            lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        if "error" in df:
-            ok &= df["error"].fillna("").astype(str).to_numpy() == ""
-        n_bad = int((~ok).sum())
-        pos = (df.loc[ok], lon[ok], lat[ok])
-        if not boxes and ok.any():
-            boxes.append([lon[ok].min(), lat[ok].min(), lon[ok].max(), lat[ok].max()])
-
+    pos = _drawable_positions(positions) if positions is not None else None
+    if pos is not None and not boxes and len(pos.lon):
+        boxes.append([pos.lon.min(), pos.lat.min(), pos.lon.max(), pos.lat.max()])
     if extent is None:
-        x0, x1, y0, y1 = _extent(boxes)
-        # widen or heighten the fitted extent to the shape of the axes, for context
-        bbox = ax.get_position()
-        fw, fh = fig.get_size_inches()
-        want = (bbox.width * fw) / max(bbox.height * fh, 1e-9)
-        coslat = math.cos(math.radians((y0 + y1) / 2))
-        have = (x1 - x0) * coslat / (y1 - y0)
-        if have < want:
-            grow = ((y1 - y0) * want / coslat - (x1 - x0)) / 2
-            x0, x1 = x0 - grow, x1 + grow
-        else:
-            grow = ((x1 - x0) * coslat / want - (y1 - y0)) / 2
-            y0, y1 = y0 - grow, y1 + grow
-    else:
-        x0, x1, y0, y1 = extent
+        extent = _fit_extent(ax, fig, _extent(boxes))
+    x0, x1, y0, y1 = extent
     extent = (x0, x1, y0, y1)
     if basemap:
         _basemap(ax, extent)
-
+    handles: list = []
     if zones is not None:
-        outer = pd.to_numeric(zones["outer_km"], errors="coerce").to_numpy(dtype=float)
-        thresholds = np.unique(outer[np.isfinite(outer)])
-        colours = dict(zip(thresholds.tolist(), _band_palette(len(thresholds)), strict=True))
-        labels = (
-            zones["band"].astype(str).tolist()
-            if "band" in zones
-            else [f"{o:g} km" for o in outer.tolist()]
-        )
-        for geom, o, label in zip(zones.geometry, outer.tolist(), labels, strict=True):
-            colour = colours.get(o, BEYOND_COLOUR)
-            gpd.GeoSeries([geom]).plot(
-                ax=ax, facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=0.8, zorder=6
-            )
-            handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=0.5, label=label))
-
+        handles += _draw_zones(ax, zones)
     if line_gdf is not None:
-        n = len(line_gdf)
-        layers = line_gdf["layer"].astype(str).tolist() if "layer" in line_gdf else [""] * n
-        for i, (layer, name, geom) in enumerate(
-            zip(layers, line_gdf["name"].astype(str), line_gdf.geometry, strict=True)
-        ):
-            colour, dash, short = _LINE_STYLES.get(
-                layer, (_LINE_COLOURS[i % len(_LINE_COLOURS)], None, None)
-            )
-            style: tuple[float, tuple[float, ...]] | Literal["-"] = (
-                (0, tuple(float(v) for v in dash.split())) if dash else "-"
-            )
-            gpd.GeoSeries([geom]).plot(
-                ax=ax, color=colour, linewidth=1.8, linestyle=style, zorder=8
-            )
-            label = short or (name if len(name) <= 40 else name[:39] + "…")
-            handles.append(
-                Line2D([], [], color=colour, linewidth=1.8, linestyle=style, label=label)
-            )
-
+        handles += _draw_lines(ax, line_gdf)
     if pos is not None:
-        sub, lon, lat = pos
-        col = _scenario_column(sub, scenario)
-        if col is not None:
-            keys = sub[col].astype(str).to_numpy()
-            palette = {k: STATE_COLOURS.get(k, "#ffffff") for k in pd.unique(keys) if k}
-        elif "band" in sub:
-            keys = sub["band"].astype(str).to_numpy()
-            cats = [
-                str(c)
-                for c in (
-                    sub["band"].cat.categories
-                    if isinstance(sub["band"].dtype, pd.CategoricalDtype)
-                    else sorted(set(keys))
-                )
-                if str(c)
-            ]
-            inner = [c for c in cats if not c.startswith("beyond")]
-            palette = dict(zip(inner, _band_palette(len(inner)), strict=True))
-            palette.update({c: BEYOND_COLOUR for c in cats if c.startswith("beyond")})
-        else:
-            keys = np.full(len(sub), "position", dtype=object)
-            palette = {"position": BEYOND_COLOUR}
-        colour = np.array([palette.get(k, "#ffffff") for k in keys], dtype=object)
-        radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
-        show_radius = len(sub) <= 2000 if uncertainty is None else uncertainty
-        if radius_col and show_radius:
-            from matplotlib.collections import EllipseCollection
+        handles += _draw_positions(ax, pos, scenario, uncertainty)
+    _finish_axes(ax, extent, handles, basemap=basemap, title=title)
+    _credit(ax, positions)
+    if path is not None:
+        fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=dpi, format=fmt)
+    return fig
 
-            r = pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
-            keep = r > 0
-            if keep.any():
-                h = 2 * r[keep] / 111_320.0  # diameter in degrees of latitude
-                w = h / np.cos(np.radians(lat[keep]))
-                ax.add_collection(
-                    EllipseCollection(
-                        w,
-                        h,
-                        np.zeros(keep.sum()),
-                        units="xy",
-                        offsets=np.column_stack([lon[keep], lat[keep]]),
-                        offset_transform=ax.transData,
-                        facecolors="none",
-                        edgecolors=list(colour[keep]),
-                        linewidths=0.7,
-                        linestyles="--",
-                        zorder=9,
-                    )
-                )
-        size = 28 if len(sub) <= 1000 else 10 if len(sub) <= 10_000 else 4
-        ax.scatter(lon, lat, s=size, c=list(colour), edgecolors="#222", linewidths=0.5, zorder=10)
-        counts = pd.Series(keys).value_counts()
-        for k, c in palette.items():
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker="o",
-                    linestyle="",
-                    markerfacecolor=c,
-                    markeredgecolor="#222",
-                    label=f"{k} ({counts.get(k, 0):,})",
-                )
-            )
-        if n_bad:
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="",
-                    label=(
-                        f"{n_bad:,} row{'s' if n_bad != 1 else ''} not mapped"
-                        " — see the error column"
-                    ),
-                )
-            )
 
+def _figure_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """`ax` and its whole figure (also when `ax` is in a subfigure), or a new figure's axes."""
+    from matplotlib.figure import Figure
+
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig, fig.add_subplot()
+    whole = ax.figure.figure
+    if not isinstance(whole, Figure):  # pragma: no cover - matplotlib always has a root
+        msg = "ax belongs to no figure"
+        raise InputError(msg)
+    return whole, ax
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """The positions that can be drawn, their lon/lat in degrees, and how many cannot."""
+
+    table: pd.DataFrame
+    lon: np.ndarray
+    lat: np.ndarray
+    n_bad: int
+
+
+def _drawable_positions(df: pd.DataFrame) -> _Positions:
+    if isinstance(df, gpd.GeoDataFrame) and "lon" not in df:
+        df = to_4326(df)
+        lon, lat = df.geometry.x.to_numpy(), df.geometry.y.to_numpy()
+    else:
+        lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
+        lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if "error" in df:
+        ok &= df["error"].fillna("").astype(str).to_numpy() == ""
+    return _Positions(df.loc[ok], lon[ok], lat[ok], int((~ok).sum()))
+
+
+def _fit_extent(
+    ax: Axes, fig: Figure, fitted: tuple[float, float, float, float]
+) -> tuple[float, ...]:
+    """Widen or heighten a fitted extent to the shape of the axes, for context."""
+    x0, x1, y0, y1 = fitted
+    bbox = ax.get_position()
+    fw, fh = fig.get_size_inches()
+    want = (bbox.width * fw) / max(bbox.height * fh, 1e-9)
+    coslat = math.cos(math.radians((y0 + y1) / 2))
+    have = (x1 - x0) * coslat / (y1 - y0)
+    if have < want:
+        grow = ((y1 - y0) * want / coslat - (x1 - x0)) / 2
+        return (x0 - grow, x1 + grow, y0, y1)
+    grow = ((x1 - x0) * coslat / want - (y1 - y0)) / 2
+    return (x0, x1, y0 - grow, y1 + grow)
+
+
+def _draw_zones(ax: Axes, zones: gpd.GeoDataFrame) -> list:
+    """Fill each band in its colour; one legend patch per band."""
+    from matplotlib.patches import Patch
+
+    handles = []
+    for geom, entry in zip(zones.geometry, zone_entries(zones), strict=True):
+        colour = entry.colour
+        gpd.GeoSeries([geom]).plot(
+            ax=ax, facecolor=colour, edgecolor=colour, alpha=0.35, linewidth=0.8, zorder=6
+        )
+        handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=0.5, label=entry.label))
+    return handles
+
+
+def _draw_lines(ax: Axes, line_gdf: gpd.GeoDataFrame) -> list:
+    """Draw each line in its style; one legend line per line."""
+    from matplotlib.lines import Line2D
+
+    n = len(line_gdf)
+    layers = line_gdf["layer"].astype(str).tolist() if "layer" in line_gdf else [""] * n
+    handles = []
+    for i, (layer, name, geom) in enumerate(
+        zip(layers, line_gdf["name"].astype(str), line_gdf.geometry, strict=True)
+    ):
+        look = line_style(layer, i, name)
+        style: tuple[float, tuple[float, ...]] | Literal["-"] = (
+            (0, tuple(float(v) for v in look.dash)) if look.dash else "-"
+        )
+        gpd.GeoSeries([geom]).plot(
+            ax=ax, color=look.colour, linewidth=1.8, linestyle=style, zorder=8
+        )
+        handles.append(
+            Line2D([], [], color=look.colour, linewidth=1.8, linestyle=style, label=look.label)
+        )
+    return handles
+
+
+def _position_colours(sub: pd.DataFrame, scenario: str | None) -> tuple[Any, dict[str, str]]:
+    """Each position's legend key (verdict, band or "position") and the key's colour."""
+    col = scenario_column(sub, scenario)
+    if col is not None:
+        keys = sub[col].astype(str).to_numpy()
+        return keys, {k: state_colour(k) for k in pd.unique(keys) if k}
+    if "band" in sub:
+        keys = sub["band"].astype(str).to_numpy()
+        return keys, band_colours(band_categories(sub["band"]))
+    return np.full(len(sub), "position", dtype=object), {"position": BEYOND_COLOUR}
+
+
+def _draw_uncertainty(
+    ax: Axes, pos: _Positions, colour: np.ndarray, uncertainty: bool | None
+) -> None:
+    """Dashed circles of each position's uncertainty radius (metres)."""
+    from matplotlib.collections import EllipseCollection
+
+    sub = pos.table
+    radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
+    show_radius = len(sub) <= 2000 if uncertainty is None else uncertainty
+    if not (radius_col and show_radius):
+        return
+    r = pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
+    keep = r > 0
+    if not keep.any():
+        return
+    h = 2 * r[keep] / 111_320.0  # diameter in degrees of latitude
+    w = h / np.cos(np.radians(pos.lat[keep]))
+    ax.add_collection(
+        EllipseCollection(
+            w,
+            h,
+            np.zeros(keep.sum()),
+            units="xy",
+            offsets=np.column_stack([pos.lon[keep], pos.lat[keep]]),
+            offset_transform=ax.transData,
+            facecolors="none",
+            edgecolors=list(colour[keep]),
+            linewidths=0.7,
+            linestyles="--",
+            zorder=9,
+        )
+    )
+
+
+def _draw_positions(ax: Axes, pos: _Positions, scenario: str | None, uncertainty) -> list:
+    """Dots coloured by verdict or band, their uncertainty, and their legend entries."""
+    from matplotlib.lines import Line2D
+
+    keys, palette = _position_colours(pos.table, scenario)
+    colour = np.array([palette.get(k, UNKNOWN_COLOUR) for k in keys], dtype=object)
+    _draw_uncertainty(ax, pos, colour, uncertainty)
+    n = len(pos.table)
+    size = 28 if n <= 1000 else 10 if n <= 10_000 else 4
+    ax.scatter(
+        pos.lon, pos.lat, s=size, c=list(colour), edgecolors="#222", linewidths=0.5, zorder=10
+    )
+    counts = pd.Series(keys).value_counts()
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor=c,
+            markeredgecolor="#222",
+            label=f"{k} ({counts.get(k, 0):,})",
+        )
+        for k, c in palette.items()
+    ]
+    if pos.n_bad:
+        plural = "s" if pos.n_bad != 1 else ""
+        label = f"{pos.n_bad:,} row{plural} not mapped — see the error column"
+        handles.append(Line2D([], [], linestyle="", label=label))
+    return handles
+
+
+def _finish_axes(
+    ax: Axes, extent: tuple[float, ...], handles: list, *, basemap: bool, title: str | None
+) -> None:
+    """Limits, aspect, ticks, scale bar, north arrow, legend and title."""
+    from matplotlib.patches import Patch
+
+    x0, x1, y0, y1 = extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / math.cos(math.radians((y0 + y1) / 2)))
@@ -470,14 +517,19 @@ def plot_zones(
     _scale_bar(ax, extent)
     _north_arrow(ax)
     if basemap:
-        handles.append(Patch(facecolor="#8fb8e6", edgecolor="#2d5a96", label="Area of Separation"))
+        aos, golan = BASEMAP.area_of_separation, BASEMAP.golan_heights
+        handles.append(Patch(facecolor=aos.fill, edgecolor=aos.edge, label="Area of Separation"))
         handles.append(
-            Patch(facecolor="#e6dcc0", edgecolor="#8c7a4f", linestyle=":", label="Golan Heights")
+            Patch(facecolor=golan.fill, edgecolor=golan.edge, linestyle=":", label="Golan Heights")
         )
     if handles:
         ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.92)
     if title:
         ax.set_title(title, fontsize=11)
+
+
+def _credit(ax: Axes, positions: pd.DataFrame | None) -> None:
+    """The bundled data's attribution and the positions' dataset credits, lower right."""
     credit = "; ".join([datasets.attribution(), *data_credits(positions)])
     ax.text(
         0.995,
@@ -492,11 +544,6 @@ def plot_zones(
         wrap=True,
         bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.5},
     )
-    if path is not None:
-        fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
-        with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=dpi, format=fmt)
-    return fig
 
 
 _MAX_INCHES = 100.0

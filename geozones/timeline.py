@@ -49,8 +49,7 @@ import numpy as np
 import pandas as pd
 
 from geozones.errors import InputError
-from geozones.maps import BEYOND_COLOUR, _band_palette
-from geozones.plot import _FORMATS
+from geozones.symbology import band_colours, check_figure_path
 from geozones.writing import atomic_output
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -516,9 +515,7 @@ def plot_timeline(
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    if path is not None and Path(path).suffix.lower() not in _FORMATS:
-        msg = f"cannot write {str(path)!r}: use a .png, .svg or .pdf file name"
-        raise InputError(msg)
+    check_figure_path(path)
     table = results_or_timeline
     if isinstance(table, pd.DataFrame) and {PERIOD, BAND, GROUP, COUNT} <= set(table.columns):
         windows = _windows(scenarios, table)
@@ -566,9 +563,7 @@ def plot_timeline(
     span: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the dates on the x axis
     if len(periods):
         span = (periods[0], periods[-1] + offset)
-    inner = [b for b in bands if not str(b).startswith("beyond")]
-    colours = dict(zip(inner, _band_palette(len(inner)), strict=True))
-    colours.update({b: BEYOND_COLOUR for b in bands if b not in colours})
+    colours = band_colours(bands)
     window_colour = {
         name: _WINDOW_COLOURS[i % len(_WINDOW_COLOURS)] for i, name in enumerate(windows)
     }

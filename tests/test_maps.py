@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import geozones as gz
-from geozones import maps
+from geozones import maps, symbology
 
 XSS_ACTOR = '<img src=x onerror="window.__xss=1">Hezbollah'
 XSS_PLACE = "<script>window.__xss=2</script>Quneitra"
@@ -144,9 +144,9 @@ def test_legend_and_controls(page, zones):
 
 
 def test_band_palette_is_sequential():
-    assert maps._band_palette(3) == ["#99000d", "#f16913", "#fed976"]
-    assert maps._band_palette(1) == [maps.BAND_COLOURS[1]]
-    assert len(set(maps._band_palette(6))) == 6
+    assert symbology.band_palette(3) == ["#99000d", "#f16913", "#fed976"]
+    assert symbology.band_palette(1) == [maps.BAND_COLOURS[1]]
+    assert len(set(symbology.band_palette(6))) == 6
 
 
 def test_calls_stack_onto_one_map(zones, checked):
