@@ -47,8 +47,6 @@ of long segments, at most ``MAX_EXTRA_PIECES`` more; lines with more than
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -59,6 +57,7 @@ from numpy.typing import ArrayLike, NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geozones.errors import InputError
+from geozones.parallel import map_threads, resolve_threads
 
 __all__ = [
     "WGS84",
@@ -971,7 +970,7 @@ def _solve(
     nearest_point: bool = True,
 ):
     flat_lon, flat_lat, shape = _points(lon, lat)
-    workers = _threads(threads)
+    workers = resolve_threads(threads)
     pieces = line._pieces if isinstance(line, PreparedLine) else _prepare(line)
     n = flat_lon.size
     out = {
@@ -994,23 +993,8 @@ def _solve(
         for key, values in result.items():
             out[key][idx] = values
 
-    workers = min(len(chunks), workers)
-    if workers <= 1:
-        for idx in chunks:
-            run(idx)
-    else:  # pyproj and numpy release the GIL, so chunks run in parallel
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, chunks))
+    map_threads(run, chunks, threads=workers)  # pyproj and numpy release the GIL
     return LineLocation(**{k: v.reshape(shape) for k, v in out.items()})
-
-
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return min(os.cpu_count() or 1, 8)
-    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
-        msg = f"threads must be a positive whole number or None, not {threads!r}"
-        raise InputError(msg)
-    return min(int(threads), 64)
 
 
 def _geodesic_upper(c: NDArray) -> NDArray:

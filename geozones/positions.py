@@ -39,8 +39,8 @@ Reading is a pipeline, one room per step, shared by both engines (the dask engin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -86,6 +86,7 @@ from geozones.locating import (
     ReadOptions,
     locate,
 )
+from geozones.parallel import map_threads, resolve_threads
 from geozones.saving import save_positions
 from geozones.tables import load_table
 
@@ -139,6 +140,7 @@ def read_positions(
     sheet: str | int | None = 0,
     gazetteer_: gazetteer.Gazetteer | None = None,
     encoding: str | None = None,
+    threads: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read reported positions from a file or a table, keeping every row.
 
@@ -166,6 +168,9 @@ def read_positions(
     encoding
         The text encoding of a delimited text file (``"cp1256"``, ``"utf-16"``...), when
         the guess described in Notes is not good enough. It is used as given.
+    threads
+        Threads to use (points are made while the text is read); by default one per core,
+        up to 8 (:func:`geozones.parallel.resolve_threads`). The result does not depend on it.
 
     Returns
     -------
@@ -188,7 +193,8 @@ def read_positions(
     ------
     InputError
         Only for the file as a whole: missing, unreadable, empty, no way to find positions,
-        a named column that does not exist, or an unknown `encoding`.
+        a named column that does not exist, or an unknown `encoding`; or `threads` not a
+        positive whole number.
 
     Notes
     -----
@@ -272,6 +278,7 @@ def read_positions(
     >>> got[["row", "place", "error"]].to_numpy().tolist()
     [[2, 'Dar‘ā', ''], [3, '', "column 'place': unknown place name 'Atlantis'"]]
     """
+    threads = resolve_threads(threads)
     label, table, geoms = load_table(source, layer=layer, sheet=sheet, encoding=encoding)
     options = ReadOptions(
         lon_column=lon_column,
@@ -285,11 +292,16 @@ def read_positions(
         area=area,
         gazetteer_=gazetteer_,
     )
-    return build_positions(table, geoms, label=label, options=options)
+    return build_positions(table, geoms, label=label, options=options, threads=threads)
 
 
 def build_positions(
-    table: pd.DataFrame, geoms: np.ndarray | None, *, label: str, options: ReadOptions
+    table: pd.DataFrame,
+    geoms: np.ndarray | None,
+    *,
+    label: str,
+    options: ReadOptions,
+    threads: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Positions from a loaded table (:func:`geozones.tables.load_table`), every row kept.
 
@@ -309,6 +321,8 @@ def build_positions(
         Names the source in errors and in ``attrs["source"]``.
     options
         How positions are found (:class:`geozones.locating.ReadOptions`).
+    threads
+        As for :func:`read_positions`.
 
     Returns
     -------
@@ -323,6 +337,7 @@ def build_positions(
     >>> found[["row", "lat", "location_method"]].to_numpy().tolist()
     [[2, 33.1, 'lat/lon columns']]
     """
+    threads = resolve_threads(threads)
     n = len(table)
     if n == 0 and geoms is None:
         msg = f"{label}: holds no rows"
@@ -333,42 +348,43 @@ def build_positions(
     usable = found.error == ""
     lon, lat = found.lon, found.lat
 
-    def make_points() -> np.ndarray:  # GEOS releases the GIL: overlap with the text work
+    def make_points() -> np.ndarray:
         geometry = np.full(n, None, dtype=object)
         geometry[usable] = shapely.points(lon[usable], lat[usable])
         return geometry
 
-    pool = ThreadPoolExecutor(max_workers=1)
-    points = pool.submit(make_points)
-    pool.shutdown(wait=False)
+    def make_columns() -> pd.DataFrame:
+        date, date_to, date_precision = read_date_ranges(table, found.note, text)
+        return pd.DataFrame(
+            {
+                ROW: rownum,
+                LON: lon,
+                LAT: lat,
+                UNCERTAINTY_M: found.uncertainty_m,
+                LOCATION_METHOD: found.method,
+                PLACE: found.place,
+                ACTOR: actor_text(table, text),
+                DATE: date,
+                DATE_TO: date_to,
+                DATE_PRECISION: date_precision,
+                SOURCE: first_text(table, COLUMN_NAMES[SOURCE], text),
+                URL: first_text(table, COLUMN_NAMES[URL], text),
+                STATUS: first_text(table, COLUMN_NAMES[STATUS], text),
+                DENIED_BY: first_text(table, COLUMN_NAMES[DENIED_BY], text),
+                CLAIM_TEXT: first_text(table, COLUMN_NAMES[CLAIM_TEXT], text),
+                ERROR: found.error,  # already text: no numpy round trip
+                NOTE: found.note,
+            }
+        )
 
-    date, date_to, date_precision = read_date_ranges(table, found.note, text)
-    out = pd.DataFrame(
-        {
-            ROW: rownum,
-            LON: lon,
-            LAT: lat,
-            UNCERTAINTY_M: found.uncertainty_m,
-            LOCATION_METHOD: found.method,
-            PLACE: found.place,
-            ACTOR: actor_text(table, text),
-            DATE: date,
-            DATE_TO: date_to,
-            DATE_PRECISION: date_precision,
-            SOURCE: first_text(table, COLUMN_NAMES[SOURCE], text),
-            URL: first_text(table, COLUMN_NAMES[URL], text),
-            STATUS: first_text(table, COLUMN_NAMES[STATUS], text),
-            DENIED_BY: first_text(table, COLUMN_NAMES[DENIED_BY], text),
-            CLAIM_TEXT: first_text(table, COLUMN_NAMES[CLAIM_TEXT], text),
-            ERROR: found.error,  # already text: no numpy round trip
-            NOTE: found.note,
-        }
-    )
+    # GEOS releases the GIL: the points are made while the text is read
+    steps: list[Callable[[], Any]] = [make_columns, make_points]
+    out, points = map_threads(lambda make: make(), steps, threads=threads)
     return _with_originals(out, table, points, label)
 
 
 def _with_originals(
-    out: pd.DataFrame, table: pd.DataFrame, points: Future, label: str
+    out: pd.DataFrame, table: pd.DataFrame, points: np.ndarray, label: str
 ) -> gpd.GeoDataFrame:
     """The standard columns `out`, then the original columns, and the points as geometry.
 
@@ -386,7 +402,7 @@ def _with_originals(
     originals.columns = [names[k] for k in keep]
     result = gpd.GeoDataFrame(
         pd.concat([out, originals], axis=1),
-        geometry=gpd.GeoSeries(points.result(), crs=4326),
+        geometry=gpd.GeoSeries(points, crs=4326),
         crs=4326,
     )
     result.attrs["source"] = label

@@ -1,15 +1,14 @@
 """Saving positions and check results: CSV, GeoPackage, GeoJSON and KML, every row kept.
 
 :func:`save_positions` writes through :mod:`geozones.writing` (a file replaced atomically,
-or left as it was). CSV is formatted by arrow in pieces on two threads while a third writes
-them in order, and its text is neutralised against spreadsheet formulas
-(:mod:`geozones.formulas`).
+or left as it was). CSV is formatted by arrow in pieces on helper threads while the caller
+writes them in order (:func:`geozones.parallel.imap_threads`), and its text is neutralised
+against spreadsheet formulas (:mod:`geozones.formulas`).
 """
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +18,7 @@ from geozones.columns import ACTOR, ERROR, free_column_name
 from geozones.errors import InputError
 from geozones.formulas import neutralise_table
 from geozones.io import prepare_output
+from geozones.parallel import imap_threads, resolve_threads
 from geozones.writing import atomic_output, write_vector
 
 __all__ = ["save_positions"]
@@ -38,6 +38,7 @@ def save_positions(
     *,
     layer: str | None = None,
     raw: bool = False,
+    threads: int | None = None,
 ) -> None:
     """Write positions or check results, every row kept, by the file's extension.
 
@@ -67,12 +68,16 @@ def save_positions(
         The GeoPackage layer to write (the file's other layers are kept).
     raw
         Write CSV cells that a spreadsheet would take as formulas as they are.
+    threads
+        Threads that format CSV in pieces while the file is written; by default 2 (1 on a one-
+        core machine). The file does not depend on it.
 
     Raises
     ------
     InputError
-        An unknown extension, a `layer` for a format other than GeoPackage, or column
-        names that repeat (or, except in CSV, differ only in case). Nothing is written.
+        An unknown extension, a `layer` for a format other than GeoPackage, column names
+        that repeat (or, except in CSV, differ only in case), or `threads` not a positive
+        whole number. Nothing is written.
     OutputError
         The file cannot be written; an existing one is left as it was.
 
@@ -85,6 +90,9 @@ def save_positions(
     >>> pd.read_csv(out).columns[:3].tolist()
     ['row', 'lon', 'lat']
     """
+    workers = resolve_threads(threads)
+    if threads is None:
+        workers = min(workers, _CSV_THREADS)
     path, suffix = prepare_output(path, _WRITERS, layer)
     _refuse_repeated_names(positions.columns, path, by_case=suffix != ".csv")
     out = positions.copy()
@@ -109,7 +117,8 @@ def save_positions(
             out[column] = out[column].map(_cell_text)
     if suffix == ".csv":
         with atomic_output(path) as tmp:
-            _write_csv(pd.DataFrame(out.drop(columns=out.geometry.name)), tmp, raw=raw)
+            table = pd.DataFrame(out.drop(columns=out.geometry.name))
+            _write_csv(table, tmp, raw=raw, threads=workers)
         return
     if suffix == ".kml":  # the placemark's name and description: the table's own are kept
         out = out.rename(columns=_free_names(out.columns, ("name", "description")))
@@ -148,14 +157,16 @@ def _refuse_repeated_names(columns, path, *, by_case: bool) -> None:
 
 _CSV_PIECE_ROWS = 10_000  # rows formatted per task (small pieces stay in the CPU caches)
 _CSV_AHEAD = 4  # pieces formatted ahead of the writer (bounds the memory held)
+_CSV_THREADS = 2  # formatting threads by default: the writing is the slower half
 
 
-def _write_csv(table: pd.DataFrame, path: str, *, raw: bool = False) -> None:
+def _write_csv(table: pd.DataFrame, path: str, *, raw: bool = False, threads: int = 1) -> None:
     """Write CSV with pyarrow (several times faster than pandas for large tables).
 
     Text that a spreadsheet would run as a formula is neutralised unless `raw`
-    (:func:`neutralise_table`). Large tables are formatted in pieces on two threads (arrow
-    releases the GIL) while a third writes the finished pieces in order, the header once.
+    (:func:`neutralise_table`). Large tables are formatted in pieces on `threads` threads
+    (arrow releases the GIL) while this one writes the finished pieces in order, the
+    header once.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -173,24 +184,10 @@ def _write_csv(table: pd.DataFrame, path: str, *, raw: bool = False) -> None:
         pa_csv.write_csv(arrow.slice(start, _CSV_PIECE_ROWS), sink, write_options=options)
         return sink.getvalue()
 
-    starts = list(range(0, max(len(arrow), 1), _CSV_PIECE_ROWS))
-    with (
-        open(path, "wb") as out,
-        ThreadPoolExecutor(max_workers=2) as formatters,
-        ThreadPoolExecutor(max_workers=1) as writer,
-    ):
-        pending = [formatters.submit(piece, start) for start in starts[:_CSV_AHEAD]]
-        written = None
-        for k in range(len(starts)):  # in order, a bounded number of pieces in memory
-            buffer = pending[k].result()
-            pending[k] = None
-            if k + _CSV_AHEAD < len(starts):
-                pending.append(formatters.submit(piece, starts[k + _CSV_AHEAD]))
-            if written is not None:
-                written.result()
-            written = writer.submit(out.write, buffer)
-        if written is not None:
-            written.result()
+    starts = range(0, max(len(arrow), 1), _CSV_PIECE_ROWS)
+    with open(path, "wb") as out:  # in order, a bounded number of pieces in memory
+        for buffer in imap_threads(piece, starts, threads=threads, ahead=_CSV_AHEAD):
+            out.write(buffer)
 
 
 def _cell_text(value) -> object:
