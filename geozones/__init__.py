@@ -9,7 +9,7 @@ np.True_
 
 from importlib.metadata import PackageNotFoundError, version
 
-from geozones import datasets, errors, examples, scale
+from geozones import datasets, errors, examples, lines, scale
 from geozones.checks import check_positions, findings, summarize
 from geozones.errors import GeozonesError, GeozonesWarning, InputError
 from geozones.geodesy import (
@@ -20,6 +20,7 @@ from geozones.geodesy import (
     side_of_line,
 )
 from geozones.io import read_lines
+from geozones.lines import LineSet, as_lines
 from geozones.maps import save_map, zone_map
 from geozones.plot import plot_zones
 from geozones.positions import read_positions, save_positions
@@ -41,7 +42,9 @@ __all__ = [
     "GeozonesWarning",
     "InputError",
     "LineLocation",
+    "LineSet",
     "__version__",
+    "as_lines",
     "build_zone_set",
     "build_zones",
     "check_positions",
@@ -51,6 +54,7 @@ __all__ = [
     "examples",
     "findings",
     "geodesic_distance",
+    "lines",
     "load_territory",
     "locate_on_line",
     "plot_timeline",
