@@ -258,8 +258,7 @@ def cell_text(series: pd.Series) -> pd.Series:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        values = series.to_numpy()
-        arr = pa.array(values, from_pandas=True)  # NaN: missing
+        arr = pa.array(series.to_numpy(), from_pandas=True)  # NaN: missing
         text = pc.fill_null(pc.cast(arr, pa.string()), "")  # 12.0 -> "12", like a sheet
         return pd.Series(pd.array(text, dtype=pd.StringDtype("pyarrow")), index=series.index)
     if not isinstance(series.dtype, pd.StringDtype):

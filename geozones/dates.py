@@ -21,11 +21,15 @@ Examples
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from geozones.columns import COLUMN_NAMES, DATE, DATE_PAIRS, DATE_PRECISION, to_float
+
+if TYPE_CHECKING:
+    from pandas.api.typing import NaTType
 
 __all__ = ["DATE_PRECISIONS", "read_date_ranges"]
 
@@ -78,7 +82,7 @@ def _parse_dates(written: pd.Series, **options) -> pd.Series:
     return parsed.dt.tz_convert(None).dt.as_unit("us")
 
 
-def _parse_date(value: str, options) -> pd.Timestamp:
+def _parse_date(value: str, options) -> pd.Timestamp | NaTType:
     try:
         return pd.to_datetime(value, utc=True, **options)
     except (OverflowError, ValueError):
@@ -147,7 +151,7 @@ _MONTH_YEAR = r"^([0-9]{1,2})[-/.]([0-9]{4})$"  # 06/2018
 _NAMED_MONTH = r"^([A-Za-z]{3,9})\.?,?\s+([0-9]{4})$"  # June 2018, Jun. 2018
 #: Days written as ACLED's exports and European spreadsheets write them, read as "mixed"
 #: with `dayfirst` would read them, but many times faster.
-_DAY_FORMATS = (
+_DAY_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (r"^[0-9]{1,2} [A-Za-z]+ [0-9]{4}$", ("%d %B %Y", "%d %b %Y")),
     (r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$", ("%d/%m/%Y",)),
 )

@@ -33,6 +33,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,14 @@ def line_end(data: bytes, start: int, lines: int) -> int:
         if k == lines:
             return end
     return len(data)
+
+
+@overload
+def find_layout(buf: bytes, start: int, *, complete: Literal[True], label) -> Layout: ...
+
+
+@overload
+def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | None: ...
 
 
 def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | None:
@@ -418,9 +427,9 @@ def _repeated_header(table: pd.DataFrame, layout: Layout) -> list[int]:
     if table.shape[1] != len(layout.header) or len(table) == 0:
         return []
     first = table.iloc[:, 0].str.strip() == layout.header[0]
-    candidates = np.flatnonzero(first.to_numpy(dtype=bool, na_value=False))
+    candidates: list[int] = np.flatnonzero(first.to_numpy(dtype=bool, na_value=False)).tolist()
     return [
-        int(i)
+        i
         for i in candidates
         if all(str(table.iat[i, k]).strip() == h for k, h in enumerate(layout.header))
     ]

@@ -251,7 +251,7 @@ def _from_lat_lon(source: _Table, found: Located) -> None:
                 "notation; write decimal degrees"
             )
         exponent |= marked
-    for mask, col, values in (
+    for mask, col, cells in (
         (present & la_missing, lat_col, None),
         (present & lo_missing, lon_col, None),
         (present & ~la_missing & np.isnan(la), lat_col, lat_t),
@@ -260,8 +260,8 @@ def _from_lat_lon(source: _Table, found: Located) -> None:
         for i in np.flatnonzero(mask & (error == "")):
             error[i] = (
                 f"column {col!r} is empty"
-                if values is None
-                else f"column {col!r}: {values.iloc[i]!r} is not a number"
+                if cells is None
+                else f"column {col!r}: {cells.iloc[i]!r} is not a number"
             )
     ok = present & ~np.isnan(la) & ~np.isnan(lo) & ~exponent
     found.lon[ok], found.lat[ok] = lo[ok], la[ok]

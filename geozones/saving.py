@@ -23,12 +23,12 @@ from geozones.writing import atomic_output, write_vector
 
 __all__ = ["save_positions"]
 
-_WRITERS = {
+_WRITERS = {  # extension -> GDAL driver (CSV is written by pyarrow, not GDAL)
     ".gpkg": "GPKG",
     ".geojson": "GeoJSON",
     ".json": "GeoJSON",
     ".kml": "LIBKML",
-    ".csv": None,
+    ".csv": "CSV",
 }
 
 

@@ -43,7 +43,7 @@ def load_table(
         A path (delimited text by :data:`DELIMITED_SUFFIXES`, a workbook, or a vector file),
         a DataFrame or a GeoDataFrame (its CRS made EPSG:4326).
     layer, sheet
-        The layer of a multi-layer vector file; the sheet of a workbook.
+        The layer of a multi-layer vector file; the sheet of a workbook (None: the first).
     encoding
         The text encoding of delimited text, None to decide it
         (:mod:`geozones.decoding`).
@@ -72,7 +72,8 @@ def load_table(
         return str(path), read_delimited(path, encoding=encoding), None
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
-            table = pd.read_excel(path, sheet_name=sheet, dtype=object)
+            # one sheet, never all of them (sheet_name=None would give a dict of every sheet)
+            table = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
         except Exception as exc:
             msg = f"{path}: cannot be read as a workbook ({first_line(exc)})"
             raise InputError(msg) from None
