@@ -40,6 +40,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -487,27 +488,50 @@ def _runtime_options(
     }
 
 
+@dataclass
+class _MapState:
+    """What geozones has added to a folium map, kept on the map so that calls stack."""
+
+    options: dict[str, Any] = field(default_factory=_runtime_options)
+    offline: bool = False
+    basemap_done: bool = False
+    credits: set[str] = field(default_factory=set)
+    position_layers: int = 0
+
+
+_STATE_ATTRIBUTE = "_geozones_state"
+
+
+def _state(m: folium.Map) -> _MapState:
+    """The geozones state of `m`, made on first use (a map from folium has every tool)."""
+    state = getattr(m, _STATE_ATTRIBUTE, None)
+    if not isinstance(state, _MapState):
+        state = _MapState()
+        setattr(m, _STATE_ATTRIBUTE, state)
+    return state
+
+
 def _make_offline(m: folium.Map) -> None:
     """Make `m` render with inline Leaflet and no CDN links (idempotent)."""
     m.default_js = []
     m.default_css = []
-    if not getattr(m, "_geozones_offline", False):
+    state = _state(m)
+    if not state.offline:
         offline_assets, _ = _elements()
         m.add_child(offline_assets(), name="geozones_assets")
-        m._geozones_offline = True
+        state.offline = True
 
 
 def _call(m: folium.Map, method: str, *args: Any) -> None:
     """Add a call of the map runtime to `m`, with the map's options (defaults: every tool)."""
     _, call = _elements()
-    options = getattr(m, "_geozones_options", None) or _runtime_options()
-    m.add_child(call(method, *args, options=options))
+    m.add_child(call(method, *args, options=_state(m).options))
 
 
 # ------------------------------------------------------------------------- geometry
 
 
-def _feature_collection(geoms: Iterable, props: Sequence[dict], *, decimals: int = 6) -> str:
+def _feature_collection(geoms: Iterable, props: Sequence[dict], *, decimals: int = 6) -> _JSON:
     """GeoJSON FeatureCollection text of `geoms` with coordinates rounded to `decimals`."""
     geoms = np.asarray(list(geoms), dtype=object)
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
@@ -528,11 +552,11 @@ def _bbox(geoms) -> list[float] | None:
     return [float(x0), float(y0), float(x1), float(y1)]
 
 
-def _union_bbox(*boxes) -> list[float] | None:
-    boxes = [b for b in boxes if b is not None]
-    if not boxes:
+def _union_bbox(*boxes: list[float] | None) -> list[float] | None:
+    found = [b for b in boxes if b is not None]
+    if not found:
         return None
-    a = np.asarray(boxes)
+    a = np.asarray(found)
     return [float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())]
 
 
@@ -696,8 +720,8 @@ def _new_credits(found: Iterable[str], given: Iterable[str]) -> list[str]:
 
 
 def _attribution_html(extra: Iterable[str] = (), *, basemap: bool = True) -> str:
-    parts = []
-    bundled = (
+    parts: list[str] = []
+    bundled: tuple[str, ...] = (
         datasets.ATTRIBUTION_OSM,
         datasets.ATTRIBUTION_NATURAL_EARTH,
         datasets.ATTRIBUTION_GEONAMES,
@@ -741,7 +765,7 @@ def _zones_payload(
 # ---------------------------------------------------------------------------- lines
 
 
-def _lines_payload(lines) -> tuple[list[str], str, list[float] | None]:
+def _lines_payload(lines: Any) -> tuple[list[_JSON], str, list[float] | None]:
     gdf = resolve_lines(lines)
     n = len(gdf)
     layer = gdf["layer"].astype(str).tolist() if "layer" in gdf else [""] * n
@@ -880,47 +904,37 @@ def _breach_list(sub: pd.DataFrame, col: str, when: pd.Series, layer: int) -> st
     )
 
 
-def _positions_payload(
-    positions: pd.DataFrame,
-    *,
-    scenario: str | None,
-    columns: Sequence[str],
-    uncertainty: bool | None,
-    name: str,
-    layer: int = 0,
-) -> tuple[list[str], str, list[float] | None]:
-    if not isinstance(positions, pd.DataFrame):
-        from geozones.positions import read_positions
-
-        positions = read_positions(positions)
-    df = positions
-    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
-        df = to_4326(df)
-    n_all = len(df)
+def _coordinates(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude in degrees of each row: ``lon``/``lat``, else the points."""
     if "lon" in df and "lat" in df:
         lon = pd.to_numeric(df["lon"], errors="coerce").to_numpy(dtype=float)
         lat = pd.to_numeric(df["lat"], errors="coerce").to_numpy(dtype=float)
-    elif isinstance(df, gpd.GeoDataFrame):
+        return lon, lat
+    if isinstance(df, gpd.GeoDataFrame):
         geom = df.geometry
         empty = geom.isna().to_numpy() | geom.is_empty.to_numpy()
-        safe = geom.where(~empty, shapely.Point(np.nan, np.nan))
-        lon = shapely.get_x(safe.to_numpy()).astype(float)
-        lat = shapely.get_y(safe.to_numpy()).astype(float)
-    else:
-        msg = "positions need lon and lat columns or point geometries"
-        raise InputError(msg)
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
-    if "error" in df:
-        ok &= df["error"].fillna("").astype(str).to_numpy() == ""
-    n_bad = int(n_all - ok.sum())
-    sub = df.loc[ok]
-    n = len(sub)
+        safe = geom.where(~empty, shapely.Point(np.nan, np.nan)).to_numpy()
+        return shapely.get_x(safe).astype(float), shapely.get_y(safe).astype(float)
+    msg = "positions need lon and lat columns or point geometries"
+    raise InputError(msg)
 
-    payload: dict[str, Any] = {
-        "x": np.round(lon[ok], 6).tolist(),
-        "y": np.round(lat[ok], 6).tolist(),
-    }
-    # bands: the categories of `band` in order; the last non-empty one is "beyond"
+
+@dataclass
+class _Colouring:
+    """How positions are coloured: band and verdict codes, their labels, each marker's fill."""
+
+    bands: list[str]
+    band_codes: np.ndarray
+    band_colour: dict[str, str]
+    column: str | None  # the scenario column, if colouring by verdict
+    states: list[str]
+    state_codes: np.ndarray
+    fill: np.ndarray
+
+
+def _colouring(sub: pd.DataFrame, scenario: str | None) -> _Colouring:
+    """Colour by the scenario's verdict when there is one, else by band."""
+    n = len(sub)
     if "band" in sub:
         cats = band_categories(sub["band"])
         colour_of_band = band_colours(cats)
@@ -928,44 +942,25 @@ def _positions_payload(
     else:
         cats, colour_of_band = [], {}
         codes = np.full(n, -1)
-    payload["b"] = codes.tolist()
-    payload["bands"] = [_escape(c) for c in cats]
-    fill_band = np.array([colour_of_band[c] for c in cats] + [BEYOND_COLOUR], dtype=object)[codes]
-
+    fill = np.array([colour_of_band[c] for c in cats] + [BEYOND_COLOUR], dtype=object)[codes]
     col = scenario_column(sub, scenario)
+    states: list[str] = []
+    scodes = np.full(n, -1)
     if col is not None:
         st = sub[col]
-        states = (
-            list(st.cat.categories)
-            if isinstance(st.dtype, pd.CategoricalDtype)
-            else sorted(st.dropna().astype(str).unique())
-        )
-        states = [str(s) for s in states if str(s) != ""]
-        if not isinstance(st.dtype, pd.CategoricalDtype):  # the most serious first
+        categorical = isinstance(st.dtype, pd.CategoricalDtype)
+        found = list(st.cat.categories) if categorical else sorted(st.dropna().astype(str).unique())
+        states = [str(s) for s in found if str(s) != ""]
+        if not categorical:  # the most serious first
             rank = {s: r for r, s in enumerate((*STATE_ORDER, "not restricted"))}
             states.sort(key=lambda s: (rank.get(s, len(rank)), s))
         scodes = pd.Categorical(st.astype(str), categories=states).codes
-        state_colours = [state_colour(s) for s in states] + [UNKNOWN_COLOUR]
-        fill = np.array(state_colours, dtype=object)[scodes]
-        stroke = np.full(n, MARKER_EDGE_COLOUR, dtype=object)
-        payload["scenario"] = _escape(col.removeprefix("scenario_").replace("_", " "))
-    else:
-        states, scodes = [], np.full(n, -1)
-        fill, stroke = fill_band, np.full(n, MARKER_EDGE_COLOUR, dtype=object)
-        payload["scenario"] = ""
-    payload["s"] = scodes.tolist()
-    payload["states"] = [_escape(s) for s in states]
-    style_keys = pd.Series(fill.astype(str)) + "|" + pd.Series(stroke.astype(str))
-    k, uniq = pd.factorize(style_keys)
-    payload["k"] = k.tolist()
-    payload["styles"] = [dict(zip(("fill", "stroke"), u.split("|"), strict=True)) for u in uniq]
+        fill = np.array([state_colour(s) for s in states] + [UNKNOWN_COLOUR], dtype=object)[scodes]
+    return _Colouring(cats, codes, colour_of_band, col, states, scodes, fill)
 
-    payload["t"] = _days(sub["date"]) if "date" in sub else [None] * n
-    payload["t2"] = _days(sub["date_to"]) if "date_to" in sub else None
-    when = _date_labels(sub)
-    payload["when"] = _text_codes(when)
-    payload["id"] = layer
-    # every scenario's verdict and evidence, for the popup
+
+def _verdicts(sub: pd.DataFrame) -> list[list[Any]]:
+    """Every scenario's verdict and evidence, dictionary-encoded, for the popup."""
     verdicts = []
     for c in sub.columns:
         if not (isinstance(c, str) and c.startswith("scenario_")):
@@ -979,30 +974,24 @@ def _positions_payload(
                 *(_text_codes(evidence) if evidence is not None else ([], [])),
             ]
         )
-    payload["verdicts"] = verdicts
-    # the most serious first, for the marker of a place that holds several positions
-    order = {s: r for r, s in enumerate(STATE_ORDER)}
-    payload["rank"] = [order.get(s, len(order)) for s in states]
+    return verdicts
+
+
+def _radius_m(sub: pd.DataFrame) -> np.ndarray:
+    """Each position's uncertainty radius in metres; 0 where none or unusable."""
     radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
-    radius = (
-        pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
-        if radius_col
-        else np.zeros(n)
-    )
+    if radius_col is None:
+        return np.zeros(len(sub))
+    radius = pd.to_numeric(sub[radius_col], errors="coerce").fillna(0).to_numpy(dtype=float)
     # an unusable radius (infinite, negative, larger than the Earth) draws no circle
     radius = np.where(np.isfinite(radius) & (radius <= 20_037_508.0), radius, 0.0)
-    payload["r"] = np.round(np.maximum(radius, 0), 1).tolist()
-    if "distance_km" in sub:
-        km = pd.to_numeric(sub["distance_km"], errors="coerce").to_numpy(dtype=float)
-        payload["km"] = [None if not math.isfinite(v) else v for v in np.round(km, 3).tolist()]
-    else:
-        payload["km"] = [None] * n
-    if "row" in sub:
-        rows = pd.to_numeric(sub["row"], errors="coerce").to_numpy(dtype=float)
-        payload["row"] = [int(v) if math.isfinite(v) else None for v in rows]
-    else:
-        payload["row"] = None
+    return np.maximum(radius, 0)
 
+
+def _popup_columns(
+    sub: pd.DataFrame, columns: Sequence[str]
+) -> tuple[dict[str, list[int]], dict[str, list[str]], list[list[str]]]:
+    """The popup's text columns, dictionary-encoded, and the extra fields' titles."""
     cols, dicts = {}, {}
     extra = [c for c in columns if c not in _TEXT_COLUMNS]
     for c in (*_TEXT_COLUMNS, *extra):
@@ -1016,26 +1005,49 @@ def _positions_payload(
     if missing:
         msg = f"columns not in positions: {', '.join(map(str, missing))}"
         raise InputError(msg)
-    payload["cols"], payload["dict"] = cols, dicts
-    payload["fields"] = [[c, _escape(str(c).replace("_", " "))] for c in extra]
-    payload["radius"] = 6 if n <= 1000 else 5 if n <= 5000 else 4
-    payload["uncertainty"] = bool(n <= _MANY_POSITIONS if uncertainty is None else uncertainty)
+    return cols, dicts, [[c, _escape(str(c).replace("_", " "))] for c in extra]
 
-    # legend
-    rows = []
+
+def _numbers(sub: pd.DataFrame) -> dict[str, Any]:
+    """Distance (km, 3 decimals) and input row number of each position; None where absent."""
+    out: dict[str, Any] = {"km": [None] * len(sub), "row": None}
+    if "distance_km" in sub:
+        km = pd.to_numeric(sub["distance_km"], errors="coerce").to_numpy(dtype=float)
+        out["km"] = [None if not math.isfinite(v) else v for v in np.round(km, 3).tolist()]
+    if "row" in sub:
+        rows = pd.to_numeric(sub["row"], errors="coerce").to_numpy(dtype=float)
+        out["row"] = [int(v) if math.isfinite(v) else None for v in rows]
+    return out
+
+
+def _positions_legend(
+    sub: pd.DataFrame,
+    colouring: _Colouring,
+    payload: dict[str, Any],
+    *,
+    name: str,
+    n_bad: int,
+    layer: int,
+    when: pd.Series,
+    has_radius: bool,
+) -> str:
+    """Legend HTML: counts by verdict (and the breaches) or by band, and what is not drawn."""
+    n, rows = len(sub), []
+    col, states, cats = colouring.column, colouring.states, colouring.bands
     if col is not None:
+        scodes = colouring.state_codes
         counts = np.bincount(scodes[scodes >= 0], minlength=len(states))
         rows.append(f'<div class="gz-note">{payload["scenario"]}:</div>')
         for s, c in zip(states, counts.tolist(), strict=True):
-            swatch = _swatch(state_colour(s), kind="dot")
-            rows.append(_legend_row(swatch, _escape(s), f"{c:,}"))
+            rows.append(_legend_row(_swatch(state_colour(s), kind="dot"), _escape(s), f"{c:,}"))
         rows.append(_breach_list(sub, col, when, layer))
     if cats:
+        codes = colouring.band_codes
         counts = np.bincount(codes[codes >= 0], minlength=len(cats))
         if col is not None:
             rows.append('<div class="gz-note">by band:</div>')
         for c, cnt in zip(cats, counts.tolist(), strict=True):
-            swatch = _swatch(colour_of_band[c], kind="dot") if col is None else ""
+            swatch = _swatch(colouring.band_colour[c], kind="dot") if col is None else ""
             rows.append(_legend_row(swatch, _escape(c), f"{cnt:,}"))
     if not cats and col is None:
         rows.append(_legend_row(_swatch(BEYOND_COLOUR, kind="dot"), "position", f"{n:,}"))
@@ -1044,17 +1056,88 @@ def _positions_payload(
             f'<div class="gz-warning gz-unmapped">{n_bad:,} row{"s" if n_bad != 1 else ""} '
             "not mapped — see the error column</div>"
         )
-    if (radius > 0).any():
+    if has_radius:
         rows.append(
             '<div class="gz-note">dashed outlines: uncertainty radius'
             + ("" if payload["uncertainty"] else " (turn on in the layer control)")
             + "</div>"
         )
-    legend = f"<h4>{_escape(name)} <span class='gz-count'>{n:,}</span></h4>" + "".join(rows)
-    if not ok.any():  # nothing drawable: the legend still counts the rows
-        return [_js(_escape(name)), _js(payload)], legend, None
+    return f"<h4>{_escape(name)} <span class='gz-count'>{n:,}</span></h4>" + "".join(rows)
+
+
+def _positions_payload(
+    positions: pd.DataFrame | str | os.PathLike,
+    *,
+    scenario: str | None,
+    columns: Sequence[str],
+    uncertainty: bool | None,
+    name: str,
+    layer: int = 0,
+) -> tuple[list[_JSON], str, list[float] | None]:
+    df: pd.DataFrame
+    if isinstance(positions, pd.DataFrame):
+        df = positions
+    else:
+        from geozones.positions import read_positions
+
+        df = read_positions(positions)
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
+        df = to_4326(df)
+    lon, lat = _coordinates(df)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
+    if "error" in df:
+        ok &= df["error"].fillna("").astype(str).to_numpy() == ""
+    sub = df.loc[ok]
+    n = len(sub)
+    colouring = _colouring(sub, scenario)
+    col, states = colouring.column, colouring.states
+    fill = colouring.fill.astype(str)
+    style_keys = pd.Series(fill) + "|" + MARKER_EDGE_COLOUR
+    k, uniq = pd.factorize(style_keys)
+    rank = {s: r for r, s in enumerate(STATE_ORDER)}
+    cols, dicts, fields = _popup_columns(sub, columns)
+    when, radius = _date_labels(sub), _radius_m(sub)
+    payload: dict[str, Any] = {
+        "x": np.round(lon[ok], 6).tolist(),
+        "y": np.round(lat[ok], 6).tolist(),
+        "b": colouring.band_codes.tolist(),
+        "bands": [_escape(c) for c in colouring.bands],
+        "scenario": _escape(col.removeprefix("scenario_").replace("_", " ")) if col else "",
+        "s": colouring.state_codes.tolist(),
+        "states": [_escape(s) for s in states],
+        "k": k.tolist(),
+        "styles": [dict(zip(("fill", "stroke"), u.split("|"), strict=True)) for u in uniq],
+        "t": _days(sub["date"]) if "date" in sub else [None] * n,
+        "t2": _days(sub["date_to"]) if "date_to" in sub else None,
+        "when": _text_codes(when),
+        "id": layer,
+        "verdicts": _verdicts(sub),
+        # the most serious first, for the marker of a place that holds several positions
+        "rank": [rank.get(s, len(rank)) for s in states],
+        "r": np.round(radius, 1).tolist(),
+        **_numbers(sub),
+        "cols": cols,
+        "dict": dicts,
+        "fields": fields,
+        "radius": 6 if n <= 1000 else 5 if n <= 5000 else 4,
+        "uncertainty": bool(n <= _MANY_POSITIONS if uncertainty is None else uncertainty),
+    }
+    n_bad = int(len(df) - ok.sum())
+    legend = _positions_legend(
+        sub,
+        colouring,
+        payload,
+        name=name,
+        n_bad=n_bad,
+        layer=layer,
+        when=when,
+        has_radius=bool((radius > 0).any()),
+    )
+    args = [_js(_escape(name)), _js(payload)]
+    if not n:  # nothing drawable: the legend still counts the rows
+        return args, legend, None
     bbox = [float(lon[ok].min()), float(lat[ok].min()), float(lon[ok].max()), float(lat[ok].max())]
-    return [_js(_escape(name)), _js(payload)], legend, bbox if n else None
+    return args, legend, bbox
 
 
 # ------------------------------------------------------------------------ public API
@@ -1148,55 +1231,21 @@ def zone_map(
     >>> m.get_root().render().count('.bands("Zones: alpha_line"')
     1
     """
-    import folium
-
     if basemap is not None and basemap != "offline" and basemap not in BASEMAPS:
         msg = f"unknown basemap {basemap!r}; use 'offline', {', '.join(map(repr, BASEMAPS))}"
         raise InputError(msg)
     _check_view(location, zoom_start)
-    new = m is None
-    if new:
-        m = folium.Map(
-            location=list(location or GOLAN_CENTRE),
-            zoom_start=zoom_start or 9,
-            tiles=None,
-            prefer_canvas=True,
-            control_scale=False,
-            width=width,
-            height=height,
-        )
-        m._geozones_options = _runtime_options(
-            tools=bool(tools), time_filter=bool(time_filter), fixed_view=location is not None
-        )
+    if m is None:
+        m = _new_map(location, zoom_start, width, height, tools=tools, time_filter=time_filter)
     _make_offline(m)
-    if positions is not None and not isinstance(positions, pd.DataFrame):
+    table: pd.DataFrame | None = None
+    if isinstance(positions, pd.DataFrame):
+        table = positions
+    elif positions is not None:
         from geozones.positions import read_positions
 
-        positions = read_positions(positions)
-    credited = getattr(m, "_geozones_credits", None)
-    if credited is None:
-        credited = m._geozones_credits = set()
-    if not getattr(m, "_geozones_basemap_done", False):
-        m._geozones_basemap_done = True
-        extra_attr = []
-        if basemap == "offline":
-            _call(m, "basemap", _basemap_payload())
-        elif basemap is not None:
-            title, url, attribution, max_zoom = BASEMAPS[basemap]
-            spec = {"name": title, "url": url, "attribution": attribution, "maxZoom": max_zoom}
-            _call(m, "tiles", _js(spec))
-        if zones is not None and "attribution" in zones:
-            extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
-        extra_attr += [str(c) for c in credits]
-        extra_attr += _new_credits(data_credits(positions), extra_attr)
-        credited.update(extra_attr)
-        _call(m, "attribution", _js(_attribution_html(extra_attr)))
-    else:  # a later call onto the same map: credit the data it adds
-        more = _new_credits(data_credits(positions), credited)
-        if more:
-            credited.update(more)
-            _call(m, "attribution", _js(_attribution_html(more, basemap=False)))
-
+        table = read_positions(positions)
+    _add_basemap_and_credits(m, basemap, zones, table, credits)
     legends, boxes = [], []
     if zones is not None:
         args, legend, box = _zones_payload(zones, zones_name)
@@ -1210,11 +1259,11 @@ def zone_map(
         legends.append(legend)
         boxes.append(box)
     position_box = None
-    if positions is not None:
-        layer = getattr(m, "_geozones_position_layers", 0)
-        m._geozones_position_layers = layer + 1
+    if table is not None:
+        state = _state(m)
+        layer, state.position_layers = state.position_layers, state.position_layers + 1
         args, legend, position_box = _positions_payload(
-            positions,
+            table,
             scenario=scenario,
             columns=list(columns),
             uncertainty=uncertainty,
@@ -1229,6 +1278,64 @@ def zone_map(
     if box is not None:
         _call(m, "fit", _js(box))
     return m
+
+
+def _new_map(
+    location: tuple[float, float] | None,
+    zoom_start: int | None,
+    width: str | int,
+    height: str | int,
+    *,
+    tools: bool,
+    time_filter: bool,
+) -> folium.Map:
+    """A new folium map with no tiles, and its runtime options (which tools it has)."""
+    import folium
+
+    m = folium.Map(
+        location=list(location or GOLAN_CENTRE),
+        zoom_start=zoom_start or 9,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
+        width=width,
+        height=height,
+    )
+    _state(m).options = _runtime_options(
+        tools=bool(tools), time_filter=bool(time_filter), fixed_view=location is not None
+    )
+    return m
+
+
+def _add_basemap_and_credits(
+    m: folium.Map,
+    basemap: str | None,
+    zones: gpd.GeoDataFrame | None,
+    positions: pd.DataFrame | None,
+    credits: Sequence[str],
+) -> None:
+    """The basemap and the attribution line on a new map; on a used one, the new credits."""
+    state = _state(m)
+    if state.basemap_done:  # a later call onto the same map: credit the data it adds
+        more = _new_credits(data_credits(positions), state.credits)
+        if more:
+            state.credits.update(more)
+            _call(m, "attribution", _js(_attribution_html(more, basemap=False)))
+        return
+    state.basemap_done = True
+    if basemap == "offline":
+        _call(m, "basemap", _basemap_payload())
+    elif basemap is not None:
+        title, url, attribution, max_zoom = BASEMAPS[basemap]
+        spec = {"name": title, "url": url, "attribution": attribution, "maxZoom": max_zoom}
+        _call(m, "tiles", _js(spec))
+    extra_attr: list[str] = []
+    if zones is not None and "attribution" in zones:
+        extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
+    extra_attr += [str(c) for c in credits]
+    extra_attr += _new_credits(data_credits(positions), extra_attr)
+    state.credits.update(extra_attr)
+    _call(m, "attribution", _js(_attribution_html(extra_attr)))
 
 
 def _check_view(location, zoom_start) -> None:

@@ -42,6 +42,7 @@ import os
 import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -511,10 +512,6 @@ def plot_timeline(
     >>> [t.get_text() for t in fig.legends[0].get_texts()]
     ['0–5 km', '5–20 km', 'demand\nin force 2018-02-01 – open']
     """
-    import matplotlib.dates as mdates
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
     check_figure_path(path)
     table = results_or_timeline
     if isinstance(table, pd.DataFrame) and {PERIOD, BAND, GROUP, COUNT} <= set(table.columns):
@@ -523,17 +520,44 @@ def plot_timeline(
     else:
         table = timeline(table, freq=freq, by=by, scenarios=scenarios)
         windows = table.attrs["windows"]
-    offset = _offset(freq)
-    bands = (
-        list(table[BAND].cat.categories)
-        if isinstance(table[BAND].dtype, pd.CategoricalDtype)
-        else sorted({str(b) for b in table[BAND]}, key=_band_key)
-    )
-    totals = (
-        table.groupby(GROUP, sort=False)[COUNT].sum().sort_values(ascending=False, kind="stable")
-    )
+    chosen = _chosen_groups(table, groups, ax)
+    layout = _layout(table, windows, freq)
+    fig, panels_in, axes = _panels(ax, len(chosen))
+    for i, (panel, group) in enumerate(zip(axes, chosen, strict=True)):
+        _draw_panel(panel, group, layout, first=i == 0)
+    legend = {
+        "handles": _legend_handles(layout),
+        "fontsize": 7.5,
+        "title": "distance band",
+        "title_fontsize": 8,
+    }
+    if ax is None:
+        fig.legend(loc="outside right upper", frameon=False, **legend)
+    else:
+        ax.legend(loc="upper left", framealpha=0.92, **legend)
+    by_used = table.attrs.get("by", by)
+    what = {None: "", "actor_group": " and actor group", "actor_groups": " and actor group"}
+    if title is None:
+        title = (
+            f"Checked positions per {layout.freq_word}, by distance band"
+            f"{what.get(by_used, f' and {by_used}')}"
+        )
+    panels_in.suptitle(title, fontsize=11)
+    notes = _notes(table, chosen, by_used, layout.freq_word, credits)
+    if notes:
+        _write_notes(fig, ax, notes)
+    if path is not None:
+        fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=150, format=fmt)
+    return fig
+
+
+def _chosen_groups(table: pd.DataFrame, groups: Sequence[str] | None, ax: Axes | None) -> list:
+    """The groups drawn, one panel each: `groups`, else every group, most positions first."""
     if groups is None:
-        chosen = list(totals.index)
+        totals = table.groupby(GROUP, sort=False)[COUNT].sum()
+        chosen = list(totals.sort_values(ascending=False, kind="stable").index)
     elif isinstance(groups, str) or not all(isinstance(g, str) for g in groups):
         msg = f"groups must be a list of group names, not {groups!r}"
         raise InputError(msg)
@@ -550,131 +574,190 @@ def plot_timeline(
     if ax is not None and len(chosen) != 1:
         msg = f"ax= draws one panel, but there are {len(chosen)} groups: choose one with groups="
         raise InputError(msg)
+    return chosen
 
-    if ax is None:
-        fig = Figure(figsize=(11, 1.5 + 1.9 * len(chosen)), layout="constrained")
-        axes = list(fig.subplots(len(chosen), 1, sharex=True, squeeze=False)[:, 0])
-        panels_in: Figure | SubFigure = fig
-    else:
-        panels_in, axes = ax.figure, [ax]  # a figure or a subfigure: it gets the title
-        fig = panels_in.figure  # the whole figure, which is written and returned
 
+@dataclass(frozen=True)
+class _Layout:
+    """What every panel shares: periods, bands and their colours, and scenario windows."""
+
+    table: pd.DataFrame
+    periods: pd.DatetimeIndex
+    offset: pd.DateOffset
+    span: tuple[pd.Timestamp, pd.Timestamp] | None  # the dates on the x axis
+    bands: list[str]
+    colours: dict[str, str]
+    windows: dict[str, tuple[Any, Any]]
+    window_colour: dict[str, str]
+    freq_word: str
+
+
+def _layout(table: pd.DataFrame, windows: dict[str, tuple[Any, Any]], freq: str) -> _Layout:
+    offset = _offset(freq)
+    bands = (
+        list(table[BAND].cat.categories)
+        if isinstance(table[BAND].dtype, pd.CategoricalDtype)
+        else sorted({str(b) for b in table[BAND]}, key=_band_key)
+    )
     periods = pd.DatetimeIndex(sorted(set(table[PERIOD])))
-    span: tuple[pd.Timestamp, pd.Timestamp] | None = None  # the dates on the x axis
-    if len(periods):
-        span = (periods[0], periods[-1] + offset)
-    colours = band_colours(bands)
-    window_colour = {
-        name: _WINDOW_COLOURS[i % len(_WINDOW_COLOURS)] for i, name in enumerate(windows)
-    }
-    handles = [Patch(facecolor=colours[b], edgecolor="#333", linewidth=0.4, label=b) for b in bands]
-    for name, (w_from, w_to) in windows.items():
-        label = f"{name}\nin force {_day(w_from, 'open')} – {_day(w_to, 'open')}"
-        if span is not None and not _overlaps(w_from, w_to, *span):
-            label += " (outside the dates shown)"
-        handles.append(
-            Patch(
-                facecolor=window_colour[name],
-                alpha=0.18,
-                edgecolor=window_colour[name],
-                label=label,
-            )
-        )
+    span = (periods[0], periods[-1] + offset) if len(periods) else None
+    return _Layout(
+        table=table,
+        periods=periods,
+        offset=offset,
+        span=span,
+        bands=bands,
+        colours=band_colours(bands),
+        windows=windows,
+        window_colour={
+            name: _WINDOW_COLOURS[i % len(_WINDOW_COLOURS)] for i, name in enumerate(windows)
+        },
+        freq_word=_FREQ_WORDS.get(type(offset).__name__, f"period ({freq})"),
+    )
 
-    freq_word = _FREQ_WORDS.get(type(offset).__name__, f"period ({freq})")
-    for i, (panel, group) in enumerate(zip(axes, chosen, strict=True)):
-        sub = table[table[GROUP] == group]
-        pivot = (
-            sub.pivot_table(index=PERIOD, columns=BAND, values=COUNT, aggfunc="sum", observed=False)
-            .reindex(index=periods, columns=bands)
-            .fillna(0)
-        )
-        left = mdates.date2num(periods.to_pydatetime()) if len(periods) else np.array([])
-        right = (
-            mdates.date2num((periods + offset).to_pydatetime()) if len(periods) else np.array([])
-        )
-        width = (right - left) * 0.82
-        bottom = np.zeros(len(periods))
-        for band in bands:
-            heights = pivot[band].to_numpy(dtype=float)
-            panel.bar(
-                left + (right - left) * 0.09,
-                heights,
-                width=width,
-                bottom=bottom,
-                align="edge",
-                color=colours[band],
-                edgecolor="#333",
-                linewidth=0.3,
-                zorder=3,
-            )
-            bottom += heights
-        if span is not None:
-            x0, x1 = span
-            panel.set_xlim(mdates.date2num(x0), mdates.date2num(x1))
-            for name, (w_from, w_to) in windows.items():
-                if not _overlaps(w_from, w_to, x0, x1):
-                    continue
-                a = mdates.date2num(max(w_from, x0) if w_from is not None else x0)
-                b = mdates.date2num(min(w_to + _DAY, x1) if w_to is not None else x1)
-                colour = window_colour[name]
-                panel.axvspan(a, b, color=colour, alpha=0.13, zorder=1, gid=f"scenario:{name}")
-                panel.axvline(a, color=colour, linewidth=1.0, linestyle="--", zorder=2)
-                if i == 0:
-                    panel.annotate(
-                        name,
-                        xy=(a, 1.0),
-                        xycoords=("data", "axes fraction"),
-                        xytext=(3, -3 - 10 * list(windows).index(name)),
-                        textcoords="offset points",
-                        ha="left",
-                        va="top",
-                        fontsize=7.5,
-                        color=colour,
-                        zorder=4,
-                    )
-        total = int(sub[COUNT].sum())
-        word = "position" if total == 1 else "positions"
-        panel.set_title(f"{group}: {total:,} {word}", fontsize=9, loc="left")
-        if group not in set(table[GROUP]) or total == 0:
-            panel.text(
-                0.5,
-                0.5,
-                f"no positions of {group} in these data",
-                transform=panel.transAxes,
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="#555",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-                zorder=5,
-            )
-        top = float(bottom.max()) if bottom.size else 0.0
-        panel.set_ylim(0, max(top * 1.15, 1.0))
-        panel.yaxis.get_major_locator().set_params(integer=True)
-        panel.set_ylabel(
-            f"per {freq_word}" if freq_word in _FREQ_WORDS.values() else "count", fontsize=8
-        )
-        panel.grid(axis="y", color="#ddd", linewidth=0.6, zorder=0)
-        panel.tick_params(labelsize=8)
-        locator = mdates.AutoDateLocator(minticks=6, maxticks=14)
-        panel.xaxis.set_major_locator(locator)
-        panel.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        panel.xaxis_date()
-    legend = {"handles": handles, "fontsize": 7.5, "title": "distance band", "title_fontsize": 8}
+
+def _panels(ax: Axes | None, n: int) -> tuple[Figure, Figure | SubFigure, list[Axes]]:
+    """The whole figure, the (sub)figure that gets the title, and one axes per panel."""
+    from matplotlib.figure import Figure
+
     if ax is None:
-        fig.legend(loc="outside right upper", frameon=False, **legend)
-    else:
-        ax.legend(loc="upper left", framealpha=0.92, **legend)
+        fig = Figure(figsize=(11, 1.5 + 1.9 * n), layout="constrained")
+        return fig, fig, list(fig.subplots(n, 1, sharex=True, squeeze=False)[:, 0])
+    panels_in = ax.figure  # a figure or a subfigure: it gets the title
+    if panels_in is None:  # pragma: no cover - an axes always belongs to a figure
+        msg = "ax belongs to no figure"
+        raise InputError(msg)
+    return panels_in.figure, panels_in, [ax]  # the whole figure is written and returned
 
-    by_used = table.attrs.get("by", by)
-    what = {None: "", "actor_group": " and actor group", "actor_groups": " and actor group"}
-    if title is None:
-        title = (
-            f"Checked positions per {freq_word}, by distance band"
-            f"{what.get(by_used, f' and {by_used}')}"
+
+def _legend_handles(layout: _Layout) -> list:
+    """A patch per band, and one per scenario window with its time in force."""
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=layout.colours[b], edgecolor="#333", linewidth=0.4, label=b)
+        for b in layout.bands
+    ]
+    for name, (w_from, w_to) in layout.windows.items():
+        label = f"{name}\nin force {_day(w_from, 'open')} – {_day(w_to, 'open')}"
+        if layout.span is not None and not _overlaps(w_from, w_to, *layout.span):
+            label += " (outside the dates shown)"
+        colour = layout.window_colour[name]
+        handles.append(Patch(facecolor=colour, alpha=0.18, edgecolor=colour, label=label))
+    return handles
+
+
+def _draw_panel(panel: Axes, group: str, layout: _Layout, *, first: bool) -> None:
+    """One group's panel: bars stacked by band, scenario windows, title and axes."""
+    import matplotlib.dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
+    table = layout.table
+    sub = table[table[GROUP] == group]
+    top = _draw_bars(panel, sub, layout)
+    if layout.span is not None:
+        _draw_windows(panel, layout, first=first)
+    total = int(sub[COUNT].sum())
+    word = "position" if total == 1 else "positions"
+    panel.set_title(f"{group}: {total:,} {word}", fontsize=9, loc="left")
+    if group not in set(table[GROUP]) or total == 0:
+        panel.text(
+            0.5,
+            0.5,
+            f"no positions of {group} in these data",
+            transform=panel.transAxes,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="#555",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            zorder=5,
         )
-    panels_in.suptitle(title, fontsize=11)
+    panel.set_ylim(0, max(top * 1.15, 1.0))
+    counts_locator = panel.yaxis.get_major_locator()
+    if isinstance(counts_locator, MaxNLocator):  # the default AutoLocator is one
+        counts_locator.set_params(integer=True)
+    freq_word = layout.freq_word
+    panel.set_ylabel(
+        f"per {freq_word}" if freq_word in _FREQ_WORDS.values() else "count", fontsize=8
+    )
+    panel.grid(axis="y", color="#ddd", linewidth=0.6, zorder=0)
+    panel.tick_params(labelsize=8)
+    locator = mdates.AutoDateLocator(minticks=6, maxticks=14)
+    panel.xaxis.set_major_locator(locator)
+    panel.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    panel.xaxis_date()
+
+
+def _draw_bars(panel: Axes, sub: pd.DataFrame, layout: _Layout) -> float:
+    """Bars of counts per period, stacked by band; returns the tallest stack."""
+    import matplotlib.dates as mdates
+
+    periods, offset = layout.periods, layout.offset
+    pivot = (
+        sub.pivot_table(index=PERIOD, columns=BAND, values=COUNT, aggfunc="sum", observed=False)
+        .reindex(index=periods, columns=layout.bands)
+        .fillna(0)
+    )
+    left = mdates.date2num(periods.to_pydatetime()) if len(periods) else np.array([])
+    right = mdates.date2num((periods + offset).to_pydatetime()) if len(periods) else np.array([])
+    width = (right - left) * 0.82
+    bottom = np.zeros(len(periods))
+    for band in layout.bands:
+        heights = pivot[band].to_numpy(dtype=float)
+        panel.bar(
+            left + (right - left) * 0.09,
+            heights,
+            width=width,
+            bottom=bottom,
+            align="edge",
+            color=layout.colours[band],
+            edgecolor="#333",
+            linewidth=0.3,
+            zorder=3,
+        )
+        bottom += heights
+    return float(bottom.max()) if bottom.size else 0.0
+
+
+def _draw_windows(panel: Axes, layout: _Layout, *, first: bool) -> None:
+    """Shade each scenario's time in force; name it in the first panel."""
+    import matplotlib.dates as mdates
+
+    assert layout.span is not None
+    x0, x1 = layout.span
+    panel.set_xlim(mdates.date2num(x0), mdates.date2num(x1))
+    for k, (name, (w_from, w_to)) in enumerate(layout.windows.items()):
+        if not _overlaps(w_from, w_to, x0, x1):
+            continue
+        a = mdates.date2num(max(w_from, x0) if w_from is not None else x0)
+        b = mdates.date2num(min(w_to + _DAY, x1) if w_to is not None else x1)
+        colour = layout.window_colour[name]
+        panel.axvspan(a, b, color=colour, alpha=0.13, zorder=1, gid=f"scenario:{name}")
+        panel.axvline(a, color=colour, linewidth=1.0, linestyle="--", zorder=2)
+        if first:
+            panel.annotate(
+                name,
+                xy=(a, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3 - 10 * k),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=7.5,
+                color=colour,
+                zorder=4,
+            )
+
+
+def _notes(
+    table: pd.DataFrame,
+    chosen: list,
+    by_used: Any,
+    freq_word: str,
+    credits: Sequence[str] | None,
+) -> list[str]:
+    """What the figure does not show or counts twice, and the data's credits."""
     notes = []
     not_counted = table.attrs.get("not_counted") or {}
     left_out = {k: v for k, v in not_counted.items() if v}
@@ -692,28 +775,27 @@ def plot_timeline(
     credits = list(table.attrs.get("credits") or []) if credits is None else list(credits)
     if credits:
         notes.append("Data: " + "; ".join(credits) + ".")
-    if notes:
-        width = int(fig.get_size_inches()[0] * 15)
-        note = textwrap.fill(" ".join(notes), width=width)
-        if ax is None:
-            fig.supxlabel(note, fontsize=7, color="#333", x=0.01, ha="left", linespacing=1.4)
-        else:
-            ax.annotate(
-                note,
-                xy=(0, 0),
-                xycoords="axes fraction",
-                xytext=(0, -24),
-                textcoords="offset points",
-                fontsize=6.5,
-                color="#333",
-                va="top",
-                annotation_clip=False,
-            )
-    if path is not None:
-        fmt = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
-        with atomic_output(path) as tmp:
-            fig.savefig(tmp, dpi=150, format=fmt)
-    return fig
+    return notes
+
+
+def _write_notes(fig: Figure, ax: Axes | None, notes: list[str]) -> None:
+    """The notes under the panels (under `ax`, when drawing into one)."""
+    width = int(fig.get_size_inches()[0] * 15)
+    note = textwrap.fill(" ".join(notes), width=width)
+    if ax is None:
+        fig.supxlabel(note, fontsize=7, color="#333", x=0.01, ha="left", linespacing=1.4)
+    else:
+        ax.annotate(
+            note,
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -24),
+            textcoords="offset points",
+            fontsize=6.5,
+            color="#333",
+            va="top",
+            annotation_clip=False,
+        )
 
 
 def _day(value, default: str) -> str:
