@@ -67,7 +67,7 @@ import shapely
 from geozones import datasets, geodesy
 from geozones.actors import ACLED_ROLES, ROLES, UCDP_ROLES, ActorNormaliser, role_columns
 from geozones.errors import InputError
-from geozones.io import read_lines
+from geozones.lines import LineSet, as_lines
 from geozones.positions import (
     ACTOR,
     CLAIM_TEXT,
@@ -183,7 +183,7 @@ def _as_name(value: object) -> str:
 
 
 def _as_line(value: object) -> object:
-    paths = (str, os.PathLike, shapely.Geometry, gpd.GeoDataFrame, gpd.GeoSeries)
+    paths = (str, os.PathLike, shapely.Geometry, gpd.GeoDataFrame, gpd.GeoSeries, LineSet)
     several = isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value)
     if not (isinstance(value, paths) or several) or (isinstance(value, str) and not value.strip()):
         raise _Bad(f"must be a bundled layer name or a file, not {_show(value)}")
@@ -542,42 +542,6 @@ def bundled_scenarios() -> dict[str, Scenario]:
 
 
 # --------------------------------------------------------------------------------------
-# Lines
-# --------------------------------------------------------------------------------------
-
-
-def _lines_table(line) -> gpd.GeoDataFrame:
-    """Lines as a GeoDataFrame: name, geometry, valid_from, valid_to, accuracy_m."""
-    if isinstance(line, str) and line in datasets.names():
-        gdf = read_lines(datasets.load(line))
-        gdf["name"] = line
-    elif isinstance(line, list | tuple) and all(isinstance(x, str) for x in line):
-        gdf = pd.concat([_lines_table(x) for x in line], ignore_index=True)
-        gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs=4326)
-    elif isinstance(line, shapely.Geometry):
-        gdf = read_lines(gpd.GeoDataFrame({"name": ["line"]}, geometry=[line], crs=4326))
-    else:
-        gdf = read_lines(line)
-    for column in ("valid_from", "valid_to"):
-        if column not in gdf:
-            gdf[column] = pd.NaT
-        gdf[column] = pd.to_datetime(gdf[column], errors="coerce")
-    if "accuracy_m" not in gdf:
-        gdf["accuracy_m"] = np.nan
-    gdf["accuracy_m"] = pd.to_numeric(gdf["accuracy_m"], errors="coerce")
-    accuracy = gdf["accuracy_m"].to_numpy(dtype=float)
-    bad = ~np.isnan(accuracy) & ~((accuracy >= 0) & (accuracy <= MAX_RADIUS_M))
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"line {gdf['name'].iloc[k]!r}: accuracy_m must be a number of metres from 0 to "
-            f"{MAX_RADIUS_M:,.0f}, not {accuracy[k]:g}"
-        )
-        raise InputError(msg)
-    return gdf.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------
 # Checking
 # --------------------------------------------------------------------------------------
 
@@ -605,7 +569,8 @@ def check_positions(
     line
         The line(s): a bundled layer name (``"alpha_line"``) or a list of them, a file,
         a GeoDataFrame of lines (``name``, optional ``valid_from`` / ``valid_to`` dates and
-        ``accuracy_m``) or a shapely line. A dated position is measured to the lines in
+        ``accuracy_m``), a shapely line or a :class:`geozones.lines.LineSet` (anything
+        :func:`geozones.lines.as_lines` resolves). A dated position is measured to the lines in
         force on its date; an undated one to all of them.
     distances_km
         The thresholds, increasing, in kilometres: positive, at most
@@ -716,7 +681,7 @@ def check_positions(
     produced += [state_column(d) for d in limits] + [ACTOR_GROUPS, ACTOR_ROLES]
     produced += [c for s in judged for c in (s.column, s.evidence_column, s.distance_column)]
     table, kept = _keep_input_columns(table, produced)
-    lines = _lines_table(line)
+    lines = as_lines(line).frame
     n = len(table)
     error = _error_texts(table[ERROR])
     lon = pd.to_numeric(table[LON], errors="coerce").to_numpy(dtype=float)
@@ -1286,7 +1251,7 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     if cached is not None and np.array_equal(cached[0], idx):
         loc = cached[1]
     else:
-        geom = shapely.union_all(_lines_table(scenario.line).geometry.array)
+        geom = shapely.union_all(as_lines(scenario.line).frame.geometry.array)
         loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, nearest_point=False, threads=threads)
     d = loc.distance_m
     r = radius[idx]

@@ -24,9 +24,13 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geozones import __version__, datasets
 from geozones.errors import GeozonesError, InputError
+
+if TYPE_CHECKING:
+    from geozones.lines import LineSet
 
 __all__ = ["main"]
 
@@ -302,7 +306,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         credits = maps.data_credits(results)
         progress.step("drawing the offline map")
         lines = _lines(["alpha_line", "bravo_line"])
-        m = maps.zone_map(zones, results, lines, scenario="israel_60km_2018", credits=credits)
+        m = maps.zone_map(zones, results, lines.frame, scenario="israel_60km_2018", credits=credits)
         maps.save_map(m, out / "map.html")
         progress.step("writing results.gpkg")
         save_zones(zones, out / "results.gpkg", layer="zones")
@@ -387,7 +391,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             progress.step(f"drawing {args.map}")
             zones = build_zones(_line_arg(args.line[0]), args.km)  # zones: the first line
             scenario = _first_scenario(results)
-            m = maps.zone_map(zones, results, lines, scenario=scenario, credits=credits)
+            m = maps.zone_map(zones, results, lines.frame, scenario=scenario, credits=credits)
             maps.save_map(m, args.map)
     _print_summary(results)
     print()
@@ -428,13 +432,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
             )
         progress.step(f"drawing {args.out}")
         scenario = _first_scenario(results)
-        m = maps.zone_map(zones, results, lines, scenario=scenario, basemap=args.basemap)
+        m = maps.zone_map(zones, results, lines.frame, scenario=scenario, basemap=args.basemap)
         maps.save_map(m, args.out, offline=args.basemap == "offline")
         if args.figure:
             progress.step(f"drawing {args.figure}")
             from geozones.plot import plot_zones
 
-            fig = plot_zones(zones, results, lines, path=args.figure, scenario=scenario)
+            fig = plot_zones(zones, results, lines.frame, path=args.figure, scenario=scenario)
             import matplotlib.pyplot as plt
 
             plt.close(fig)
@@ -472,26 +476,22 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def _line_arg(text: str):
-    """A bundled layer name stays a name; anything else must be a file."""
-    if text in datasets.names():
-        return text
-    if not os.path.exists(text):
+def _line_arg(text: str) -> LineSet:
+    """The line a command-line argument names: a bundled layer, or else a file."""
+    from geozones.lines import as_lines
+
+    if text not in datasets.names() and not os.path.exists(text):
         lines = [n for n in datasets.names() if datasets.info(n).kind == "line"]
         msg = f"{text}: no such file, and not a bundled line ({', '.join(lines)})"
         raise InputError(msg)
-    return Path(text)
+    return as_lines(text if text in datasets.names() else Path(text))
 
 
-def _lines(texts: Sequence[str]):
-    """The lines as one GeoDataFrame (``name``, dates, accuracy), for checks and maps."""
-    import geopandas as gpd
-    import pandas as pd
+def _lines(texts: Sequence[str]) -> LineSet:
+    """The lines of every argument as one LineSet, read once for checks and maps."""
+    from geozones.lines import as_lines
 
-    from geozones.checks import _lines_table
-
-    tables = [_lines_table(_line_arg(t)) for t in texts]
-    return gpd.GeoDataFrame(pd.concat(tables, ignore_index=True), geometry="geometry", crs=4326)
+    return as_lines([_line_arg(t) for t in texts])
 
 
 def _clip_arg(text: str | None):

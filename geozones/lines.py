@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geozones import datasets
+from geozones import datasets, geodesy
 from geozones.errors import InputError
 from geozones.io import read_lines
 
@@ -164,7 +164,10 @@ def as_lines(value: object) -> LineSet:
     LineSet
         One row per line. A bundled layer's lines are named after the layer and carry its
         dates, accuracy and provenance; a file's lines carry its path as their ``source``
-        unless they have a ``source`` of their own.
+        unless they have a ``source`` of their own. A shapely geometry is taken as it is,
+        in lon/lat: it must be a LineString or MultiLineString with finite coordinates,
+        latitudes within ±90 and at least 2 distinct vertices (longitudes beyond ±180 are
+        kept, for lines across the antimeridian).
 
     Raises
     ------
@@ -189,8 +192,9 @@ def as_lines(value: object) -> LineSet:
     elif isinstance(value, gpd.GeoDataFrame | gpd.GeoSeries):
         frame = _schema(read_lines(value), origin="a GeoDataFrame")
     elif isinstance(value, shapely.Geometry):
+        geodesy.line_parts(value)  # validated as every geodesic use checks it, antimeridian too
         gdf = gpd.GeoDataFrame({"name": ["line"]}, geometry=[value], crs=4326)
-        frame = _schema(read_lines(gdf), origin="a shapely geometry")
+        frame = _schema(gdf, origin="a shapely geometry")
     elif isinstance(value, Iterable) and not isinstance(value, str | bytes | pd.DataFrame):
         parts = [as_lines(item).frame for item in value]
         if not parts:
@@ -232,7 +236,8 @@ def _bundled_lines(name: str) -> gpd.GeoDataFrame:
 
 def _schema(gdf: gpd.GeoDataFrame, *, origin: str) -> gpd.GeoDataFrame:
     """The user's lines in the schema: missing columns filled, dates and accuracy parsed."""
-    gdf["feature"] = gdf["name"]
+    if "feature" not in gdf:
+        gdf["feature"] = gdf["name"]
     if "layer" not in gdf:
         gdf["layer"] = None
     if "credit" not in gdf:

@@ -72,6 +72,7 @@ from geozones import checks, datasets, decoding, delimited, positions
 from geozones.actors import ActorNormaliser
 from geozones.columns import ACTOR_PARTS
 from geozones.errors import GeozonesError, InputError, OutputError, first_line
+from geozones.lines import as_lines
 from geozones.locating import ReadOptions
 from geozones.tables import DELIMITED_SUFFIXES, load_table
 from geozones.writing import output_error
@@ -225,7 +226,7 @@ def _make_job(
     )
     limits = checks._check_thresholds(distances_km)
     normaliser = checks._normaliser(actors)
-    lines = checks._lines_table(line)  # validates the lines here, once, on the client
+    lines = as_lines(line)  # validates the lines here, once, on the client
     # A bundled name stays a name: each worker loads it from the package (and the in-memory
     # path's reuse of the line's distances for scenarios on the same line still applies).
     shipped = line if isinstance(line, str) and line in datasets.names() else lines
@@ -233,7 +234,7 @@ def _make_job(
     for scenario in checks._scenarios(scenarios, normaliser):
         s_line = scenario.line
         if not (isinstance(s_line, str) and s_line in datasets.names()):
-            s_line = checks._lines_table(s_line)  # a path is read here, not on each worker
+            s_line = as_lines(s_line)  # a path is read here, not on each worker
         resolved.append(replace(scenario, line=s_line))
     if undated_in_force is not None:  # as check_positions: the option overrides the key
         if not isinstance(undated_in_force, bool | np.bool_):
@@ -485,7 +486,8 @@ def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
         elif names != schema:
             msg = f"{path}: its columns differ from those of {files[0]}"
             raise InputError(msg)
-        group, rows = [], 0
+        group: list[int] = []
+        rows = 0
         for i in range(pf.metadata.num_row_groups):
             n = pf.metadata.row_group(i).num_rows
             if n == 0:
@@ -567,6 +569,7 @@ def _block_text(file: _CsvFile, start: int, end: int, encoding: str | None) -> t
     """A block's bytes as UTF-8 text, and where its records start in them."""
     with open(file.path, "rb") as f:
         if file.whole:
+            assert file.encoding is not None  # a whole file's encoding is known from its mark
             return decoding.to_utf8(f.read(), file.encoding), file.header_end
         f.seek(start)
         raw = f.read(end - start)

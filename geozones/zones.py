@@ -67,7 +67,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geozones import datasets, geodesy
 from geozones.errors import InputError
-from geozones.io import prepare_output, read_lines
+from geozones.io import prepare_output
+from geozones.lines import as_lines
 from geozones.writing import write_vector
 
 __all__ = [
@@ -125,8 +126,9 @@ def build_zones(
     ----------
     line
         A shapely LineString / MultiLineString in lon/lat, a GeoDataFrame or GeoSeries of
-        lines (their union is used), a file :func:`geozones.read_lines` reads, or the name
-        of a bundled line layer such as ``"alpha_line"``.
+        lines (their union is used), a file :func:`geozones.read_lines` reads, the name
+        of a bundled line layer such as ``"alpha_line"``, a list of these or a
+        :class:`geozones.lines.LineSet` (anything :func:`geozones.lines.as_lines` resolves).
     distances_km
         Increasing, positive band limits in kilometres: ``(5, 20, 60)`` gives the bands
         [0, 5], (5, 20] and (20, 60].
@@ -233,50 +235,14 @@ def build_zones(
 
 
 def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
-    """The line as one shapely geometry, its name and its provenance."""
-    if isinstance(line, str) and line in datasets.names():
-        info = datasets.info(line)
-        if info.kind != "line":
-            msg = f"bundled layer {line!r} is not a line layer"
-            raise InputError(msg)
-        layer = datasets.load(line)
-        provenance = {
-            "line_source": info.source,
-            "licence": info.licence,
-            "attribution": info.attribution,
-        }
-        return _joined(layer.geometry.array), line, provenance
-    if isinstance(line, str | os.PathLike | gpd.GeoDataFrame | gpd.GeoSeries):
-        lines = read_lines(line)
-        source = "a GeoDataFrame" if not isinstance(line, str | os.PathLike) else str(line)
-        provenance = {"line_source": source, "licence": "", "attribution": ""}
-        for column in ("licence", "attribution"):
-            if column in lines:
-                provenance[column] = "; ".join(lines[column].dropna().astype(str).unique())
-        names = [str(v) for v in lines["name"]]
-        shown = " + ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        return _joined(lines.geometry.array), shown, provenance
-    if isinstance(line, shapely.Geometry):  # validated with its parts
-        return line, "line", {"line_source": "a shapely geometry", "licence": "", "attribution": ""}
-    msg = f"line must be a shapely line, a GeoDataFrame, a file or a layer name, not {line!r}"
-    raise InputError(msg)
-
-
-def _joined(geoms) -> shapely.Geometry:
-    """One geometry with every part of `geoms`, in order, neither noded nor merged.
-
-    A union would node the lines at every crossing: one self-crossing line of 3,000
-    vertices became hundreds of parts, each drawn with round ends of its own.
-    """
-    geoms = [g for g in geoms if g is not None and not g.is_empty]
-    if len(geoms) == 1:
-        return geoms[0]
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    if not len(parts):
-        return shapely.MultiLineString()
-    joined = shapely.multilinestrings(parts)  # a 1-d array of parts makes one geometry
-    assert isinstance(joined, shapely.MultiLineString)
-    return joined
+    """The line as one geometry (every part, neither noded nor merged), its name, provenance."""
+    lines = as_lines(line)
+    provenance = {
+        "line_source": lines.provenance("source"),
+        "licence": lines.provenance("licence"),
+        "attribution": lines.provenance("credit"),
+    }
+    return lines.joined(), lines.label, provenance
 
 
 def _check_tolerance(tolerance_m) -> float:

@@ -107,7 +107,8 @@ def test_label() -> None:
         ("countries", "not a line layer"),
         ([], "empty list"),
         (42, "not int"),
-        (Point(35, 33), "is a Point"),
+        (Point(35, 33), "not a Point"),
+        (LineString([(35.8, 33.0), (35.9, 91.0)]), "latitude outside ±90"),
         ("no_such_file.geojson", "no such file"),
     ],
 )
@@ -126,8 +127,13 @@ def test_accuracy_is_checked(accuracy) -> None:
 def test_polygon_boundary_is_used_with_a_warning() -> None:
     square = Polygon([(35, 33), (35.1, 33), (35.1, 33.1), (35, 33)])
     with pytest.warns(UserWarning, match="boundaries are used"):
-        lines = as_lines(square)
+        lines = as_lines(gpd.GeoDataFrame(geometry=[square], crs=4326))
     assert lines.frame.geometry.iloc[0].geom_type == "LineString"
+
+
+def test_shapely_line_across_the_antimeridian_is_kept() -> None:
+    line = LineString([(179.5, 10), (180.5, 10)])
+    assert as_lines(line).joined().equals(line)
 
 
 def test_input_is_not_mutated_and_lineset_pickles() -> None:
