@@ -53,9 +53,10 @@ import numbers
 import os
 import re
 import sys
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -66,7 +67,7 @@ import shapely
 
 from geozones import datasets, geodesy
 from geozones.actors import ACLED_ROLES, ROLES, UCDP_ROLES, ActorNormaliser, role_columns
-from geozones.errors import InputError
+from geozones.errors import GeozonesError, InputError
 from geozones.lines import LineSet, as_lines
 from geozones.positions import (
     ACTOR,
@@ -106,12 +107,16 @@ __all__ = [
     "RADIUS_M",
     "SIDE",
     "WITHIN_KM",
+    "CheckSpec",
     "Scenario",
     "bundled_scenarios",
     "check_positions",
+    "check_spec",
+    "classify",
     "findings",
     "is_denied",
     "load_scenario",
+    "register_engine",
     "state_column",
     "summarize",
 ]
@@ -645,43 +650,199 @@ def check_positions(
     if engine not in (None, "pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', not {engine!r}"
         raise InputError(msg)
-    _check_options(
-        default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy, threads=threads
+    _check_threads(threads)
+    spec = check_spec(
+        line,
+        distances_km,
+        scenarios=scenarios,
+        line_accuracy=line_accuracy,
+        default_uncertainty_m=default_uncertainty_m,
+        actors=actors,
+        undated_in_force=undated_in_force,
     )
-    limits = _check_thresholds(distances_km)
-    normaliser = _normaliser(actors)
     if engine == "dask" or (engine is None and hasattr(positions, "__dask_graph__")):
-        from geozones.scale import check_positions_dask  # dask is only needed here
-
-        return check_positions_dask(
-            positions,
-            line,
-            distances_km,
-            scenarios=scenarios,
-            line_accuracy=line_accuracy,
-            default_uncertainty_m=default_uncertainty_m,
-            actors=actors,
-            undated_in_force=undated_in_force,
-            **read_options,
-        )
+        if "dask" not in _ENGINES:  # pragma: no cover - geozones imports geozones.scale
+            msg = "the dask engine is not registered: import geozones.scale"
+            raise GeozonesError(msg)
+        return _ENGINES["dask"](positions, spec, **read_options)
     if hasattr(positions, "__dask_graph__"):
         msg = "a dask collection takes engine='dask' (or compute it first)"
         raise InputError(msg)
+    if isinstance(positions, gpd.GeoDataFrame) and {ERROR, LON, LAT} <= set(positions.columns):
+        table = positions.copy()
+    else:
+        table = read_positions(positions, **read_options)
+    return classify(table, spec, threads=threads)
+
+
+# --------------------------------------------------------------------------------------
+# The check spec: a request validated once
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CheckSpec:
+    """A check request validated once: what :func:`classify` needs besides the positions.
+
+    Build it with :func:`check_spec`. The in-memory engine (:func:`check_positions`) and the
+    Dask engine (:func:`geozones.scale.check_positions_dask`, which ships one spec to
+    every worker) both classify with it, so a request means the same in both.
+
+    Attributes
+    ----------
+    lines
+        The lines, resolved (:func:`geozones.lines.as_lines`).
+    distances_km
+        The thresholds, increasing, in kilometres.
+    scenarios
+        The scenarios, checked, with distinct names (``undated_in_force`` applied).
+    scenario_lines
+        Each scenario's line, resolved once, in the order of `scenarios`.
+    actors
+        How actor names are grouped.
+    line_accuracy
+        Whether the line's ``accuracy_m`` (metres) is added to each position's radius.
+    default_uncertainty_m
+        The radius, in metres, of positions whose uncertainty is unknown.
+    line_key
+        The line as given when it was a name or a path (scenarios on the same line reuse
+        its distances), else None.
+
+    Examples
+    --------
+    >>> spec = check_spec("alpha_line", (5, 20), scenarios=["israel_60km_2018"])
+    >>> spec.distances_km, spec.lines.names, [s.name for s in spec.scenarios]
+    ((5.0, 20.0), ['alpha_line'], ['israel_60km_2018'])
+    """
+
+    lines: LineSet
+    distances_km: tuple[float, ...]
+    scenarios: tuple[Scenario, ...]
+    scenario_lines: tuple[LineSet, ...]
+    actors: ActorNormaliser
+    line_accuracy: bool = False
+    default_uncertainty_m: float = 0.0
+    line_key: str | None = None
+
+
+def check_spec(
+    line,
+    distances_km: Sequence[float] = (5, 20, 60),
+    *,
+    scenarios: Iterable[Scenario | str] | None = None,
+    line_accuracy: bool = False,
+    default_uncertainty_m: float = 0.0,
+    actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
+    undated_in_force: bool | None = None,
+) -> CheckSpec:
+    """Validate a check request once, into a :class:`CheckSpec`.
+
+    Parameters
+    ----------
+    line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, undated_in_force
+        As for :func:`check_positions`: `distances_km` in kilometres,
+        `default_uncertainty_m` in metres.
+
+    Returns
+    -------
+    CheckSpec
+        The lines and the scenarios' lines resolved, the options checked.
+
+    Raises
+    ------
+    InputError
+        An option is refused (naming it), a scenario is, or the line cannot be read.
+
+    Examples
+    --------
+    >>> check_spec("alpha_line", [5, 5])
+    Traceback (most recent call last):
+    ...
+    geozones.errors.InputError: distances_km must be increasing, without duplicates; got [5.0, 5.0]
+    """
+    _check_options(default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy)
+    limits = _check_thresholds(distances_km)
+    normaliser = _normaliser(actors)
     if undated_in_force is not None and not isinstance(undated_in_force, bool | np.bool_):
         msg = f"undated_in_force must be True, False or None, not {_show(undated_in_force)}"
         raise InputError(msg)
     judged = _scenarios(scenarios, normaliser)
     if undated_in_force is not None:
         judged = [replace(s, undated_in_force=bool(undated_in_force)) for s in judged]
-    if isinstance(positions, gpd.GeoDataFrame) and {ERROR, LON, LAT} <= set(positions.columns):
-        table = positions.copy()
-    else:
-        table = read_positions(positions, **read_options)
+    lines = as_lines(line)
+    return CheckSpec(
+        lines=lines,
+        distances_km=tuple(float(d) for d in limits),
+        scenarios=tuple(judged),
+        scenario_lines=tuple(as_lines(s.line) for s in judged),
+        actors=normaliser,
+        line_accuracy=bool(line_accuracy),
+        default_uncertainty_m=float(default_uncertainty_m),
+        line_key=line if isinstance(line, str) else None,
+    )
+
+
+#: Engines besides the in-memory one, by name: each takes ``(positions, spec,
+#: **read_options)`` and returns its result. :mod:`geozones.scale` registers ``"dask"``
+#: when it is imported (``import geozones`` imports it), so this module never imports the
+#: engine that imports it.
+_ENGINES: dict[str, Callable[..., Any]] = {}
+
+
+def register_engine(name: str, run: Callable[..., Any]) -> None:
+    """Make ``check_positions(..., engine=name)`` call ``run(positions, spec, **read_options)``.
+
+    `spec` is the request, validated (:class:`CheckSpec`). :mod:`geozones.scale` registers
+    the ``"dask"`` engine this way.
+    """
+    _ENGINES[name] = run
+
+
+# --------------------------------------------------------------------------------------
+# The kernel: one table, one spec
+# --------------------------------------------------------------------------------------
+
+
+def classify(
+    table: gpd.GeoDataFrame, spec: CheckSpec, *, threads: int | None = None
+) -> gpd.GeoDataFrame:
+    """Classify a table of positions, as :func:`geozones.read_positions` returns it.
+
+    The kernel of both engines: :func:`check_positions` calls it on the whole table, the
+    Dask engine on each partition.
+
+    Parameters
+    ----------
+    table
+        Positions with at least ``error``, ``lon`` and ``lat`` columns (degrees); it is
+        not modified.
+    spec
+        The request, validated by :func:`check_spec`.
+    threads
+        Threads for the distance computation (see :func:`geozones.distance_to_line`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`check_positions` returns it.
+
+    Examples
+    --------
+    >>> from geozones.positions import read_positions
+    >>> table = read_positions(pd.DataFrame({"lat": [33.1838], "lon": [35.8916]}))
+    >>> classify(table, check_spec("alpha_line"))["band"].tolist()
+    ['0–5 km']
+    """
+    limits = np.asarray(spec.distances_km, dtype=float)
+    judged = spec.scenarios
+    normaliser = spec.actors
+    default_uncertainty_m = spec.default_uncertainty_m
+    line_accuracy = spec.line_accuracy
     produced = [DISTANCE_KM, WITHIN_KM, BAND, NEAREST_LINE, SIDE, ALONG_KM, RADIUS_M]
     produced += [state_column(d) for d in limits] + [ACTOR_GROUPS, ACTOR_ROLES]
     produced += [c for s in judged for c in (s.column, s.evidence_column, s.distance_column)]
     table, kept = _keep_input_columns(table, produced)
-    lines = as_lines(line).frame
+    lines = spec.lines.frame
     n = len(table)
     error = _error_texts(table[ERROR])
     lon = pd.to_numeric(table[LON], errors="coerce").to_numpy(dtype=float)
@@ -718,8 +879,8 @@ def check_positions(
         loc = geodesy.locate_on_line(
             lon[idx], lat[idx], row.geometry, nearest_point=False, threads=threads
         )
-        if isinstance(line, str) and len(lines) == 1:
-            measured[line] = (idx, loc)  # scenarios on the same line reuse it
+        if spec.line_key is not None and len(lines) == 1:
+            measured[spec.line_key] = (idx, loc)  # scenarios on the same line reuse it
         closer = loc.distance_m < best[idx]
         take = idx[closer]
         best[take] = loc.distance_m[closer]
@@ -759,9 +920,9 @@ def check_positions(
     roles = _Roles(table, normaliser)
     out[ACTOR_ROLES] = roles.describe()
     span = _date_span(table, dates)
-    for scenario in judged:
+    for scenario, scenario_lines in zip(judged, spec.scenario_lines, strict=True):
         verdict, evidence, distance_km = _judge(
-            scenario, lon, lat, radius, ok, roles, span, threads, measured
+            scenario, scenario_lines, lon, lat, radius, ok, roles, span, threads, measured
         )
         out[scenario.column] = verdict
         out[scenario.evidence_column] = evidence
@@ -774,7 +935,7 @@ def check_positions(
     return out
 
 
-def _check_options(*, default_uncertainty_m, line_accuracy, threads) -> None:
+def _check_options(*, default_uncertainty_m, line_accuracy) -> None:
     """Refuse absurd options before any work, with the option's name."""
     d = default_uncertainty_m
     if (
@@ -790,6 +951,9 @@ def _check_options(*, default_uncertainty_m, line_accuracy, threads) -> None:
     if not isinstance(line_accuracy, bool | np.bool_):
         msg = f"line_accuracy must be True or False, not {_show(line_accuracy)}"
         raise InputError(msg)
+
+
+def _check_threads(threads) -> None:
     if threads is not None and (
         isinstance(threads, bool | np.bool_)
         or not isinstance(threads, numbers.Integral)
@@ -1239,8 +1403,19 @@ _BREACH, _UNCERTAIN, _COMPLIANT, _OTHER, _NOT_IN_FORCE, _UNDATED, _FREE, _UNUSED
 _OUTCOMES = [*VERDICTS, ""]
 
 
-def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span, threads, measured):
-    """The verdict, its evidence and the distance (km) to the scenario's line, per row."""
+def _judge(
+    scenario: Scenario,
+    lines: LineSet,
+    lon,
+    lat,
+    radius,
+    ok,
+    roles: _Roles,
+    span: _Span,
+    threads,
+    measured,
+):
+    """The verdict, its evidence and the distance (km) to the scenario's `lines`, per row."""
     n = len(lon)
     codes = np.full(n, _UNUSED)
     distance_km = np.full(n, np.nan)
@@ -1251,7 +1426,7 @@ def _judge(scenario: Scenario, lon, lat, radius, ok, roles: _Roles, span: _Span,
     if cached is not None and np.array_equal(cached[0], idx):
         loc = cached[1]
     else:
-        geom = shapely.union_all(as_lines(scenario.line).frame.geometry.array)
+        geom = shapely.union_all(lines.frame.geometry.array)
         loc = geodesy.locate_on_line(lon[idx], lat[idx], geom, nearest_point=False, threads=threads)
     d = loc.distance_m
     r = radius[idx]

@@ -60,7 +60,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -68,11 +68,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geozones import checks, datasets, decoding, delimited, positions
+from geozones import checks, decoding, delimited, positions
 from geozones.actors import ActorNormaliser
 from geozones.columns import ACTOR_PARTS
 from geozones.errors import GeozonesError, InputError, OutputError, first_line
-from geozones.lines import as_lines
 from geozones.locating import ReadOptions
 from geozones.tables import DELIMITED_SUFFIXES, load_table
 from geozones.writing import output_error
@@ -199,65 +198,23 @@ def connect(
 class _Job:
     """Lines, scenarios, options and the output schema, shipped once to the workers."""
 
-    line: object
-    distances_km: tuple[float, ...]
-    scenarios: tuple[checks.Scenario, ...]
-    line_accuracy: bool
-    default_uncertainty_m: float
-    actors: ActorNormaliser
+    spec: checks.CheckSpec
     read: dict[str, Any]
     actor_categories: list[str] | None = None
     positions_columns: list[str] | None = None
     meta: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
 
-def _make_job(
-    line,
-    distances_km,
-    scenarios,
-    line_accuracy,
-    default_uncertainty_m,
-    actors,
-    read,
-    undated_in_force=None,
-):
-    checks._check_options(
-        default_uncertainty_m=default_uncertainty_m, line_accuracy=line_accuracy, threads=None
-    )
-    limits = checks._check_thresholds(distances_km)
-    normaliser = checks._normaliser(actors)
-    lines = as_lines(line)  # validates the lines here, once, on the client
-    # A bundled name stays a name: each worker loads it from the package (and the in-memory
-    # path's reuse of the line's distances for scenarios on the same line still applies).
-    shipped = line if isinstance(line, str) and line in datasets.names() else lines
-    resolved = []
-    for scenario in checks._scenarios(scenarios, normaliser):
-        s_line = scenario.line
-        if not (isinstance(s_line, str) and s_line in datasets.names()):
-            s_line = as_lines(s_line)  # a path is read here, not on each worker
-        resolved.append(replace(scenario, line=s_line))
-    if undated_in_force is not None:  # as check_positions: the option overrides the key
-        if not isinstance(undated_in_force, bool | np.bool_):
-            msg = f"undated_in_force must be True, False or None, not {undated_in_force!r}"
-            raise InputError(msg)
-        resolved = [replace(s, undated_in_force=bool(undated_in_force)) for s in resolved]
-    groups = sorted(normaliser.groups)
+def _make_job(spec: checks.CheckSpec, read: dict[str, Any]) -> _Job:
+    """The job of a request validated once on the client (its lines and scenarios read)."""
+    groups = sorted(spec.actors.groups)
     categories = None
     if len(groups) <= _MAX_GROUPS_FOR_CATEGORIES:
         combos = (
             ";".join(c) for k in range(len(groups) + 1) for c in itertools.combinations(groups, k)
         )
         categories = list(combos)
-    return _Job(
-        line=shipped,
-        distances_km=tuple(limits.tolist()),
-        scenarios=tuple(resolved),
-        line_accuracy=line_accuracy,
-        default_uncertainty_m=default_uncertainty_m,
-        actors=normaliser,
-        read=read,
-        actor_categories=categories,
-    )
+    return _Job(spec=spec, read=read, actor_categories=categories)
 
 
 def _read_options(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -314,16 +271,8 @@ def _standard(table: pd.DataFrame, geoms, *, label: str, offset: int, job: _Job)
 
 
 def _classify(standard: gpd.GeoDataFrame, offset: int, job: _Job) -> gpd.GeoDataFrame:
-    result = checks.check_positions(
-        standard,
-        job.line,
-        job.distances_km,
-        scenarios=job.scenarios,
-        line_accuracy=job.line_accuracy,
-        default_uncertainty_m=job.default_uncertainty_m,
-        actors=job.actors,
-        threads=1,  # Dask runs one partition per worker thread
-    )
+    # Dask runs one partition per worker thread
+    result = checks.classify(standard, job.spec, threads=1)
     groups = result[checks.ACTOR_GROUPS]
     if job.actor_categories is None:
         result[checks.ACTOR_GROUPS] = groups.astype(str).astype(object)
@@ -814,9 +763,40 @@ def check_positions_dask(
     >>> lazy.npartitions, lazy.compute(scheduler="sync")["band"].tolist()
     (2, ['0–5 km', 'beyond 60 km'])
     """
-    dask, dd = _require_dask()
-    import dask_geopandas
+    _require_dask()
+    blocksize, partition_rows = _partitioning(blocksize, partition_rows)
+    read = _read_options(read_options)
+    spec = checks.check_spec(
+        line,
+        distances_km,
+        scenarios=scenarios,
+        line_accuracy=line_accuracy,
+        default_uncertainty_m=default_uncertainty_m,
+        actors=actors,
+        undated_in_force=undated_in_force,
+    )
+    return _check_lazily(positions, _make_job(spec, read), blocksize, partition_rows)
 
+
+def _check_spec_dask(
+    positions,
+    spec: checks.CheckSpec,
+    *,
+    blocksize: int | str = DEFAULT_BLOCKSIZE,
+    partition_rows: int = DEFAULT_PARTITION_ROWS,
+    **read_options,
+) -> dask_geopandas.GeoDataFrame:
+    """The dask engine of ``check_positions(..., engine="dask")``: the spec is validated."""
+    _require_dask()
+    blocksize, partition_rows = _partitioning(blocksize, partition_rows)
+    job = _make_job(spec, _read_options(read_options))
+    return _check_lazily(positions, job, blocksize, partition_rows)
+
+
+checks.register_engine("dask", _check_spec_dask)
+
+
+def _partitioning(blocksize: int | str, partition_rows: int) -> tuple[int, int]:
     if isinstance(blocksize, str):
         from dask.utils import parse_bytes
 
@@ -824,16 +804,14 @@ def check_positions_dask(
     if int(blocksize) < 1 or int(partition_rows) < 1:
         msg = "blocksize and partition_rows must be positive"
         raise InputError(msg)
-    job = _make_job(
-        line,
-        distances_km,
-        scenarios,
-        line_accuracy,
-        default_uncertainty_m,
-        actors,
-        _read_options(read_options),
-        undated_in_force,
-    )
+    return int(blocksize), int(partition_rows)
+
+
+def _check_lazily(positions, job: _Job, blocksize: int, partition_rows: int):
+    """Plan the partitions of `positions` and return the lazy result."""
+    dask, dd = _require_dask()
+    import dask_geopandas
+
     if isinstance(positions, pd.DataFrame):
         n_parts = max(1, math.ceil(len(positions) / int(partition_rows)))
         if isinstance(positions, gpd.GeoDataFrame):
