@@ -53,6 +53,7 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.lines import as_lines
 from geozones.symbology import (
     BAND_COLOURS,
     BASEMAP,
@@ -64,10 +65,10 @@ from geozones.symbology import (
     band_categories,
     band_colours,
     basemap_layers,
+    display_names,
     line_style,
     lines_to_draw,
     peak_title,
-    resolve_lines,
     scenario_column,
     state_colour,
     to_4326,
@@ -766,10 +767,11 @@ def _zones_payload(
 
 
 def _lines_payload(lines: Any) -> tuple[list[_JSON], str, list[float] | None]:
-    gdf = resolve_lines(lines)
+    resolved = as_lines(lines)
+    gdf = resolved.frame
     n = len(gdf)
-    layer = gdf["layer"].astype(str).tolist() if "layer" in gdf else [""] * n
-    names = gdf["name"].astype(str).tolist()
+    layer = [str(v) if v else "" for v in gdf["layer"]]
+    names = display_names(resolved)
     props, rows = [], []
     for i, (lay, name, geom) in enumerate(zip(layer, names, gdf.geometry, strict=True)):
         look = line_style(lay, i, name)

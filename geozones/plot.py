@@ -29,6 +29,7 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.lines import LineSet, as_lines
 from geozones.maps import data_credits
 from geozones.symbology import (
     BASEMAP,
@@ -38,10 +39,10 @@ from geozones.symbology import (
     band_colours,
     basemap_layers,
     check_figure_path,
+    display_names,
     line_style,
     lines_to_draw,
     peak_title,
-    resolve_lines,
     scenario_column,
     state_colour,
     to_4326,
@@ -302,11 +303,11 @@ def plot_zones(
         zone_entries(zones)  # refuses malformed zones before drawing anything
         zones = to_4326(zones)
         boxes.append(_bounds(zones.geometry))
-    line_gdf = None
+    line_set = None
     lines = lines_to_draw(lines, zones)
     if lines is not None:
-        line_gdf = resolve_lines(lines)
-        boxes.append(_bounds(line_gdf.geometry))
+        line_set = as_lines(lines)
+        boxes.append(_bounds(line_set.frame.geometry))
     pos = _drawable_positions(positions) if positions is not None else None
     if pos is not None and not boxes and len(pos.lon):
         boxes.append([pos.lon.min(), pos.lat.min(), pos.lon.max(), pos.lat.max()])
@@ -319,8 +320,8 @@ def plot_zones(
     handles: list = []
     if zones is not None:
         handles += _draw_zones(ax, zones)
-    if line_gdf is not None:
-        handles += _draw_lines(ax, line_gdf)
+    if line_set is not None:
+        handles += _draw_lines(ax, line_set)
     if pos is not None:
         handles += _draw_positions(ax, pos, scenario, uncertainty)
     _finish_axes(ax, extent, handles, basemap=basemap, title=title)
@@ -400,15 +401,14 @@ def _draw_zones(ax: Axes, zones: gpd.GeoDataFrame) -> list:
     return handles
 
 
-def _draw_lines(ax: Axes, line_gdf: gpd.GeoDataFrame) -> list:
+def _draw_lines(ax: Axes, lines: LineSet) -> list:
     """Draw each line in its style; one legend line per line."""
     from matplotlib.lines import Line2D
 
-    n = len(line_gdf)
-    layers = line_gdf["layer"].astype(str).tolist() if "layer" in line_gdf else [""] * n
+    layers = [str(v) if v else "" for v in lines.frame["layer"]]
     handles = []
     for i, (layer, name, geom) in enumerate(
-        zip(layers, line_gdf["name"].astype(str), line_gdf.geometry, strict=True)
+        zip(layers, display_names(lines), lines.frame.geometry, strict=True)
     ):
         look = line_style(layer, i, name)
         style: tuple[float, tuple[float, ...]] | Literal["-"] = (

@@ -20,7 +20,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,10 +29,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.lines import LineSet
 
 __all__ = [
     "BAND_COLOURS",
@@ -55,11 +55,11 @@ __all__ = [
     "band_palette",
     "basemap_layers",
     "check_figure_path",
+    "display_names",
     "line_label",
     "line_style",
     "lines_to_draw",
     "peak_title",
-    "resolve_lines",
     "scenario_column",
     "state_colour",
     "to_4326",
@@ -281,34 +281,13 @@ def line_style(layer: str, index: int, name: str) -> LineStyle:
     return LineStyle(LINE_COLOURS[index % len(LINE_COLOURS)], None, line_label(name))
 
 
-def resolve_lines(lines: Any) -> gpd.GeoDataFrame:
-    """Read the lines a map draws into one table, with a ``layer`` column for bundled ones.
-
-    `lines` is a bundled line name, a path, a GeoDataFrame, a shapely line or a list of them.
-
-    Raises
-    ------
-    InputError
-        `lines` is none of these, or an empty list.
-    """
-    from geozones.io import read_lines
-
-    if isinstance(lines, (str, os.PathLike)) and str(lines) in datasets.names():
-        out = read_lines(datasets.load(str(lines)))
-        out["layer"] = str(lines)
-        return out
-    if isinstance(lines, (str, os.PathLike, gpd.GeoDataFrame, gpd.GeoSeries)):
-        return read_lines(lines)
-    if isinstance(lines, shapely.Geometry):
-        return read_lines(gpd.GeoDataFrame(geometry=[lines], crs=4326))
-    if isinstance(lines, Iterable):
-        parts = [resolve_lines(item) for item in lines]
-        if not parts:
-            msg = "lines is an empty list"
-            raise InputError(msg)
-        return pd.concat(parts, ignore_index=True)
-    msg = f"lines must be a bundled line name, a path, a GeoDataFrame or a list; got {lines!r}"
-    raise InputError(msg)
+def display_names(lines: LineSet) -> list[str]:
+    """Each line's name as a legend shows it: its feature's own name, else its name."""
+    frame = lines.frame
+    if "feature" not in frame:
+        return lines.names
+    feature = frame["feature"].astype(object).where(frame["feature"].notna(), None)
+    return [str(f) if f else n for f, n in zip(feature, lines.names, strict=True)]
 
 
 def lines_to_draw(lines: Any, zones: gpd.GeoDataFrame | None) -> Any:

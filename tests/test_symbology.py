@@ -60,10 +60,8 @@ def test_lines_to_draw_default_from_zones():
     assert symbology.lines_to_draw(None, zones) == ["alpha_line"]
     assert symbology.lines_to_draw(False, zones) is None
     assert symbology.lines_to_draw(None, None) is None
-    table = symbology.resolve_lines(["alpha_line", "bravo_line"])
-    assert table["layer"].tolist() == ["alpha_line", "bravo_line"]
-    with pytest.raises(InputError, match="empty"):
-        symbology.resolve_lines([])
+    lines = gz.lines.as_lines(["alpha_line", "bravo_line"])
+    assert symbology.display_names(lines)[0].startswith("A-Line (Alpha line)")
 
 
 def test_state_colour_and_scenario_column():
