@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geozones import datasets, geodesy
+from geozones import catalog, geodesy
 from geozones.errors import InputError
 from geozones.io import read_lines
 
@@ -214,17 +214,17 @@ def as_lines(value: object) -> LineSet:
 def _bundled(value: str | os.PathLike) -> bool:
     """Whether `value` names a bundled layer (a path to an existing file never does)."""
     text = os.fspath(value)
-    if not isinstance(text, str) or text not in datasets.names():
+    if not isinstance(text, str) or text not in catalog.names():
         return False
     return isinstance(value, str) or not os.path.exists(text)
 
 
 def _bundled_lines(name: str) -> gpd.GeoDataFrame:
-    info = datasets.info(name)
+    info = catalog.info(name)
     if info.kind != "line":
         msg = f"bundled layer {name!r} is not a line layer"
         raise InputError(msg)
-    gdf = read_lines(datasets.load(name))
+    gdf = read_lines(catalog.load(name))
     gdf["layer"] = name
     gdf["source"] = info.source
     gdf["licence"] = info.licence

@@ -65,8 +65,8 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geozones import datasets, geodesy
-from geozones.errors import InputError
+from geozones import catalog, geodesy
+from geozones.errors import DatasetError, InputError
 from geozones.io import prepare_output
 from geozones.lines import as_lines
 from geozones.writing import write_vector
@@ -84,6 +84,7 @@ __all__ = [
     "build_zones",
     "load_territory",
     "save_zones",
+    "syrian_side_zones",
 ]
 
 #: The thresholds analysts ask about: the 2017 arrangement's 5 km, the 20 km it roughly
@@ -227,6 +228,39 @@ def build_zones(
     out = gpd.GeoDataFrame(out, geometry="geometry")
     out.attrs["line"] = name or line_name
     return out
+
+
+def syrian_side_zones(line: str = "alpha_line") -> gpd.GeoDataFrame:
+    """Build the 5, 20 and 60 km zones on the Syrian side of a Golan line, in Syrian-held land.
+
+    This is the one call behind every area geozones quotes: the README, notebook 01, the
+    demo's map legend and its printout. The bands are one-sided (``side="left"``: the
+    bundled Golan lines run north to south) and clipped to
+    :func:`geozones.load_territory` ``("syrian_held")``, so the Area of Separation and the
+    Israeli-held Golan are left out; ``area_km2`` is measured on the ellipsoid, as drawn.
+
+    Parameters
+    ----------
+    line
+        A bundled Golan line: ``"alpha_line"`` (default), ``"bravo_line"`` or
+        ``"ceasefire_line_1974"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        As :func:`geozones.build_zones` returns: bands ``0–5 km``, ``5–20 km``, ``20–60 km``.
+
+    Examples
+    --------
+    >>> zones = syrian_side_zones()
+    >>> zones["band"].tolist(), bool((zones["area_km2"] > 100).all())
+    (['0–5 km', '5–20 km', '20–60 km'], True)
+    """
+    if line not in ("alpha_line", "bravo_line", "ceasefire_line_1974"):
+        golan = "alpha_line, bravo_line or ceasefire_line_1974"
+        msg = f"no bundled Golan line named {line!r}; use {golan}"
+        raise DatasetError(msg)
+    return build_zones(line, (5, 20, 60), side="left", clip="syrian_held")
 
 
 # --------------------------------------------------------------------------------------
@@ -1274,9 +1308,9 @@ def load_territory(name: str) -> shapely.Geometry:
     if not isinstance(name, str) or name not in _TERRITORIES:
         msg = f"no territory named {name!r}; the territories are: {', '.join(_TERRITORIES)}"
         raise InputError(msg)
-    countries = datasets.load("countries").set_index("NAME").geometry
-    aos = datasets.load("area_of_separation").geometry.iloc[0]
-    golan = datasets.load("golan_heights").geometry.iloc[0]
+    countries = catalog.load("countries").set_index("NAME").geometry
+    aos = catalog.load("area_of_separation").geometry.iloc[0]
+    golan = catalog.load("golan_heights").geometry.iloc[0]
     if name == "syrian_held":
         geom = shapely.difference(countries["Syria"], shapely.union(aos, golan))
         # keep the Syrian mainland and its real parts, not slivers the two sources leave
