@@ -54,8 +54,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -69,6 +67,7 @@ from geozones import catalog, geodesy
 from geozones.errors import DatasetError, InputError
 from geozones.io import prepare_output
 from geozones.lines import as_lines
+from geozones.parallel import map_threads, resolve_threads
 from geozones.writing import write_vector
 
 __all__ = [
@@ -120,6 +119,7 @@ def build_zones(
     clip: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | str | None = None,
     tolerance_m: float = 1.0,
     name: str | None = None,
+    threads: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Build non-overlapping geodesic distance bands around a line.
 
@@ -144,6 +144,9 @@ def build_zones(
         ``MIN_TOLERANCE_M`` (1 mm), and at most a tenth of the smallest distance.
     name
         A name for the line in the output; taken from the layer or file when omitted.
+    threads
+        Threads that build the bands (see :func:`geozones.parallel.resolve_threads`): one
+        per core, at most 8, by default. The zones do not depend on it.
 
     Returns
     -------
@@ -183,6 +186,7 @@ def build_zones(
     >>> bool(zones.is_valid.all()), zones.crs.to_epsg()
     (True, 4326)
     """
+    threads = resolve_threads(threads)
     tolerance_m = _check_tolerance(tolerance_m)
     limits_km = _check_distances(distances_km, tolerance_m)
     if not isinstance(side, str) or side not in _SIDES:
@@ -196,7 +200,9 @@ def build_zones(
     _check_budget(parts, limits_km * 1000.0, tolerance_m, side)
     _check_reach(geom, limits_km)
     clip_geom = _as_clip(clip)
-    bands = _build_bands(geom, parts, limits_km * 1000.0, side=side, tolerance_m=tolerance_m)
+    bands = _build_bands(
+        geom, parts, limits_km * 1000.0, side=side, tolerance_m=tolerance_m, threads=threads
+    )
 
     def finish(band: shapely.Geometry) -> tuple[shapely.Geometry, float]:
         if clip_geom is not None:
@@ -206,7 +212,7 @@ def build_zones(
     if clip_geom is None:  # areas alone are quicker than a thread's start
         bands, areas_km2 = zip(*map(finish, bands), strict=True)
     else:
-        bands, areas_km2 = zip(*_map_threads(finish, bands), strict=True)
+        bands, areas_km2 = zip(*map_threads(finish, bands, threads=threads), strict=True)
     geometry = np.empty(len(bands), dtype=object)
     geometry[:] = bands
     inner = np.r_[0.0, limits_km[:-1]]
@@ -736,7 +742,12 @@ def _sample_adaptively(
 
 
 def _rings(
-    xy: NDArray, limits_m: NDArray, tolerance_m: float, interior: _Interior | None = None
+    xy: NDArray,
+    limits_m: NDArray,
+    tolerance_m: float,
+    interior: _Interior | None = None,
+    *,
+    threads: int = 1,
 ) -> list[list[NDArray]]:
     """The offset rings at each distance around one part, as lon/lat (unwrapped) pieces.
 
@@ -756,8 +767,10 @@ def _rings(
     initial[c["concave"] == 1] = 1
     left_out = None if interior is None else interior.left_out(c, initial)
     prim, lon, lat, kept = _sample_adaptively(
-        lambda p, u: _split_work(lambda *a: _curve_points(c, *a), p, u),
-        lambda p, lo, la, u: _split_work(lambda *a: _curve_error(c, *a), p, lo, la, u),
+        lambda p, u: _split_work(lambda *a: _curve_points(c, *a), p, u, threads=threads),
+        lambda p, lo, la, u: _split_work(
+            lambda *a: _curve_error(c, *a), p, lo, la, u, threads=threads
+        ),
         len(c["kind"]),
         initial,
         tolerance_m,
@@ -791,20 +804,21 @@ def _drawn_pieces(ring: NDArray, kept: NDArray) -> list[NDArray]:
 _SPLIT_MIN = 2_000  # points below which a batch of geodesics is not worth a second thread
 
 
-def _split_work(fn, *arrays: NDArray):
-    """``fn(*arrays)`` computed in two halves on two threads (pyproj releases the GIL).
+def _split_work(fn, *arrays: NDArray, threads: int = 1):
+    """``fn(*arrays)`` computed in parts on `threads` threads (pyproj releases the GIL).
 
     `fn` returns an array or a tuple of arrays, element by element of its inputs.
     """
     n = len(arrays[0])
-    if n < _SPLIT_MIN:
+    pieces = min(threads, n // _SPLIT_MIN)
+    if pieces < 2:
         return fn(*arrays)
-    half = n // 2
-    halves = [slice(0, half), slice(half, n)]
-    first, second = _map_threads(lambda part: fn(*(a[part] for a in arrays)), halves)
-    if isinstance(first, tuple):
-        return tuple(np.concatenate([x, y]) for x, y in zip(first, second, strict=True))
-    return np.concatenate([first, second])
+    bounds = np.linspace(0, n, pieces + 1).astype(int)
+    parts = [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    done = map_threads(lambda part: fn(*(a[part] for a in arrays)), parts, threads=threads)
+    if isinstance(done[0], tuple):
+        return tuple(np.concatenate(columns) for columns in zip(*done, strict=True))
+    return np.concatenate(done)
 
 
 def _ray(lon, lat, az: float, length_m: float, tolerance_m: float):
@@ -942,16 +956,24 @@ def _normal_rays(xy: NDArray, vertices: NDArray, length_m: float, tolerance_m: f
 
 
 def _build_bands(
-    line: shapely.Geometry, parts: list[NDArray], limits_m: NDArray, *, side: str, tolerance_m
+    line: shapely.Geometry,
+    parts: list[NDArray],
+    limits_m: NDArray,
+    *,
+    side: str,
+    tolerance_m,
+    threads: int = 1,
 ):
     ref_lon = parts[0][0, 0]
     # one side's faces are classified by side too, which can change where no line is
     # drawn (where a ray passes between a point and its nearest point): those keep every loop
-    interior = _Interior.around(parts, limits_m, tolerance_m) if side == "both" else None
+    interior = (
+        _Interior.around(parts, limits_m, tolerance_m, threads=threads) if side == "both" else None
+    )
     linework: list[NDArray] = []
     for xy in parts:
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
-        for pieces in _rings(xy, limits_m, tolerance_m, interior):
+        for pieces in _rings(xy, limits_m, tolerance_m, interior, threads=threads):
             linework.extend(_shift_near(r, ref_lon) for r in pieces)
     if side != "both" and any(len(q) > 1 for q in parts):
         reach_m = limits_m.max() * 1.5 + 10_000.0
@@ -966,7 +988,7 @@ def _build_bands(
     probe = shapely.point_on_surface(faces)
     px, py = shapely.get_x(probe), shapely.get_y(probe)
     prepared = geodesy.prepare_line(line)
-    where = geodesy.locate_on_line(px, py, prepared, nearest_point=False)
+    where = geodesy.locate_on_line(px, py, prepared, nearest_point=False, threads=threads)
     distance_m, side_of = where.distance_m, where.side
     # a probe within a few tolerances of a limit (or of the line, for one side) may be on
     # the other side of it than its face, which is drawn to the tolerance: those faces are
@@ -983,7 +1005,11 @@ def _build_bands(
             circle = shapely.maximum_inscribed_circle(faces[redo], tolerance_m / 200_000.0)
         centre = shapely.get_point(circle, 0)
         again = geodesy.locate_on_line(
-            shapely.get_x(centre), shapely.get_y(centre), prepared, nearest_point=False
+            shapely.get_x(centre),
+            shapely.get_y(centre),
+            prepared,
+            nearest_point=False,
+            threads=threads,
         )
         distance_m, side_of = distance_m.copy(), side_of.copy()
         distance_m[redo], side_of[redo] = again.distance_m, again.side
@@ -1003,7 +1029,7 @@ def _build_bands(
             merged = shapely.union_all(chosen)
         return _polygonal(_split_antimeridian(shapely.make_valid(merged)))
 
-    return _map_threads(merge, range(len(limits_m)))
+    return map_threads(merge, range(len(limits_m)), threads=threads)
 
 
 #: Zones whose points lie farther than this from the line's centre are drawn without the
@@ -1042,7 +1068,7 @@ class _Interior:
         self.gaps_m = gaps_m  # per distance: the largest spacing of test points
 
     @classmethod
-    def around(cls, parts: list[NDArray], limits_m: NDArray, tolerance_m: float):
+    def around(cls, parts: list[NDArray], limits_m: NDArray, tolerance_m: float, *, threads=1):
         """The test for zones at `limits_m` around a line's parts, or None if out of reach."""
         xy = np.vstack(parts)
         lon0, lat0 = geodesy.local_plane_centre(xy[:, 0], xy[:, 1])
@@ -1104,7 +1130,7 @@ class _Interior:
             shapely.prepare(inner)
             return lambda x, y: shapely.contains_xy(inner, x, y)
 
-        regions = _map_threads(region, range(len(limits_m)))
+        regions = map_threads(region, range(len(limits_m)), threads=threads)
         return cls(lon0, lat0, limits_m, regions, gaps)
 
     def left_out(self, c: dict[str, NDArray], initial: NDArray) -> NDArray:
@@ -1164,36 +1190,6 @@ class _Interior:
             x[arc] = ax[i] + d[arc] * np.sin(bearing)
             y[arc] = ay[i] + d[arc] * np.cos(bearing)
         return x, y
-
-
-def _map_threads(fn, items) -> list:
-    """Return ``[fn(x) for x in items]``, worked out by this thread and one helper.
-
-    GEOS and PROJ release the GIL. Every other item goes to the helper; a helper calling
-    this, or a one-core machine, works alone.
-    """
-    items = list(items)
-    helper = _helper()
-    if len(items) < 2 or helper is None or threading.current_thread().name.startswith(_HELPER_NAME):
-        return [fn(x) for x in items]
-    theirs = {i: helper.submit(fn, x) for i, x in enumerate(items) if i % 2 == 1}
-    mine = {i: fn(x) for i, x in enumerate(items) if i % 2 == 0}
-    return [mine[i] if i in mine else theirs[i].result() for i in range(len(items))]
-
-
-_HELPER_NAME = "geozones-zones-helper"
-_HELPERS: dict[int, ThreadPoolExecutor] = {}
-
-
-def _helper() -> ThreadPoolExecutor | None:
-    """One helper thread for this process, started once (a forked child starts its own)."""
-    if (os.cpu_count() or 1) < 2:
-        return None
-    pid = os.getpid()
-    if pid not in _HELPERS:
-        _HELPERS.clear()
-        _HELPERS[pid] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=_HELPER_NAME)
-    return _HELPERS[pid]
 
 
 def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:
@@ -1373,8 +1369,12 @@ ZONE_SETS: dict[str, ZoneSet] = {
 }
 
 
-def build_zone_set(name: str, *, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
+def build_zone_set(
+    name: str, *, tolerance_m: float = 1.0, threads: int | None = None
+) -> gpd.GeoDataFrame:
     """Build one of the documented :data:`ZONE_SETS`, with its source in a column.
+
+    `tolerance_m` and `threads` are as for :func:`build_zones`.
 
     Examples
     --------
@@ -1388,7 +1388,7 @@ def build_zone_set(name: str, *, tolerance_m: float = 1.0) -> gpd.GeoDataFrame:
     zs = ZONE_SETS[name]
     frames = []
     for layer, km, side in zs.parts:
-        z = build_zones(layer, km, side=side, tolerance_m=tolerance_m)
+        z = build_zones(layer, km, side=side, tolerance_m=tolerance_m, threads=threads)
         z["zone_set"] = zs.name
         z["zone_source"] = zs.source
         frames.append(z)

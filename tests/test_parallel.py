@@ -163,3 +163,16 @@ def test_results_do_not_depend_on_threads(tmp_path):
         texts.append(path.read_bytes())
     assert texts[0] == texts[1] == texts[2]
     assert texts[0].count(b"\n") == 25_001
+
+
+def test_build_zones_takes_threads_and_its_zones_do_not_depend_on_it():
+    import shapely
+
+    one = gz.build_zones("alpha_line", (5, 20), threads=1)
+    two = gz.build_zones("alpha_line", (5, 20), threads=2)
+    for a, b in zip(one.geometry, two.geometry, strict=True):
+        assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 0.0)
+    with pytest.raises(gz.InputError, match="threads must be a positive whole number"):
+        gz.build_zones("alpha_line", (5,), threads=0)
+    with pytest.raises(gz.InputError, match="threads must be"):
+        gz.build_zone_set("alpha_5_20_60", threads="2")
