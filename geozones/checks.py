@@ -67,8 +67,10 @@ import shapely
 
 from geozones import datasets, geodesy
 from geozones.actors import ACLED_ROLES, ROLES, UCDP_ROLES, ActorNormaliser, role_columns
+from geozones.columns import as_text
 from geozones.errors import GeozonesError, InputError
 from geozones.lines import LineSet, as_lines
+from geozones.parallel import resolve_threads
 from geozones.positions import (
     ACTOR,
     CLAIM_TEXT,
@@ -650,7 +652,7 @@ def check_positions(
     if engine not in (None, "pandas", "dask"):
         msg = f"engine must be 'pandas' or 'dask', not {engine!r}"
         raise InputError(msg)
-    _check_threads(threads)
+    resolve_threads(threads)  # refused before any work
     spec = check_spec(
         line,
         distances_km,
@@ -950,16 +952,6 @@ def _check_options(*, default_uncertainty_m, line_accuracy) -> None:
         raise InputError(msg)
     if not isinstance(line_accuracy, bool | np.bool_):
         msg = f"line_accuracy must be True or False, not {_show(line_accuracy)}"
-        raise InputError(msg)
-
-
-def _check_threads(threads) -> None:
-    if threads is not None and (
-        isinstance(threads, bool | np.bool_)
-        or not isinstance(threads, numbers.Integral)
-        or threads < 1
-    ):
-        msg = f"threads must be a positive whole number or None, not {_show(threads)}"
         raise InputError(msg)
 
 
@@ -1578,8 +1570,7 @@ _NOT_DENIED = re.compile(
 def _text_column(results: pd.DataFrame, column: Hashable) -> pd.Series:
     if column not in results:
         return pd.Series([""] * len(results), index=results.index, dtype=object)
-    values = results[column]
-    return values.astype(object).where(values.notna(), "").map(str).str.strip()
+    return as_text(results[column])
 
 
 def is_denied(results: pd.DataFrame) -> np.ndarray:

@@ -26,6 +26,7 @@ import pandas as pd
 from geozones.errors import InputError
 
 __all__ = [
+    "as_text",
     "ACTOR",
     "ACTOR_PARTS",
     "CLAIM_TEXT",
@@ -250,6 +251,21 @@ def find_column(table: pd.DataFrame, wanted: str | None, candidates, *, what: st
         if name in lookup:
             return lookup[name]
     return None
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Values as stripped text, "" where missing (no token is read as missing).
+
+    Unlike :func:`cell_text`, which reads a source's cells ("N/A" is missing there), this
+    reads what geozones itself holds: results, claims, verdicts.
+
+    Examples
+    --------
+    >>> as_text(pd.Series([" a ", None, float("nan"), "N/A"])).tolist()
+    ['a', '', '', 'N/A']
+    """
+    values = values.astype(object)
+    return values.where(values.notna(), "").astype(str).str.strip()
 
 
 def cell_text(series: pd.Series) -> pd.Series:

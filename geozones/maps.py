@@ -52,6 +52,7 @@ import pandas as pd
 import shapely
 
 from geozones import datasets
+from geozones.columns import as_text
 from geozones.errors import InputError
 from geozones.lines import as_lines
 from geozones.symbology import (
@@ -832,7 +833,7 @@ def _days(values: pd.Series) -> list[int | None]:
 
 def _text(values: pd.Series) -> pd.Series:
     """A column as stripped text, "" where missing."""
-    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return as_text(values)
 
 
 def _date_labels(df: pd.DataFrame) -> pd.Series:

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from geozones.columns import as_text
 from geozones.errors import InputError
 from geozones.symbology import band_colours, check_figure_path
 from geozones.writing import atomic_output
@@ -244,8 +245,7 @@ def _require(results, column: str) -> None:
 
 def _text(values: pd.Series) -> pd.Series:
     """Values as stripped text, with "" for missing ones."""
-    obj = values.astype(object)
-    return obj.where(obj.notna(), "").astype(str).str.strip().reset_index(drop=True)
+    return as_text(values).reset_index(drop=True)
 
 
 def _offset(freq) -> pd.DateOffset:
