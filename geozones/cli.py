@@ -284,8 +284,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     from geozones import checks, examples, maps
     from geozones.positions import read_positions, save_positions
+    from geozones.saving import save_zones
     from geozones.timeline import plot_timeline
-    from geozones.zones import save_zones
 
     out = _out_dir(args.out)
     with _Progress(8, "demo") as progress:
@@ -339,7 +339,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_zones(args: argparse.Namespace) -> int:
-    from geozones.zones import ZONE_SETS, build_zone_set, build_zones, save_zones
+    from geozones.saving import save_zones
+    from geozones.zones import ZONE_SETS, build_zone_set, build_zones
 
     with _Progress(2, "zones") as progress:
         progress.step(f"building zones around {args.line}")

@@ -194,3 +194,46 @@ def _cell_text(value) -> object:
     if isinstance(value, list | tuple | np.ndarray):
         return "; ".join(map(str, value))
     return value
+
+
+_ZONE_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "LIBKML"}
+
+
+def save_zones(
+    zones: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None
+) -> None:
+    """Write zones to GeoPackage, GeoJSON or KML, chosen by the file's extension.
+
+    Every attribute is kept (KML as ExtendedData, which Google Earth shows). The file is
+    replaced if it exists; with `layer` (GeoPackage only) just that layer is, so several
+    results can share one file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "zones.geojson"
+    >>> from geozones import build_zones
+    >>> save_zones(build_zones("alpha_line", (5,)), out)
+    >>> import geopandas; list(geopandas.read_file(out)["band"])
+    ['0–5 km']
+    """
+    if not isinstance(zones, gpd.GeoDataFrame):
+        msg = f"zones must be a GeoDataFrame (what build_zones returns), not {type(zones).__name__}"
+        raise InputError(msg)
+    path, suffix = prepare_output(path, _ZONE_DRIVERS, layer)
+    out = zones.copy()
+    for column in out.columns:
+        if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    if suffix == ".kml":
+        out["name"] = out.get("band", pd.Series(range(len(out)))).astype(str)
+        if "line" in out:
+            out["name"] = out["line"].astype(str) + " " + out["name"]
+        # Google Earth colours: darker for inner bands (KML colours are aabbggrr)
+        rank = out["inner_km"].rank(method="dense").astype(int) - 1 if "inner_km" in out else 0
+        palette = ["#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9"]
+        out["OGR_STYLE"] = [
+            f"BRUSH(fc:{palette[min(r, 3)]}80);PEN(c:#7f0000,w:1.5px)"
+            for r in np.broadcast_to(rank, len(out))
+        ]
+    write_vector(out, path, driver=_ZONE_DRIVERS[suffix], layer=layer)

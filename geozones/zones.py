@@ -53,7 +53,6 @@ Limits
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -65,10 +64,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geozones import catalog, geodesy
 from geozones.errors import DatasetError, InputError
-from geozones.io import prepare_output
 from geozones.lines import as_lines
 from geozones.parallel import map_threads, resolve_threads
-from geozones.writing import write_vector
+from geozones.saving import save_zones  # re-exported: its home is the writers' room
 
 __all__ = [
     "DEFAULT_DISTANCES_KM",
@@ -1395,45 +1393,3 @@ def build_zone_set(
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=4326)
     out.attrs["title"] = zs.title
     return out
-
-
-_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".kml": "LIBKML"}
-
-
-def save_zones(
-    zones: gpd.GeoDataFrame, path: str | os.PathLike, *, layer: str | None = None
-) -> None:
-    """Write zones to GeoPackage, GeoJSON or KML, chosen by the file's extension.
-
-    Every attribute is kept (KML as ExtendedData, which Google Earth shows). The file is
-    replaced if it exists; with `layer` (GeoPackage only) just that layer is, so several
-    results can share one file.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> out = pathlib.Path(tempfile.mkdtemp()) / "zones.geojson"
-    >>> save_zones(build_zones("alpha_line", (5,)), out)
-    >>> import geopandas; list(geopandas.read_file(out)["band"])
-    ['0–5 km']
-    """
-    if not isinstance(zones, gpd.GeoDataFrame):
-        msg = f"zones must be a GeoDataFrame (what build_zones returns), not {type(zones).__name__}"
-        raise InputError(msg)
-    path, suffix = prepare_output(path, _DRIVERS, layer)
-    out = zones.copy()
-    for column in out.columns:
-        if column != out.geometry.name and pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    if suffix == ".kml":
-        out["name"] = out.get("band", pd.Series(range(len(out)))).astype(str)
-        if "line" in out:
-            out["name"] = out["line"].astype(str) + " " + out["name"]
-        # Google Earth colours: darker for inner bands (KML colours are aabbggrr)
-        rank = out["inner_km"].rank(method="dense").astype(int) - 1 if "inner_km" in out else 0
-        palette = ["#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9"]
-        out["OGR_STYLE"] = [
-            f"BRUSH(fc:{palette[min(r, 3)]}80);PEN(c:#7f0000,w:1.5px)"
-            for r in np.broadcast_to(rank, len(out))
-        ]
-    write_vector(out, path, driver=_DRIVERS[suffix], layer=layer)
