@@ -22,7 +22,7 @@ import os
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +32,7 @@ from geozones.errors import GeozonesError, InputError
 if TYPE_CHECKING:
     from geozones.lines import LineSet
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_BREACH, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
 
@@ -72,26 +72,44 @@ _LINE_HELP = (
 
 
 # --------------------------------------------------------------------------------------
-# The parser
+# The parser: one function per command
 # --------------------------------------------------------------------------------------
 
+_DEBUG_HELP = "show the full traceback when something fails"
 
-def _build_parser() -> argparse.ArgumentParser:
-    debug_help = "show the full traceback when something fails"
-    common = argparse.ArgumentParser(add_help=False)  # --debug after the command too
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``geozones`` argument parser: every command, option and default.
+
+    :func:`main` parses with it; the documentation's command-line reference is generated
+    from it (sphinx-argparse), so the reference says what ``--help`` says.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        A new parser; each command's namespace carries its ``handler``.
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> args = parser.parse_args(["zones", "alpha_line", "--out", "z.gpkg"])
+    >>> args.command, args.km, args.side
+    ('zones', [5.0, 20.0, 60.0], 'both')
+    """
     parser = argparse.ArgumentParser(
         prog="geozones",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--debug", action="store_true", help=debug_help)
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     parser.add_argument("--version", action="version", version=f"geozones {__version__}")
+    common = argparse.ArgumentParser(add_help=False)  # --debug after the command too
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help_: str, description: str, epilog: str = ""):
-        sub = commands.add_parser(
+        return commands.add_parser(
             name,
             help=help_,
             description=description,
@@ -99,8 +117,16 @@ def _build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             parents=[common],
         )
-        return sub
 
+    for add in (_add_demo, _add_zones, _add_check, _add_map, _add_datasets):
+        add(command)
+    return parser
+
+
+_build_parser = build_parser  # the name the documentation used before build_parser was public
+
+
+def _add_demo(command: Callable[..., argparse.ArgumentParser]) -> None:
     demo = command(
         "demo",
         "the main job on the bundled data: zones, checks, ledger, offline map, timeline",
@@ -115,6 +141,8 @@ def _build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="geozones-demo", metavar="DIR", help="output folder")
     demo.set_defaults(handler=_cmd_demo)
 
+
+def _add_zones(command: Callable[..., argparse.ArgumentParser]) -> None:
     zones = command(
         "zones",
         "build geodesic zones around a line and write them to a file",
@@ -149,6 +177,8 @@ def _build_parser() -> argparse.ArgumentParser:
     zones.add_argument("--out", required=True, help="output file: .gpkg, .geojson or .kml")
     zones.set_defaults(handler=_cmd_zones)
 
+
+def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
     check = command(
         "check",
         "check reported positions against a line, its zones and scenarios",
@@ -189,6 +219,11 @@ def _build_parser() -> argparse.ArgumentParser:
         help="radius (metres) for positions whose precision is unknown (default 0)",
     )
     _encoding_option(check)
+    _check_outputs(check)
+    check.set_defaults(handler=_cmd_check)
+
+
+def _check_outputs(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--out",
         help="output file: .csv, .gpkg, .geojson, .kml, with the ledger beside it as "
@@ -206,8 +241,9 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit with code 3 when any position breaches a scenario (the ledger is printed)",
     )
-    check.set_defaults(handler=_cmd_check)
 
+
+def _add_map(command: Callable[..., argparse.ArgumentParser]) -> None:
     map_ = command(
         "map",
         "draw zones, lines and positions as a self-contained HTML map (and a figure)",
@@ -239,6 +275,8 @@ def _build_parser() -> argparse.ArgumentParser:
     map_.add_argument("--out", required=True, help="the HTML file to write")
     map_.set_defaults(handler=_cmd_map)
 
+
+def _add_datasets(command: Callable[..., argparse.ArgumentParser]) -> None:
     ds = command(
         "datasets",
         "list the bundled layers with source, licence and positional accuracy",
@@ -247,7 +285,6 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     ds.add_argument("--credits", action="store_true", help="print only the credit line")
     ds.set_defaults(handler=_cmd_datasets)
-    return parser
 
 
 def _line_options(sub: argparse.ArgumentParser) -> None:
@@ -263,11 +300,6 @@ def _line_options(sub: argparse.ArgumentParser) -> None:
     )
 
 
-# --------------------------------------------------------------------------------------
-# Commands
-# --------------------------------------------------------------------------------------
-
-
 def _encoding_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--encoding",
@@ -275,6 +307,11 @@ def _encoding_option(parser: argparse.ArgumentParser) -> None:
         help="text encoding of a CSV/TSV file of positions (utf-8, utf-16, cp1256, cp1255, "
         "cp1252, ...); by default detected",
     )
+
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -733,7 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Data: © OpenStreetMap contributors, ODbL 1.0; ...
     0
     """
-    parser = _build_parser()
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
