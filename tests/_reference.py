@@ -278,3 +278,231 @@ def reference_locate(lon, lat, line) -> ReferenceLocation:
 def reference_distance(lon, lat, line) -> np.ndarray:
     """Geodesic distance in metres from each point to the line (NaN for NaN input)."""
     return reference_locate(lon, lat, line).distance_m
+
+
+# --------------------------------------------------------------------------------------
+# A vectorised reference for world-scale tests (tests/test_world.py, bench/world.py)
+# --------------------------------------------------------------------------------------
+#
+# The functions above evaluate one point at a time with geographiclib in Python: exact, but
+# a few milliseconds per point and segment, and written for segments up to ~1,000 km. The
+# world tests need thousands of points per line, lines over the poles, segments of several
+# thousand kilometres and points up to ~10,000 km away. `reference_world_locate` answers
+# the same questions with the same method, vectorised over the points with pyproj's `Geod`
+# (the C version of Karney's GeographicLib): for each segment, the distance is sampled at
+# evenly spaced arc lengths, and the foot is found by bisection on the sign of the
+# derivative of the distance, ``-cos(theta)``, in the bracket of the best sample. It still
+# shares no code with ``geozones.geodesy`` (which has its own foot-point search, pruning
+# and pieces); only the geodesic primitives (direct and inverse problems) are common.
+#
+# Why the bracket holds the minimum: on a sphere, the distance from a point to the points
+# of a great-circle arc shorter than half a circle has at most one interior local minimum,
+# and where it has one it has no interior maximum (it is unimodal); otherwise its minimum
+# is an end. So the best sample is a neighbour of the interior minimum when there is one,
+# and the ends (the vertices) are always evaluated exactly. On the ellipsoid this holds for
+# segments well short of half the globe (keep them under ~15,000 km).
+#
+# Besides distance and side it reports, for tests of one-sided zones, how far each point
+# is from a change of side: the line itself (``distance_m``), the nearest piece of the line
+# that puts it on the other side (``other_side_m``: where the two distances tie, the side
+# changes), and, when its nearest point is an end of a part, the end's straight
+# continuation (``end_ray_m``), across which the side beyond the end changes.
+
+WORLD_SAMPLES = 32  # samples per segment at least (more on long segments: one per 200 km)
+WORLD_S_TOL = 1e-4  # metres of arc length: the bisection's stopping width
+
+
+def _world_geod():
+    import pyproj  # the reference above needs only geographiclib; this part needs pyproj
+
+    return pyproj.Geod(ellps="WGS84")
+
+
+@dataclass
+class WorldLocation:
+    """Per-point results of :func:`reference_world_locate` (1-D arrays)."""
+
+    distance_m: np.ndarray  # distance to the line
+    side: np.ndarray  # +1 left, -1 right, 0 on the line (the side of the nearest point)
+    other_side_m: np.ndarray  # distance to the nearest piece on the other side (inf: none
+    #                           within ``tie_m`` of ``distance_m``; exact below that)
+    end_ray_m: np.ndarray  # distance to the continuation of the end that is nearest (inf
+    #                        where the nearest point is not an end of a part)
+    nearest_vertex: np.ndarray  # index of the nearest vertex when that is the nearest point
+    #                             (over all parts, in order), else -1
+
+    @property
+    def side_margin_m(self) -> np.ndarray:
+        """How far each point is at least from a change of side (a lower bound, metres).
+
+        Moving a point by x changes two distances by at most x each, so a point whose
+        nearest piece on the other side is ``other_side_m - distance_m`` further than its
+        nearest piece is at least half that from where they tie.
+        """
+        return np.minimum.reduce(
+            [self.distance_m, 0.5 * (self.other_side_m - self.distance_m), self.end_ray_m]
+        )
+
+
+def _world_parts(line) -> list[np.ndarray]:
+    """Each part's vertices (lon, lat), consecutive repeats dropped."""
+    out = []
+    for pts in _parts(line):
+        xy = np.array(pts, dtype=float)
+        keep = np.r_[True, np.any(xy[1:] != xy[:-1], axis=1)]
+        xy = xy[keep]
+        if len(xy) < 2:
+            raise ValueError("reference: a part has fewer than two distinct vertices")
+        out.append(xy)
+    return out
+
+
+def _inv(geod, lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = (
+        np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(lon1, lat1, lon2, lat2)
+    )
+    az12, az21, d = geod.inv(lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel())
+    shape = lon1.shape
+    return np.reshape(az12, shape), np.reshape(az21, shape), np.reshape(d, shape)
+
+
+def _fwd(geod, lon, lat, az, s):
+    lon, lat, az, s = (
+        np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(lon, lat, az, s)
+    )
+    x, y, back = geod.fwd(lon.ravel(), lat.ravel(), az.ravel(), s.ravel())
+    shape = lon.shape
+    return np.reshape(x, shape), np.reshape(y, shape), np.reshape(back, shape)
+
+
+def reference_geodesic_search(geod, plon, plat, lon1, lat1, azi1, length_m):
+    """The closest approach of each point to one geodesic segment, vectorised.
+
+    The segment starts at (lon1, lat1) with azimuth `azi1` and is `length_m` long. Returns
+    ``(distance, s_foot, interior, side)``: the distance (the smallest of all evaluated),
+    the foot's arc length, whether the foot is inside the segment (not an end) and the side
+    of the point there (+1 left, -1 right; meaningful where `interior`).
+    """
+    n = len(plon)
+    k = max(WORLD_SAMPLES, math.ceil(length_m / 200_000.0))
+    s = length_m * np.arange(k + 1) / k
+    s[-1] = length_m
+    xlon, xlat, _ = _fwd(geod, lon1, lat1, azi1, s)
+    _, _, d = _inv(geod, xlon[None, :], xlat[None, :], plon[:, None], plat[:, None])
+    best = d.min(axis=1)
+    j = np.argmin(d, axis=1)
+    a = s[np.maximum(j - 1, 0)]
+    b = s[np.minimum(j + 1, k)]
+
+    def probe(at):
+        x, y, back = _fwd(geod, lon1, lat1, azi1, at)
+        az_to_p, _, dist = _inv(geod, x, y, plon, plat)
+        travel = back + 180.0
+        return dist, -np.cos(np.radians(az_to_p - travel)), az_to_p - travel
+
+    da, slope_a, _ = probe(a)
+    db, slope_b, _ = probe(b)
+    best = np.minimum(best, np.minimum(da, db))
+    at_start = (a == 0.0) & (slope_a >= 0.0)
+    at_end = (b == length_m) & (slope_b <= 0.0)
+    steps = max(1, math.ceil(math.log2(max(2.0 * length_m / k, WORLD_S_TOL) / WORLD_S_TOL)))
+    for _ in range(steps + 2):
+        m = 0.5 * (a + b)
+        dm, slope_m, _ = probe(m)
+        best = np.minimum(best, dm)
+        down = slope_m < 0.0
+        a = np.where(down, m, a)
+        b = np.where(down, b, m)
+    foot = np.where(at_start, 0.0, np.where(at_end, length_m, 0.5 * (a + b)))
+    dm, _, delta = probe(foot)
+    best = np.minimum(best, dm)
+    interior = ~at_start & ~at_end & (foot > 0.0) & (foot < length_m)
+    delta = (delta + 180.0) % 360.0 - 180.0
+    side = np.where(delta < 0.0, 1, -1).astype(np.int8)
+    assert best.shape == (n,)
+    return best, foot, interior, side
+
+
+def reference_world_locate(lon, lat, line, *, ray_m: float = 0.0, tie_m: float = 100.0):
+    """Distance, side and the margins of the side for each point (see the notes above).
+
+    `ray_m`: how far each end's continuation is followed for ``end_ray_m`` (0: not at all,
+    ``end_ray_m`` is then inf); give at least the largest distance of interest, at most
+    ~15,000 km. `tie_m`: ``other_side_m`` is exact where it is within this of the distance.
+    """
+    geod = _world_geod()
+    plon = np.asarray(lon, dtype=float).ravel()
+    plat = np.asarray(lat, dtype=float).ravel()
+    n = plon.size
+    parts = _world_parts(line)
+    # vertices, with directions of travel arriving and leaving (ends: the line continued)
+    vx, vy, v_in, v_out, v_end = [], [], [], [], []
+    segs = []  # (first vertex index, lon1, lat1, azi1, length)
+    for xy in parts:
+        az12, az21, length = _inv(geod, xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        arrive = az21 + 180.0  # direction of travel at each segment's second vertex
+        first = len(vx)
+        m = len(xy)
+        for i in range(m):
+            vx.append(xy[i, 0])
+            vy.append(xy[i, 1])
+            v_in.append(arrive[i - 1] if i > 0 else az12[0])
+            v_out.append(az12[i] if i < m - 1 else arrive[m - 2])
+            v_end.append(-1 if i == 0 else (1 if i == m - 1 else 0))
+        for i in range(m - 1):
+            segs.append((first + i, xy[i, 0], xy[i, 1], az12[i], length[i]))
+    vx, vy, v_in, v_out = map(np.asarray, (vx, vy, v_in, v_out))
+    v_end = np.asarray(v_end)
+
+    # every vertex is a piece: distance, and side by the two rays of the line there
+    az_vp, _, d_v = _inv(geod, vx[:, None], vy[:, None], plon[None, :], plat[None, :])
+    back = v_in[:, None] + 180.0
+    right_width = (back - v_out[:, None]) % 360.0
+    rel = (az_vp - v_out[:, None]) % 360.0
+    side_v = np.where((rel > 0.0) & (rel < right_width), -1, 1).astype(np.int8)
+    cand_d = [d_v[i] for i in range(len(vx))]
+    cand_side = [side_v[i] for i in range(len(vx))]
+    cand_vertex = list(range(len(vx)))
+    best = d_v.min(axis=0)
+    # every segment's inside, where it can come within tie_m of the best so far
+    for start, lon1, lat1, azi1, length in segs:
+        lower = 0.5 * (d_v[start] + d_v[start + 1] - length)
+        todo = np.flatnonzero(lower < best + tie_m)
+        d_s = np.full(n, np.inf)
+        side_s = np.zeros(n, dtype=np.int8)
+        if todo.size:
+            dist, _, interior, side = reference_geodesic_search(
+                geod, plon[todo], plat[todo], lon1, lat1, azi1, length
+            )
+            d_s[todo] = np.where(interior, dist, np.inf)
+            side_s[todo] = side
+            best = np.minimum(best, d_s)
+        cand_d.append(d_s)
+        cand_side.append(side_s)
+        cand_vertex.append(-1)
+    d_all = np.vstack(cand_d)
+    s_all = np.vstack(cand_side)
+    pick = np.argmin(d_all, axis=0)  # ties: the first (vertices before insides; rare)
+    idx = np.arange(n)
+    distance = d_all[pick, idx]
+    side = s_all[pick, idx]
+    other = np.where(s_all != side[None, :], d_all, np.inf).min(axis=0)
+    nearest_vertex = np.asarray(cand_vertex)[pick]
+    end_ray = np.full(n, np.inf)
+    if ray_m > 0.0:
+        for v in np.flatnonzero(v_end != 0):
+            mine = np.flatnonzero(nearest_vertex == v)
+            if mine.size:
+                az = v_out[v] if v_end[v] == 1 else v_in[v] + 180.0
+                dist, _, _, _ = reference_geodesic_search(
+                    geod, plon[mine], plat[mine], vx[v], vy[v], az, ray_m
+                )
+                end_ray[mine] = dist
+    side = np.where(distance < ON_LINE_M, 0, side).astype(np.int8)
+    return WorldLocation(
+        distance_m=distance,
+        side=side,
+        other_side_m=other,
+        end_ray_m=end_ray,
+        nearest_vertex=np.where(pick < len(vx), nearest_vertex, -1),
+    )

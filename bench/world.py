@@ -1,0 +1,492 @@
+"""Issue 16's world cases: how many random points, anywhere on Earth, are in the wrong band.
+
+Run it from the repository root, in one command::
+
+    .venv/bin/python bench/world.py [--cases a b ...] [--scale 1.0] [--seed 0]
+                                    [--tolerance M] [--show 3]
+
+What it does
+------------
+For each world case of issue 16 (a line, band limits, a side), in one process:
+
+1. builds the zones with ``geozones.build_zones(line, distances_km, side=side,
+   tolerance_m=...)`` (an exception is counted under "errors" and its points are not
+   checked);
+2. draws seeded random points whose exact distance and side are known independently of
+   geozones: points on a random normal of a random point of the line (``Geod.fwd``), points
+   round its ends, points near each band limit and, for zones that reach a pole or cover
+   much of the globe, points uniform by area (on the ellipsoid) in a cap or on the whole
+   Earth, plus the case's named points (a pole, a point 721 km away). A normal's length is
+   the distance to the line only where its foot is the nearest point, so every point's
+   distance and side come from the vectorised geographiclib reference of
+   ``tests/_reference.py`` (``reference_world_locate``), not from the construction;
+3. finds which band polygons contain each point (shapely, straight edges in lon/lat; bands
+   that cross the antimeridian are split at ±180°, and the points' longitudes are in
+   [-180, 180]), and compares with the band its exact distance (and, for one-sided zones,
+   the side of its nearest point) puts it in;
+4. leaves out the points within the zones' tolerance of a band edge: ``|d - limit| <=
+   tolerance_m`` and, for one-sided zones within the outer limit, points within the
+   tolerance of a change of side (the line, an end's continuation, or where the nearest
+   pieces on the two sides tie: ``side_margin_m``);
+5. also compares ``geozones.locate_on_line`` with the reference on the same points
+   (distance to 1 mm; side where the side margin exceeds 1 mm): item 3 of the issue;
+6. for cases with a sampled cap, estimates the outer zone's area by Monte Carlo (the share
+   of the cap's uniform points within the outer limit, times the cap's area) and shows it
+   beside ``area_km2`` (the sum of the bands).
+
+What it prints
+--------------
+One row per case: points drawn, points checked (not near an edge), points in the wrong
+band (of which: in no band though within a limit, in a band though beyond every limit, in
+another band, in two bands), errors raised by ``build_zones`` or ``locate_on_line``, points
+where ``locate_on_line`` disagrees with the reference, the area check and the build time;
+then each case's named points, and up to ``--show`` wrong points per case with their exact
+distance and side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyproj
+import shapely
+from shapely import LineString, MultiLineString
+
+import geozones
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _reference import reference_world_locate  # noqa: E402  (the tests' independent reference)
+
+GEOD = pyproj.Geod(ellps="WGS84")
+_A, _F = GEOD.a, GEOD.f
+_E2 = _F * (2.0 - _F)
+_E = math.sqrt(_E2)
+#: the area of the WGS84 ellipsoid, m²
+EARTH_AREA_M2 = 2.0 * math.pi * _A**2 * (1.0 + (1.0 - _E2) / _E * math.atanh(_E))
+#: how close the locate_on_line distance must be to the reference, metres
+LOCATE_ATOL_M = 1e-3
+
+
+@dataclass
+class Case:
+    """One world case: a line, band limits, a side, and where to draw points."""
+
+    key: str
+    title: str
+    line: shapely.Geometry
+    distances_km: tuple[float, ...]
+    side: str = "both"
+    n: int = 3000
+    tolerance_m: float = 1.0
+    #: share of the points drawn uniformly by area in a cap (centre lon, lat, radius m), or
+    #: on the whole Earth when the radius is None
+    cap: tuple[float, float, float | None] | None = None
+    cap_share: float = 0.0
+    #: points near the line: their distance is drawn up to this many times the outer limit
+    reach: float = 1.15
+    named: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+def _walk(lon, lat, az, dist_m):
+    x, y, _ = GEOD.fwd(
+        *np.broadcast_arrays(*(np.asarray(a, float) for a in (lon, lat, az, dist_m)))
+    )
+    return np.asarray(x), np.asarray(y)
+
+
+def cases() -> list[Case]:
+    """The issue's world cases (a)-(g) and its two controls (h), (i)."""
+    south_end = (156.0, -82.2)
+    p721 = _walk(south_end[0], south_end[1], 180.0, 721_000.0)
+    return [
+        Case(
+            "a",
+            "near the South Pole: (155 -81.8, 156 -82.2), 3,000 km",
+            LineString([(155.0, -81.8), south_end]),
+            (3000.0,),
+            n=3000,
+            cap=(155.5, -82.0, 3_300_000.0),
+            cap_share=0.5,
+            named={
+                "South Pole": (0.0, -90.0 + 1e-7),
+                "721 km point": (float(p721[0]), float(p721[1])),
+            },
+        ),
+        Case(
+            "b",
+            "near the North Pole: (0 85, 10 85), 1,000 km",
+            LineString([(0.0, 85.0), (10.0, 85.0)]),
+            (1000.0,),
+            n=3000,
+            cap=(5.0, 85.0, 1_300_000.0),
+            cap_share=0.5,
+            named={"North Pole": (0.0, 90.0 - 1e-7)},
+        ),
+        Case(
+            "c",
+            "over the South Pole: (-60 -70) -> (120 -72), 20/500 km",
+            LineString([(-60.0, -70.0), (120.0, -72.0)]),
+            (20.0, 500.0),
+            n=4000,
+            cap=(0.0, -90.0, 2_900_000.0),
+            cap_share=0.3,
+            named={"South Pole": (0.0, -90.0 + 1e-7)},
+        ),
+        Case(
+            "d",
+            "two parallel parts running east, 11 km apart, left, 5/20 km",
+            MultiLineString([[(35.0, 33.0), (36.0, 33.0)], [(35.0, 33.1), (36.0, 33.1)]]),
+            (5.0, 20.0),
+            side="left",
+        ),
+        Case(
+            "e",
+            "a line that loops back 11 km from itself, left, 5/20 km",
+            LineString(
+                [(35.0, 33.0), (36.0, 33.0), (36.0, 33.3), (34.8, 33.3), (34.8, 32.9), (35.8, 32.9)]
+            ),
+            (5.0, 20.0),
+            side="left",
+        ),
+        Case(
+            "f",
+            "a 1,500 km segment, 0.1 km, points near the line",
+            LineString(
+                [
+                    (43.649201780525715, 42.920333086233356),
+                    (25.946745317564705, 48.29179678240841),
+                ]
+            ),
+            (0.1,),
+            n=4000,
+            reach=1.5,
+        ),
+        Case(
+            "g",
+            "10,000 km zones on a 13,500 km line (2,000/10,000 km)",
+            LineString([(-40.0, 10.0), (0.0, -5.0), (40.0, 15.0), (80.0, 0.0)]),
+            (2000.0, 10000.0),
+            n=3000,
+            tolerance_m=10.0,
+            cap=(0.0, 0.0, None),
+            cap_share=0.5,
+            reach=1.3,
+        ),
+        Case(
+            "h",
+            "control: across the antimeridian (Fiji), 5/20/60/500/2,000 km",
+            LineString([(177.0, -17.5), (179.5, -16.8), (-179.0, -16.2), (-177.5, -17.0)]),
+            (5.0, 20.0, 60.0, 500.0, 2000.0),
+            n=3000,
+        ),
+        Case(
+            "i",
+            "control: along the equator, 3,000 km round a 5,000 km line",
+            LineString([(-22.5, 0.0), (0.0, 0.0), (22.5, 0.0)]),
+            (3000.0,),
+            n=3000,
+        ),
+    ]
+
+
+# ------------------------------------------------------------------- drawing the points
+
+
+def _segments(line: shapely.Geometry):
+    """(lon1, lat1, azimuth, length) of every segment, and the ends (lon, lat, outward az)."""
+    parts = [line] if line.geom_type == "LineString" else list(line.geoms)
+    segs, ends = [], []
+    for part in parts:
+        xy = shapely.get_coordinates(part)
+        az12, az21, length = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        az12, az21, length = map(np.atleast_1d, (az12, az21, length))
+        for i in range(len(xy) - 1):
+            segs.append((xy[i, 0], xy[i, 1], az12[i], length[i]))
+        ends.append((xy[0, 0], xy[0, 1], az12[0] + 180.0))
+        ends.append((xy[-1, 0], xy[-1, 1], az21[-1] + 180.0))
+    return segs, ends
+
+
+def _distances(rng, n: int, limits_m: np.ndarray, reach_m: float, tolerance_m: float):
+    """Half uniform in [0, reach], half close to a random band limit."""
+    d = rng.uniform(0.0, reach_m, n)
+    near = rng.random(n) < 0.5
+    limit = limits_m[rng.integers(0, len(limits_m), n)]
+    spread = np.maximum(0.03 * limit, 20.0 * tolerance_m)
+    d[near] = np.abs(limit[near] + rng.uniform(-1.0, 1.0, n)[near] * spread[near])
+    return d
+
+
+def uniform_on_earth(rng, n: int, cap: tuple[float, float, float | None]):
+    """`n` points uniform by area on the ellipsoid, within a geodesic cap (or anywhere)."""
+    lon0, lat0, radius = cap
+    out_lon, out_lat = [], []
+    got = 0
+    while got < n:
+        m = 4 * (n - got) + 64
+        lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, m)))  # uniform on the sphere
+        # the ellipsoid's area element over the sphere's: (1 - e²)² / (1 - e² sin² φ)²
+        keep = rng.random(m) < ((1.0 - _E2) / (1.0 - _E2 * np.sin(np.radians(lat)) ** 2)) ** 2
+        lat = lat[keep]
+        lon = rng.uniform(-180.0, 180.0, lat.size)
+        if radius is not None:
+            _, _, d = GEOD.inv(np.full(lat.size, lon0), np.full(lat.size, lat0), lon, lat)
+            lon, lat = lon[d <= radius], lat[d <= radius]
+        out_lon.append(lon)
+        out_lat.append(lat)
+        got += lon.size
+    return np.concatenate(out_lon)[:n], np.concatenate(out_lat)[:n]
+
+
+def cap_area_m2(cap: tuple[float, float, float | None]) -> float:
+    """The area of a geodesic cap on the ellipsoid (a 7,200-gon of its edge)."""
+    lon0, lat0, radius = cap
+    if radius is None:
+        return EARTH_AREA_M2
+    az = np.linspace(0.0, 360.0, 7200, endpoint=False)
+    lon, lat = _walk(lon0, lat0, az, radius)
+    area, _ = GEOD.polygon_area_perimeter(lon, lat)
+    return abs(area)
+
+
+def draw_points(case: Case, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The case's random points (lon, lat) and, for each, whether it is from the cap."""
+    limits_m = np.asarray(case.distances_km) * 1000.0
+    reach_m = case.reach * limits_m[-1]
+    n_cap = round(case.n * case.cap_share) if case.cap else 0
+    n_end = round(0.15 * (case.n - n_cap))
+    n_side = case.n - n_cap - n_end
+    segs, ends = _segments(case.line)
+    lengths = np.array([s[3] for s in segs])
+    # beside the line: a random point of a random segment, along a random normal
+    k = rng.choice(len(segs), n_side, p=lengths / lengths.sum())
+    seg = np.array(segs)[k]
+    s = rng.uniform(0.0, 1.0, n_side) * seg[:, 3]
+    foot_lon, foot_lat, back = GEOD.fwd(seg[:, 0], seg[:, 1], seg[:, 2], s)
+    normal = np.asarray(back) + 180.0 + np.where(rng.random(n_side) < 0.5, 90.0, -90.0)
+    lon1, lat1 = _walk(
+        foot_lon, foot_lat, normal, _distances(rng, n_side, limits_m, reach_m, case.tolerance_m)
+    )
+    # round the ends: a random end, a random direction
+    end = np.array(ends)[rng.integers(0, len(ends), n_end)]
+    az = end[:, 2] + rng.uniform(-180.0, 180.0, n_end)
+    lon2, lat2 = _walk(
+        end[:, 0], end[:, 1], az, _distances(rng, n_end, limits_m, reach_m, case.tolerance_m)
+    )
+    parts_lon, parts_lat = [lon1, lon2], [lat1, lat2]
+    if n_cap:
+        lon3, lat3 = uniform_on_earth(rng, n_cap, case.cap)
+        parts_lon.append(lon3)
+        parts_lat.append(lat3)
+    lon = np.concatenate(parts_lon)
+    lat = np.concatenate(parts_lat)
+    from_cap = np.r_[np.zeros(n_side + n_end, bool), np.ones(n_cap, bool)]
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return lon, lat, from_cap
+
+
+# ------------------------------------------------------------------------- the checking
+
+
+@dataclass
+class Result:
+    """One case's figures."""
+
+    key: str
+    title: str
+    drawn: int = 0
+    checked: int = 0
+    wrong: int = 0
+    missing: int = 0  # within a limit, in no band
+    extra: int = 0  # beyond every limit (or on the other side), yet in a band
+    misplaced: int = 0  # in another band
+    doubled: int = 0  # in two bands or more
+    errors: list[str] = field(default_factory=list)
+    locate_off: int = 0
+    area_km2: float = math.nan
+    area_mc_km2: float = math.nan
+    area_sigma_km2: float = math.nan
+    build_s: float = math.nan
+    named: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+
+def expected_band(case: Case, distance_m: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """The band each point belongs in: 0, 1, ... or len(limits) for none."""
+    limits_m = np.asarray(case.distances_km) * 1000.0
+    band = np.searchsorted(limits_m, distance_m, side="left")
+    if case.side != "both":
+        band[side != {"left": 1, "right": -1}[case.side]] = len(limits_m)
+    return band
+
+
+def near_an_edge(case: Case, tolerance_m: float, ref) -> np.ndarray:
+    """Points within the tolerance of a band limit or, one-sided, of a change of side."""
+    limits_m = np.asarray(case.distances_km) * 1000.0
+    slack = tolerance_m + 1e-6
+    near = np.min(np.abs(ref.distance_m[:, None] - limits_m[None, :]), axis=1) <= slack
+    if case.side != "both":
+        near |= (ref.side_margin_m <= slack) & (ref.distance_m <= limits_m[-1] + slack)
+    return near
+
+
+def observed_bands(zones, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """A (points, bands) boolean matrix: which band polygons contain each point."""
+    inside = np.zeros((lon.size, len(zones)), dtype=bool)
+    for j, geom in enumerate(zones.geometry.to_numpy()):
+        shapely.prepare(geom)
+        inside[:, j] = shapely.contains_xy(geom, lon, lat)
+    return inside
+
+
+def classify(case: Case, zones, lon, lat, ref) -> dict[str, np.ndarray]:
+    """Per point: expected band, observed bands, and the kinds of wrong."""
+    nb = len(case.distances_km)
+    want = expected_band(case, ref.distance_m, ref.side)
+    inside = observed_bands(zones, lon, lat)
+    count = inside.sum(axis=1)
+    got = np.where(count == 0, nb, np.argmax(inside, axis=1))
+    return {
+        "want": want,
+        "got": got,
+        "count": count,
+        "wrong": (got != want) | (count > 1),
+        "missing": (count == 0) & (want < nb),
+        "extra": (count > 0) & (want == nb),
+        "misplaced": (count == 1) & (want < nb) & (got != want),
+        "doubled": count > 1,
+    }
+
+
+def _band_name(case: Case, band: int) -> str:
+    limits = (0.0, *case.distances_km)
+    return "none" if band >= len(case.distances_km) else f"{limits[band]:g}-{limits[band + 1]:g} km"
+
+
+def run_case(case: Case, seed: int, tolerance_m: float | None, show: int) -> Result:
+    rng = np.random.default_rng([seed, ord(case.key)])
+    tol = case.tolerance_m if tolerance_m is None else tolerance_m
+    res = Result(case.key, case.title)
+    lon, lat, from_cap = draw_points(case, rng)
+    names = list(case.named)
+    if names:
+        lon = np.r_[lon, [case.named[k][0] for k in names]]
+        lat = np.r_[lat, [case.named[k][1] for k in names]]
+        from_cap = np.r_[from_cap, np.zeros(len(names), bool)]
+    res.drawn = lon.size
+    limits_m = np.asarray(case.distances_km) * 1000.0
+    ray_m = min(1.05 * limits_m[-1] + 1000.0, 15_000_000.0)
+    ref = reference_world_locate(lon, lat, case.line, ray_m=ray_m if case.side != "both" else 0.0)
+
+    # locate_on_line against the reference (item 3 of the issue)
+    try:
+        loc = geozones.locate_on_line(lon, lat, case.line, nearest_point=False)
+        off = ~(np.abs(loc.distance_m - ref.distance_m) <= LOCATE_ATOL_M)
+        off |= (loc.side != ref.side) & (ref.side_margin_m > LOCATE_ATOL_M)
+        res.locate_off = int(off.sum())
+    except Exception as exc:  # noqa: BLE001  (counted and shown, not hidden)
+        res.errors.append(f"locate_on_line: {type(exc).__name__}: {exc}")
+
+    t0 = time.perf_counter()
+    try:
+        zones = geozones.build_zones(case.line, case.distances_km, side=case.side, tolerance_m=tol)
+    except Exception as exc:  # noqa: BLE001
+        res.build_s = time.perf_counter() - t0
+        res.errors.append(f"build_zones: {type(exc).__name__}: {exc}")
+        return res
+    res.build_s = time.perf_counter() - t0
+    res.area_km2 = float(np.sum(zones["area_km2"]))
+
+    skip = near_an_edge(case, tol, ref)
+    c = classify(case, zones, lon, lat, ref)
+    ok = ~skip
+    res.checked = int(ok.sum())
+    for kind in ("wrong", "missing", "extra", "misplaced", "doubled"):
+        setattr(res, kind, int((c[kind] & ok).sum()))
+
+    if case.cap and case.side == "both":  # Monte Carlo area of the outer zone
+        mine = from_cap
+        p = float(np.mean(ref.distance_m[mine] <= limits_m[-1]))
+        area = cap_area_m2(case.cap) / 1e6
+        res.area_mc_km2 = p * area
+        res.area_sigma_km2 = math.sqrt(max(p * (1.0 - p), 1e-12) / mine.sum()) * area
+
+    for i, name in enumerate(names):
+        k = lon.size - len(names) + i
+        res.named.append(
+            f"{name} ({lon[k]:.4f} {lat[k]:.7f}): {ref.distance_m[k] / 1000:,.1f} km, side "
+            f"{ref.side[k]:+d}; belongs in {_band_name(case, c['want'][k])}, is in "
+            f"{_band_name(case, c['got'][k]) if c['count'][k] <= 1 else 'two bands'}"
+        )
+    for k in np.flatnonzero(c["wrong"] & ok)[:show]:
+        res.examples.append(
+            f"({lon[k]:.6f} {lat[k]:.6f}): {ref.distance_m[k]:,.1f} m, side {ref.side[k]:+d}; "
+            f"belongs in {_band_name(case, c['want'][k])}, is in "
+            f"{_band_name(case, c['got'][k]) if c['count'][k] <= 1 else 'two bands'}"
+        )
+    return res
+
+
+def _fmt_area(r: Result) -> str:
+    if math.isnan(r.area_mc_km2):
+        return "" if math.isnan(r.area_km2) else f"{r.area_km2:,.0f}"
+    return f"{r.area_km2:,.0f} / {r.area_mc_km2:,.0f} ± {r.area_sigma_km2:,.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--cases", nargs="*", default=None, help="case letters (default: all)")
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every case's points")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tolerance", type=float, default=None, help="tolerance_m for all")
+    parser.add_argument("--show", type=int, default=3, help="wrong points shown per case")
+    args = parser.parse_args(argv)
+    chosen = [c for c in cases() if args.cases is None or c.key in args.cases]
+    for c in chosen:
+        c.n = max(10, round(c.n * args.scale))
+    print(
+        f"geozones {geozones.__version__} from {Path(geozones.__file__).parent}; "
+        f"python {platform.python_version()}, {platform.machine()}; seed {args.seed}"
+    )
+    t0 = time.perf_counter()
+    results = [run_case(c, args.seed, args.tolerance, args.show) for c in chosen]
+    head = (
+        f"{'case':<4} {'drawn':>6} {'checked':>8} {'wrong':>6} {'(none/extra/other/two)':>22} "
+        f"{'errors':>6} {'locate≠ref':>10} {'build s':>8}  area km², gz / Monte Carlo"
+    )
+    print()
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        split = f"{r.missing}/{r.extra}/{r.misplaced}/{r.doubled}" if r.checked else "-"
+        print(
+            f"{r.key:<4} {r.drawn:>6} {r.checked:>8} {r.wrong if r.checked else '-':>6} "
+            f"{split:>22} {len(r.errors):>6} {r.locate_off:>10} {r.build_s:>8.2f}  {_fmt_area(r)}"
+        )
+    print()
+    for r in results:
+        print(f"({r.key}) {r.title}")
+        for e in r.errors:
+            print(f"    error: {e[:300]}")
+        for s in r.named:
+            print(f"    {s}")
+        for s in r.examples:
+            print(f"    wrong: {s}")
+    total_checked = sum(r.checked for r in results)
+    total_wrong = sum(r.wrong for r in results)
+    print(
+        f"\nall cases: {total_checked} points checked, {total_wrong} in the wrong band, "
+        f"{sum(len(r.errors) for r in results)} errors; {time.perf_counter() - t0:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
