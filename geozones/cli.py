@@ -78,6 +78,31 @@ _LINE_HELP = (
 _DEBUG_HELP = "show the full traceback when something fails"
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written; every option's default after its help.
+
+    As :class:`argparse.ArgumentDefaultsHelpFormatter`, but a default is written as it is
+    typed (``--km 5 20 60``, not ``[5.0, 20.0, 60.0]``), and options that default to
+    nothing (no value, off, an empty list) say nothing.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        help_ = action.help or ""
+        default = action.default
+        quiet = default is None or default is False or default is argparse.SUPPRESS
+        if quiet or default == [] or not action.option_strings or "(default" in help_:
+            return action.help
+        typed = _typed(default).replace("%", "%%")  # argparse expands %(...)s in help
+        return f"{help_} (default: {typed})"
+
+
+def _typed(value) -> str:
+    """A default as it would be typed on the command line."""
+    if isinstance(value, list | tuple):
+        return " ".join(_typed(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``geozones`` argument parser: every command, option and default.
 
@@ -100,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="geozones",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     parser.add_argument("--version", action="version", version=f"geozones {__version__}")
@@ -114,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=help_,
             description=description,
             epilog=epilog,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_HelpFormatter,
             parents=[common],
         )
 
@@ -163,7 +188,7 @@ def _add_zones(command: Callable[..., argparse.ArgumentParser]) -> None:
         "--side",
         choices=("both", "left", "right"),
         default="both",
-        help="keep one side of the line's direction (default: both)",
+        help="keep one side of the line's direction",
     )
     zones.add_argument(
         "--clip",
@@ -216,7 +241,7 @@ def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
         type=float,
         default=0.0,
         metavar="M",
-        help="radius (metres) for positions whose precision is unknown (default 0)",
+        help="radius (metres) for positions whose precision is unknown",
     )
     _encoding_option(check)
     _check_outputs(check)
@@ -269,7 +294,7 @@ def _add_map(command: Callable[..., argparse.ArgumentParser]) -> None:
         "--basemap",
         default="offline",
         choices=("offline", "osm", "imagery", "topo"),
-        help="offline vector basemap (default) or online tiles",
+        help="an offline vector basemap, or online tiles",
     )
     map_.add_argument("--figure", metavar="FILE", help="also write a static .png/.svg/.pdf")
     map_.add_argument("--out", required=True, help="the HTML file to write")
@@ -293,7 +318,7 @@ def _line_options(sub: argparse.ArgumentParser) -> None:
         nargs="+",
         default=["alpha_line"],
         metavar="LINE",
-        help=_LINE_HELP + " (default: alpha_line); several lines: the nearest counts",
+        help=_LINE_HELP + "; several lines: the nearest counts",
     )
     sub.add_argument(
         "--km", nargs="+", type=float, default=[5.0, 20.0, 60.0], help="thresholds (km)"
