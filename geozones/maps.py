@@ -11,7 +11,8 @@ What makes these maps different from folium's defaults:
   removed from the map. This is a property of the map object, so the map that JupyterLab
   shows inline is offline too. The default basemap is vector: the bundled countries and sea,
   governorates and districts, towns, the Golan Heights, the Area of Separation and Mount
-  Hermon. Online tiles (``basemap="osm"``, ``"imagery"``, ``"topo"``) are an option.
+  Hermon. Online tiles from any xyzservices provider (``basemap="CartoDB.Voyager"``, or the
+  short ``"osm"``, ``"imagery"``, ``"topo"``) are an option.
 - **Safe.** Every string from the data is HTML-escaped in Python before it reaches the page,
   data travels inside ``<script>`` as JSON with ``<``, ``>`` and ``&`` escaped, and a URL
   becomes a link only if it is http(s).
@@ -42,6 +43,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -58,11 +60,13 @@ from geozones.lines import as_lines
 from geozones.symbology import (
     BAND_COLOURS,
     BASEMAP,
+    BASEMAP_ALIASES,
     BEYOND_COLOUR,
     MARKER_EDGE_COLOUR,
     STATE_COLOURS,
     STATE_ORDER,
     UNKNOWN_COLOUR,
+    TileBasemap,
     band_categories,
     band_colours,
     basemap_layers,
@@ -72,6 +76,7 @@ from geozones.symbology import (
     peak_title,
     scenario_column,
     state_colour,
+    tile_basemap,
     to_4326,
     zone_entries,
     zones_name,
@@ -80,6 +85,7 @@ from geozones.writing import write_text_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     import folium
+    from xyzservices import TileProvider
 
 __all__ = [
     "ACLED_CREDIT",
@@ -97,29 +103,9 @@ __all__ = [
 #: Where a map with nothing to fit opens: (lat, lon) of the Golan, as Leaflet wants it.
 GOLAN_CENTRE = (33.0, 35.85)
 
-#: Online tile layers: name -> (title, URL template, attribution HTML, max zoom).
-BASEMAPS: dict[str, tuple[str, str, str, int]] = {
-    "osm": (
-        "OpenStreetMap",
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-        19,
-    ),
-    "imagery": (
-        "Imagery (Esri)",
-        "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/"
-        "{z}/{y}/{x}",
-        "Tiles © Esri — Source: Esri, Maxar, Earthstar Geographics and the GIS User Community",
-        18,
-    ),
-    "topo": (
-        "Topographic (OpenTopoMap)",
-        "https://tile.opentopomap.org/{z}/{x}/{y}.png",
-        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors, '
-        'SRTM | style © <a href="https://opentopomap.org">OpenTopoMap</a> (CC BY-SA)',
-        17,
-    ),
-}
+#: Short names of online tile basemaps -> the xyzservices provider each stands for; any
+#: other provider name, or an :class:`xyzservices.TileProvider`, works as well.
+BASEMAPS = BASEMAP_ALIASES
 
 _WEB = Path(__file__).parent / "_web"
 # folium's header links to CDNs, by the names folium gives them.
@@ -258,6 +244,50 @@ def _http_url(value: Any) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return ""
     return html.escape(text, quote=True)
+
+
+class _LinksOnly(HTMLParser):
+    """Rebuild HTML as escaped text and http(s) links; every other tag is dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open_links = 0
+        self.skip = 0  # inside <script> or <style>
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "a" and not self.open_links:
+            url = _http_url(dict(attrs).get("href"))
+            if url:
+                self.out.append(f'<a href="{url}" target="_blank" rel="noopener">')
+                self.open_links += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self.skip = max(self.skip - 1, 0)
+        elif tag == "a" and self.open_links:
+            self.out.append("</a>")
+            self.open_links -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.out.append(_escape(data))
+
+
+def _links_only_html(text: str) -> str:
+    """`text` (HTML from a tile provider) as escaped text whose only tags are http(s) links.
+
+    Examples
+    --------
+    >>> _links_only_html('&copy; <a href="https://osm.org" onclick="x()">OSM</a><img src=x>')
+    '© <a href="https://osm.org" target="_blank" rel="noopener">OSM</a>'
+    """
+    parser = _LinksOnly()
+    parser.feed(str(text))
+    parser.close()
+    return "".join(parser.out) + "</a>" * parser.open_links
 
 
 _JSON_ESCAPES = {
@@ -1152,7 +1182,7 @@ def zone_map(
     lines: Any = None,
     *,
     m: folium.Map | None = None,
-    basemap: str | None = "offline",
+    basemap: str | TileProvider | None = "offline",
     scenario: str | None = None,
     columns: Sequence[str] = (),
     uncertainty: bool | None = None,
@@ -1188,9 +1218,12 @@ def zone_map(
     m
         A map to draw onto (from an earlier call); calls stack. By default a new map.
     basemap
-        ``"offline"`` (the bundled vector layers, no network), or online tiles: ``"osm"``,
-        ``"imagery"`` or ``"topo"`` (these need the network, and :func:`save_map` with
-        ``offline=True`` refuses them), or None for no basemap. Ignored when `m` is given.
+        ``"offline"`` (the bundled vector layers, no network); online tiles: the name of
+        any xyzservices provider (``"OpenStreetMap.Mapnik"``, ``"CartoDB.Positron"``), an
+        :class:`xyzservices.TileProvider` (as :meth:`geopandas.GeoDataFrame.explore` takes
+        them), or a short name of :data:`BASEMAPS` (``"osm"``, ``"imagery"``, ``"topo"``),
+        credited as the provider asks; or None for no basemap. Tiles need the network, and
+        :func:`save_map` with ``offline=True`` refuses them. Ignored when `m` is given.
     scenario
         A scenario of :func:`geozones.check_positions` (``"israel_60km_2018"`` or the column
         ``"scenario_israel_60km_2018"``): positions are then coloured by its outcome
@@ -1223,7 +1256,8 @@ def zone_map(
     ------
     InputError
         A layer cannot be drawn: zones without ``outer_km``, an unknown scenario or column,
-        an unknown basemap, or lines that :func:`geozones.read_lines` refuses; a `location`
+        an unknown basemap (the message suggests close names) or one that needs an API
+        key it was not given, or lines that :func:`geozones.read_lines` refuses; a `location`
         that is not a (lat, lon) on Earth, or a `zoom_start` outside 0–20.
 
     Examples
@@ -1234,9 +1268,9 @@ def zone_map(
     >>> m.get_root().render().count('.bands("Zones: alpha_line"')
     1
     """
-    if basemap is not None and basemap != "offline" and basemap not in BASEMAPS:
-        msg = f"unknown basemap {basemap!r}; use 'offline', {', '.join(map(repr, BASEMAPS))}"
-        raise InputError(msg)
+    tiles = None
+    if basemap is not None and not (isinstance(basemap, str) and basemap == "offline"):
+        tiles = tile_basemap(basemap)
     _check_view(location, zoom_start)
     if m is None:
         m = _new_map(location, zoom_start, width, height, tools=tools, time_filter=time_filter)
@@ -1248,7 +1282,7 @@ def zone_map(
         from geozones.positions import read_positions
 
         table = read_positions(positions)
-    _add_basemap_and_credits(m, basemap, zones, table, credits)
+    _add_basemap_and_credits(m, basemap, tiles, zones, table, credits)
     legends, boxes = [], []
     if zones is not None:
         args, legend, box = _zones_payload(zones, zones_name)
@@ -1312,7 +1346,8 @@ def _new_map(
 
 def _add_basemap_and_credits(
     m: folium.Map,
-    basemap: str | None,
+    basemap: str | TileProvider | None,
+    tiles: TileBasemap | None,
     zones: gpd.GeoDataFrame | None,
     positions: pd.DataFrame | None,
     credits: Sequence[str],
@@ -1326,12 +1361,10 @@ def _add_basemap_and_credits(
             _call(m, "attribution", _js(_attribution_html(more, basemap=False)))
         return
     state.basemap_done = True
-    if basemap == "offline":
-        _call(m, "basemap", _basemap_payload())
+    if tiles is not None:
+        _call(m, "tiles", _tiles_payload(tiles))
     elif basemap is not None:
-        title, url, attribution, max_zoom = BASEMAPS[basemap]
-        spec = {"name": title, "url": url, "attribution": attribution, "maxZoom": max_zoom}
-        _call(m, "tiles", _js(spec))
+        _call(m, "basemap", _basemap_payload())
     extra_attr: list[str] = []
     if zones is not None and "attribution" in zones:
         extra_attr = [str(a) for a in zones["attribution"].dropna().unique()]
@@ -1339,6 +1372,19 @@ def _add_basemap_and_credits(
     extra_attr += _new_credits(data_credits(positions), extra_attr)
     state.credits.update(extra_attr)
     _call(m, "attribution", _js(_attribution_html(extra_attr)))
+
+
+def _tiles_payload(tiles: TileBasemap) -> _JSON:
+    """An online tile layer for ``geozones.map(m).tiles``: its credit reduced to safe HTML."""
+    spec = {
+        "name": _escape(tiles.name),  # the layer control shows names as HTML
+        "url": tiles.url,
+        "attribution": _links_only_html(tiles.attribution_html or _escape(tiles.attribution)),
+        "minZoom": tiles.min_zoom,
+        "maxZoom": tiles.max_zoom,
+        "subdomains": tiles.subdomains,
+    }
+    return _js(spec)
 
 
 def _check_view(location, zoom_start) -> None:

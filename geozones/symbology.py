@@ -22,9 +22,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import get_close_matches
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -34,9 +35,13 @@ from geozones import datasets
 from geozones.errors import InputError
 from geozones.lines import LineSet
 
+if TYPE_CHECKING:  # pragma: no cover
+    from xyzservices import TileProvider
+
 __all__ = [
     "BAND_COLOURS",
     "BASEMAP",
+    "BASEMAP_ALIASES",
     "BEYOND_COLOUR",
     "FIGURE_FORMATS",
     "LINE_COLOURS",
@@ -45,6 +50,7 @@ __all__ = [
     "STATE_COLOURS",
     "STATE_ORDER",
     "UNKNOWN_COLOUR",
+    "TileBasemap",
     "AreaStyle",
     "BasemapLayers",
     "BasemapStyle",
@@ -62,6 +68,7 @@ __all__ = [
     "peak_title",
     "scenario_column",
     "state_colour",
+    "tile_basemap",
     "to_4326",
     "zone_entries",
     "zones_name",
@@ -377,6 +384,120 @@ def basemap_layers() -> BasemapLayers:
         towns=datasets.load("towns"),
         peaks=peaks[peaks["name"].notna()],
     )
+
+
+#: Short names of online tile basemaps and the xyzservices provider each one stands for.
+BASEMAP_ALIASES = {
+    "osm": "OpenStreetMap.Mapnik",
+    "imagery": "Esri.WorldImagery",
+    "topo": "OpenTopoMap",
+}
+
+
+@dataclass(frozen=True)
+class TileBasemap:
+    """An online tile basemap, as an xyzservices provider describes it.
+
+    `url` is a Leaflet URL template (``{s}``, ``{z}``, ``{x}``, ``{y}``, ``{r}``);
+    `attribution_html` is the provider's own HTML credit, which a renderer must sanitise
+    before it reaches a page (a provider object can be made by anyone); `attribution` is
+    the same credit as plain text. Zoom levels are Web Mercator tile levels.
+    """
+
+    name: str
+    url: str
+    attribution_html: str
+    attribution: str
+    min_zoom: int
+    max_zoom: int
+    subdomains: str | tuple[str, ...]
+
+
+def tile_basemap(basemap: str | TileProvider) -> TileBasemap:
+    """The online tile basemap `basemap` names, from xyzservices.
+
+    Parameters
+    ----------
+    basemap
+        A short name of :data:`BASEMAP_ALIASES` (``"osm"``, ``"imagery"``, ``"topo"``), the
+        name of any xyzservices provider (``"OpenStreetMap.Mapnik"``, ``"CartoDB.Positron"``;
+        matched as :func:`xyzservices.providers.query_name` matches, ignoring case, spaces,
+        dots and underscores), or an :class:`xyzservices.TileProvider` (for one that needs
+        an API key: ``xyzservices.providers.Thunderforest.Landscape(apikey="...")``).
+
+    Returns
+    -------
+    TileBasemap
+
+    Raises
+    ------
+    InputError
+        An unknown name (the message suggests close ones), a provider that needs an API key
+        it was not given, or one whose URL is not http(s).
+
+    Examples
+    --------
+    >>> tiles = tile_basemap("osm")
+    >>> tiles.name, tiles.url, tiles.max_zoom
+    ('OpenStreetMap.Mapnik', 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', 19)
+    >>> tile_basemap("OpenStreetMap.Mapnk")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    geozones.errors.InputError: unknown basemap ...; did you mean 'OpenStreetMap.Mapnik'...
+    """
+    import xyzservices
+
+    provider = _tile_provider(basemap, xyzservices)
+    name = str(provider.get("name", "tiles"))
+    if provider.requires_token():
+        msg = (
+            f"basemap {name!r} needs an API key: pass the provider with its key, such as "
+            f"xyzservices.providers.{name}(apikey='...')"
+        )
+        raise InputError(msg)
+    try:
+        url = str(provider.build_url(scale_factor="{r}", fill_subdomain=False))
+    except (KeyError, ValueError) as exc:
+        msg = f"basemap {name!r} has no usable URL template ({exc})"
+        raise InputError(msg) from None
+    if not url.lower().startswith(("https://", "http://")):
+        msg = f"basemap {name!r}: its URL template must be http(s), not {url[:60]!r}"
+        raise InputError(msg)
+    subdomains = provider.get("subdomains", "abc")
+    return TileBasemap(
+        name=name,
+        url=url,
+        attribution_html=str(provider.html_attribution or ""),
+        attribution=str(provider.get("attribution", "") or ""),
+        min_zoom=int(provider.get("min_zoom", 0)),
+        max_zoom=int(provider.get("max_zoom", 18)),
+        subdomains=subdomains if isinstance(subdomains, str) else tuple(map(str, subdomains)),
+    )
+
+
+def _tile_provider(basemap: Any, xyzservices: Any) -> Any:
+    """The xyzservices provider that `basemap` (an alias, a name or a provider) is."""
+    if isinstance(basemap, xyzservices.TileProvider):
+        return basemap
+    if not isinstance(basemap, str):
+        msg = (
+            "basemap must be 'offline', a provider name such as 'OpenStreetMap.Mapnik', an "
+            f"xyzservices.TileProvider or None, not {type(basemap).__name__}"
+        )
+        raise InputError(msg)
+    name = BASEMAP_ALIASES.get(basemap.strip().lower(), basemap)
+    try:
+        return xyzservices.providers.query_name(name)
+    except ValueError:
+        pass
+    known = ["offline", *BASEMAP_ALIASES, *xyzservices.providers.flatten()]
+    by_lower = {k.lower(): k for k in known}
+    close = [by_lower[k] for k in get_close_matches(basemap.lower(), by_lower, n=3, cutoff=0.6)]
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    msg = (
+        f"unknown basemap {basemap!r}; {hint}use 'offline', {', '.join(map(repr, BASEMAP_ALIASES))}"
+        " or the name of an xyzservices provider (xyzservices.providers.flatten() lists them)"
+    )
+    raise InputError(msg)
 
 
 def peak_title(name: str) -> str:

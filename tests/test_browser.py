@@ -476,3 +476,51 @@ def test_legend_and_layer_control_never_overlap(browser, dense_file, size):
 def test_data_credits_reach_the_attribution(dense):
     credit = dense.eval("document.querySelector('.leaflet-control-attribution').innerText")
     assert "UCDP GED (CC BY 4.0), Sundberg & Melander 2013" in credit
+
+
+def test_online_tiles_from_a_provider_and_its_safe_credit(browser, tmp_path):
+    """An xyzservices provider's tiles are requested (and blocked here), credited as it asks."""
+    import xyzservices
+
+    hostile = xyzservices.TileProvider(
+        name='<img src=x onerror="window.__xss=1">Example tiles',
+        url="https://{s}.tiles.example.org/{z}/{x}/{y}.png",
+        html_attribution=(
+            '&copy; <a href="https://ok.example">OK</a><img src=x onerror="window.__xss=2">'
+        ),
+        attribution="(C) OK",
+        subdomains="ab",
+        max_zoom=12,
+    )
+    for basemap, host, credit in [
+        ("OpenStreetMap.Mapnik", "https://tile.openstreetmap.org/", "OpenStreetMap contributors"),
+        (hostile, "https://a.tiles.example.org/", "© OK"),
+    ]:
+        m = gz.zone_map(lines="alpha_line", basemap=basemap)
+        path = gz.save_map(m, tmp_path / "tiles.html", offline=False)
+        page = Page(browser, path)
+        try:
+            assert page.blocked and all(
+                u.startswith((host, host.replace("//a.", "//b."))) for u in page.blocked
+            )
+            assert all(u.endswith(".png") and "{" not in u for u in page.blocked)
+            attribution = page.eval(
+                "document.querySelector('.leaflet-control-attribution').innerText"
+            )
+            assert credit in attribution and "Natural Earth" in attribution
+            links = page.eval(
+                "[...document.querySelectorAll('.leaflet-control-attribution a')].map(a => a.href)"
+            )
+            assert all(u.startswith("https://") for u in links)
+            bases = page.eval(
+                "[...document.querySelectorAll('.leaflet-control-layers-base label')]"
+                ".map(l => l.innerText.trim())"
+            )
+            name = basemap if isinstance(basemap, str) else basemap.name
+            assert bases == [name]
+            assert (
+                page.eval("document.querySelectorAll('.leaflet-control-container img').length") == 0
+            )
+            assert page.eval("window.__xss") is None
+        finally:
+            page.close()

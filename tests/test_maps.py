@@ -192,6 +192,59 @@ def test_save_map_refuses_online_tiles(tmp_path, zones):
     assert "tile.openstreetmap.org" in out.read_text(encoding="utf-8")
 
 
+def tiles_spec(page: str) -> dict:
+    """The argument of the page's one ``.tiles(...)`` call, as the browser receives it."""
+    calls = re.findall(r"geozones\.map\([^)]*\)\.tiles\((.*?)\);\n", page, re.DOTALL)
+    assert len(calls) == 1
+    return json.loads(calls[0])
+
+
+@pytest.mark.parametrize("basemap", ["osm", "OpenStreetMap.Mapnik", "openstreetmap mapnik"])
+def test_online_tiles_come_from_xyzservices(basemap):
+    import xyzservices
+
+    page = gz.zone_map(lines="alpha_line", basemap=basemap).get_root().render()
+    spec = tiles_spec(page)
+    provider = xyzservices.providers.OpenStreetMap.Mapnik
+    assert spec["url"] == provider.url == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    assert spec["name"] == "OpenStreetMap.Mapnik" and spec["maxZoom"] == provider.max_zoom
+    assert spec["attribution"] == (
+        '© <a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
+        "OpenStreetMap</a> contributors"
+    )
+    assert ".basemap(" not in page  # tiles instead of the vector basemap, not as well
+
+
+def test_online_tiles_from_an_object_keep_only_safe_credit_html():
+    import xyzservices
+
+    hostile = xyzservices.TileProvider(
+        name='<img src=x onerror="window.__xss=1">Tiles',
+        url="https://{s}.tiles.example.org/{z}/{x}/{y}{r}.png",
+        html_attribution=(
+            '<a href="javascript:window.__xss=2">Evil</a> &copy; <a href="https://ok.example"'
+            ' onclick="x()">OK</a><script>window.__xss=3</script><img src=x onerror=y>'
+        ),
+        attribution="Evil (C) OK",
+        max_zoom=15,
+        subdomains="xyz",
+    )
+    page = gz.zone_map(lines="alpha_line", basemap=hostile).get_root().render()
+    spec = tiles_spec(page)
+    assert spec["url"] == "https://{s}.tiles.example.org/{z}/{x}/{y}{r}.png"
+    assert (spec["maxZoom"], spec["subdomains"]) == (15, "xyz")
+    assert spec["name"] == html.escape(hostile.name)
+    assert spec["attribution"] == (
+        'Evil © <a href="https://ok.example" target="_blank" rel="noopener">OK</a>'
+    )
+    assert "__xss" not in payload_strings(page).replace("&quot;window.__xss=1&quot;", "")
+
+
+def test_unknown_basemap_names_suggest_providers():
+    with pytest.raises(gz.InputError, match=r"unknown basemap 'OpenTopMap'.*'OpenTopoMap'"):
+        gz.zone_map(lines="alpha_line", basemap="OpenTopMap")
+
+
 def test_save_map_fixes_folium_cdn_links_and_refuses_plugins(tmp_path):
     m = folium.Map(tiles=None)
     m.get_root().render()  # folium has put its CDN links into the header

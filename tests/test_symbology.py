@@ -100,3 +100,64 @@ def test_maps_and_plot_draw_the_same_colours():
         assert to_hex(patch.get_facecolor()) == entry.colour
     assert symbology.BASEMAP.sea in page
     assert to_hex(fig.axes[0].get_facecolor()) == symbology.BASEMAP.sea
+
+
+# ------------------------------------------------------------------ online tile basemaps
+
+
+@pytest.mark.parametrize(
+    ("basemap", "name", "url"),
+    [
+        ("osm", "OpenStreetMap.Mapnik", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        ("topo", "OpenTopoMap", "https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png"),
+        ("OpenStreetMap.Mapnik", "OpenStreetMap.Mapnik", "https://tile.openstreetmap.org/"),
+        (
+            "imagery",
+            "Esri.WorldImagery",
+            "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/",
+        ),
+        ("esri worldtopomap", "Esri.WorldTopoMap", "https://server.arcgisonline.com/"),
+    ],
+)
+def test_tile_basemap_takes_aliases_and_provider_names(basemap, name, url):
+    import xyzservices
+
+    tiles = symbology.tile_basemap(basemap)
+    provider = xyzservices.providers.query_name(name)
+    assert tiles.name == name
+    assert tiles.url.startswith(url)
+    assert tiles.attribution_html == provider.html_attribution
+    assert tiles.max_zoom == provider.get("max_zoom", 18)
+
+
+def test_tile_basemap_takes_a_provider_object():
+    import xyzservices
+
+    mine = xyzservices.TileProvider(
+        name="Mine.Tiles",
+        url="https://tiles.example.org/{z}/{x}/{y}{r}.png?key={apikey}",
+        attribution="(C) Mine",
+        apikey="secret",
+        max_zoom=12,
+        subdomains=["a", "b"],
+    )
+    tiles = symbology.tile_basemap(mine)
+    assert tiles.url == "https://tiles.example.org/{z}/{x}/{y}{r}.png?key=secret"
+    assert (tiles.name, tiles.attribution, tiles.max_zoom) == ("Mine.Tiles", "(C) Mine", 12)
+    assert tiles.subdomains == ("a", "b")
+
+
+def test_tile_basemap_errors_suggest_and_explain():
+    import xyzservices
+
+    with pytest.raises(InputError, match=r"unknown basemap 'CartoDB.Positon'.*'CartoDB.Positron'"):
+        symbology.tile_basemap("CartoDB.Positon")
+    with pytest.raises(InputError, match=r"unknown basemap 'google'; use 'offline', 'osm'"):
+        symbology.tile_basemap("google")
+    with pytest.raises(InputError, match=r"needs an API key.*Thunderforest.Landscape\(apikey="):
+        symbology.tile_basemap("Thunderforest.Landscape")
+    bad = xyzservices.TileProvider(name="x", url="javascript:alert(1)//{z}", attribution="x")
+    with pytest.raises(InputError, match="must be http"):
+        symbology.tile_basemap(bad)
+    with pytest.raises(InputError, match="basemap must be"):
+        symbology.tile_basemap(3)

@@ -4,10 +4,11 @@
  *                                                     layers: <L.control.layers>});
  *   basemap.vector(data)   data: {background, layers: [{name, fc, style, show}],
  *                                 labels: [{name, show, items: [[lon, lat, html, cls]]}]}
- *   basemap.tiles(spec)    spec: {name, url, attribution, maxZoom}
+ *   basemap.tiles(spec)    spec: {name, url, attribution, minZoom, maxZoom, subdomains}
  *
  * The vector layers are drawn without tiles in the lowest pane, and the labels' html was
- * escaped by Python. Zoom classes gz-zge8 ... gz-zge13 on the map's container let the CSS
+ * escaped by Python, as were the tile layer's name and attribution (links to http(s) only).
+ * Zoom classes gz-zge8 ... gz-zge13 on the map's container let the CSS
  * show minor labels from a zoom level on. */
 (function () {
   "use strict";
@@ -57,7 +58,12 @@
 
   /* Online tiles, only when the caller asked for them. */
   Basemap.prototype.tiles = function (spec) {
-    var layer = L.tileLayer(spec.url, { attribution: spec.attribution, maxZoom: spec.maxZoom });
+    var layer = L.tileLayer(spec.url, {
+      attribution: spec.attribution,
+      minZoom: spec.minZoom || 0,
+      maxZoom: spec.maxZoom,
+      subdomains: spec.subdomains || "abc"
+    });
     layer.addTo(this.map);
     this.layers.addBaseLayer(layer, spec.name);
     return layer;
