@@ -193,8 +193,8 @@ def as_lines(value: object) -> LineSet:
         frame = _schema(read_lines(value), origin="a GeoDataFrame")
     elif isinstance(value, shapely.Geometry):
         geodesy.line_parts(value)  # validated as every geodesic use checks it, antimeridian too
-        gdf = gpd.GeoDataFrame({"name": ["line"]}, geometry=[value], crs=4326)
-        frame = _schema(gdf, origin="a shapely geometry")
+        table = pd.DataFrame({"name": ["line"], "geometry": [value]})
+        frame = _schema(table, origin="a shapely geometry")
     elif isinstance(value, Iterable) and not isinstance(value, str | bytes | pd.DataFrame):
         parts = [as_lines(item).frame for item in value]
         if not parts:
@@ -225,41 +225,60 @@ def _bundled_lines(name: str) -> gpd.GeoDataFrame:
         msg = f"bundled layer {name!r} is not a line layer"
         raise InputError(msg)
     gdf = read_lines(catalog.load(name))
-    gdf["layer"] = name
-    gdf["source"] = info.source
-    gdf["licence"] = info.licence
-    gdf["credit"] = info.attribution
-    gdf["feature"] = gdf["name"]
-    gdf["name"] = name
-    return _order(gdf)
+    fixed = {"layer": name, "source": info.source, "licence": info.licence}
+    return _order(gdf, {**fixed, "credit": info.attribution, "name": name}, feature=gdf["name"])
 
 
-def _schema(gdf: gpd.GeoDataFrame, *, origin: str) -> gpd.GeoDataFrame:
+def _schema(gdf: pd.DataFrame, *, origin: str) -> gpd.GeoDataFrame:
     """The user's lines in the schema: missing columns filled, dates and accuracy parsed."""
-    if "feature" not in gdf:
-        gdf["feature"] = gdf["name"]
+    n = len(gdf)
+    columns: dict[str, object] = {}
     if "layer" not in gdf:
-        gdf["layer"] = None
-    if "credit" not in gdf:
-        gdf["credit"] = gdf["attribution"] if "attribution" in gdf else ""
+        columns["layer"] = None
+    credit = gdf["attribution"] if "credit" not in gdf and "attribution" in gdf else None
     for column, default in (("source", origin), ("licence", ""), ("credit", "")):
-        if column not in gdf:
-            gdf[column] = default
-        gdf[column] = gdf[column].astype(object).where(gdf[column].notna(), default)
-    return _order(gdf)
+        values = gdf[column] if column in gdf else credit if column == "credit" else None
+        if values is None:
+            columns[column] = default
+        elif values.notna().all():
+            columns[column] = values.astype(object).to_numpy()
+        else:
+            columns[column] = np.where(values.notna().to_numpy(), values.to_numpy(object), default)
+    feature = gdf["feature"] if "feature" in gdf else gdf["name"]
+    return _order(gdf, columns, feature=feature, n=n)
 
 
-def _order(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _order(
+    gdf: pd.DataFrame, columns: dict[str, object], *, feature: pd.Series, n: int | None = None
+) -> gpd.GeoDataFrame:
+    """One frame in the schema's order, built at once from `gdf` with `columns` set over it.
+
+    Building the frame once, rather than column by column, keeps resolving a line cheap:
+    :func:`geozones.build_zones` resolves its line on every call.
+    """
+    n = len(gdf) if n is None else n
+    data: dict[str, object] = {c: gdf[c].to_numpy() for c in gdf.columns if c != "feature"}
+    data.update(columns)
     for column in _DATES:
-        if column not in gdf:
-            gdf[column] = pd.NaT
-        gdf[column] = pd.to_datetime(gdf[column], errors="coerce")
-    if "accuracy_m" not in gdf:
-        gdf["accuracy_m"] = np.nan
-    gdf["accuracy_m"] = pd.to_numeric(gdf["accuracy_m"], errors="coerce").astype(float)
-    rest = [c for c in gdf.columns if c not in LINE_COLUMNS and c != "feature"]
-    out = gdf[[*LINE_COLUMNS, *rest, "feature"]].reset_index(drop=True)
-    return gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
+        data[column] = (
+            pd.to_datetime(gdf[column], errors="coerce").to_numpy()
+            if column in gdf
+            else np.full(n, np.datetime64("NaT", "ns"))
+        )
+    accuracy = gdf["accuracy_m"] if "accuracy_m" in gdf else None
+    data["accuracy_m"] = (
+        np.full(n, np.nan)
+        if accuracy is None
+        else pd.to_numeric(accuracy, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    )
+    data["feature"] = feature.to_numpy()
+    rest = [c for c in data if c not in LINE_COLUMNS and c != "feature"]
+    ordered = {c: data[c] for c in (*LINE_COLUMNS, *rest, "feature")}
+    frame = pd.DataFrame(
+        {c: v if c != "geometry" else np.asarray(v) for c, v in ordered.items()},
+        index=pd.RangeIndex(n),
+    )
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
 def _check_accuracy(gdf: gpd.GeoDataFrame) -> None:
