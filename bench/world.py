@@ -55,21 +55,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyproj
 import shapely
 from shapely import LineString, MultiLineString
 
 import geozones
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from _reference import reference_world_locate  # noqa: E402  (the tests' independent reference)
+from _reference import (  # noqa: E402  (the tests' independent reference)
+    reference_cap_area_m2,
+    reference_points_near,
+    reference_uniform_points,
+    reference_walk,
+    reference_world_locate,
+)
 
-GEOD = pyproj.Geod(ellps="WGS84")
-_A, _F = GEOD.a, GEOD.f
-_E2 = _F * (2.0 - _F)
-_E = math.sqrt(_E2)
-#: the area of the WGS84 ellipsoid, m²
-EARTH_AREA_M2 = 2.0 * math.pi * _A**2 * (1.0 + (1.0 - _E2) / _E * math.atanh(_E))
 #: how close the locate_on_line distance must be to the reference, metres
 LOCATE_ATOL_M = 1e-3
 
@@ -94,17 +93,10 @@ class Case:
     named: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
-def _walk(lon, lat, az, dist_m):
-    x, y, _ = GEOD.fwd(
-        *np.broadcast_arrays(*(np.asarray(a, float) for a in (lon, lat, az, dist_m)))
-    )
-    return np.asarray(x), np.asarray(y)
-
-
 def cases() -> list[Case]:
     """The issue's world cases (a)-(g) and its two controls (h), (i)."""
     south_end = (156.0, -82.2)
-    p721 = _walk(south_end[0], south_end[1], 180.0, 721_000.0)
+    p721 = reference_walk(south_end[0], south_end[1], 180.0, 721_000.0)
     return [
         Case(
             "a",
@@ -199,96 +191,22 @@ def cases() -> list[Case]:
 # ------------------------------------------------------------------- drawing the points
 
 
-def _segments(line: shapely.Geometry):
-    """(lon1, lat1, azimuth, length) of every segment, and the ends (lon, lat, outward az)."""
-    parts = [line] if line.geom_type == "LineString" else list(line.geoms)
-    segs, ends = [], []
-    for part in parts:
-        xy = shapely.get_coordinates(part)
-        az12, az21, length = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-        az12, az21, length = map(np.atleast_1d, (az12, az21, length))
-        for i in range(len(xy) - 1):
-            segs.append((xy[i, 0], xy[i, 1], az12[i], length[i]))
-        ends.append((xy[0, 0], xy[0, 1], az12[0] + 180.0))
-        ends.append((xy[-1, 0], xy[-1, 1], az21[-1] + 180.0))
-    return segs, ends
-
-
-def _distances(rng, n: int, limits_m: np.ndarray, reach_m: float, tolerance_m: float):
-    """Half uniform in [0, reach], half close to a random band limit."""
-    d = rng.uniform(0.0, reach_m, n)
-    near = rng.random(n) < 0.5
-    limit = limits_m[rng.integers(0, len(limits_m), n)]
-    spread = np.maximum(0.03 * limit, 20.0 * tolerance_m)
-    d[near] = np.abs(limit[near] + rng.uniform(-1.0, 1.0, n)[near] * spread[near])
-    return d
-
-
-def uniform_on_earth(rng, n: int, cap: tuple[float, float, float | None]):
-    """`n` points uniform by area on the ellipsoid, within a geodesic cap (or anywhere)."""
-    lon0, lat0, radius = cap
-    out_lon, out_lat = [], []
-    got = 0
-    while got < n:
-        m = 4 * (n - got) + 64
-        lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, m)))  # uniform on the sphere
-        # the ellipsoid's area element over the sphere's: (1 - e²)² / (1 - e² sin² φ)²
-        keep = rng.random(m) < ((1.0 - _E2) / (1.0 - _E2 * np.sin(np.radians(lat)) ** 2)) ** 2
-        lat = lat[keep]
-        lon = rng.uniform(-180.0, 180.0, lat.size)
-        if radius is not None:
-            _, _, d = GEOD.inv(np.full(lat.size, lon0), np.full(lat.size, lat0), lon, lat)
-            lon, lat = lon[d <= radius], lat[d <= radius]
-        out_lon.append(lon)
-        out_lat.append(lat)
-        got += lon.size
-    return np.concatenate(out_lon)[:n], np.concatenate(out_lat)[:n]
-
-
-def cap_area_m2(cap: tuple[float, float, float | None]) -> float:
-    """The area of a geodesic cap on the ellipsoid (a 7,200-gon of its edge)."""
-    lon0, lat0, radius = cap
-    if radius is None:
-        return EARTH_AREA_M2
-    az = np.linspace(0.0, 360.0, 7200, endpoint=False)
-    lon, lat = _walk(lon0, lat0, az, radius)
-    area, _ = GEOD.polygon_area_perimeter(lon, lat)
-    return abs(area)
+def _region(cap: tuple[float, float, float | None]):
+    return None if cap[2] is None else cap
 
 
 def draw_points(case: Case, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The case's random points (lon, lat) and, for each, whether it is from the cap."""
     limits_m = np.asarray(case.distances_km) * 1000.0
-    reach_m = case.reach * limits_m[-1]
     n_cap = round(case.n * case.cap_share) if case.cap else 0
-    n_end = round(0.15 * (case.n - n_cap))
-    n_side = case.n - n_cap - n_end
-    segs, ends = _segments(case.line)
-    lengths = np.array([s[3] for s in segs])
-    # beside the line: a random point of a random segment, along a random normal
-    k = rng.choice(len(segs), n_side, p=lengths / lengths.sum())
-    seg = np.array(segs)[k]
-    s = rng.uniform(0.0, 1.0, n_side) * seg[:, 3]
-    foot_lon, foot_lat, back = GEOD.fwd(seg[:, 0], seg[:, 1], seg[:, 2], s)
-    normal = np.asarray(back) + 180.0 + np.where(rng.random(n_side) < 0.5, 90.0, -90.0)
-    lon1, lat1 = _walk(
-        foot_lon, foot_lat, normal, _distances(rng, n_side, limits_m, reach_m, case.tolerance_m)
+    lon, lat = reference_points_near(
+        case.line, limits_m, rng, case.n - n_cap, reach=case.reach, tolerance_m=case.tolerance_m
     )
-    # round the ends: a random end, a random direction
-    end = np.array(ends)[rng.integers(0, len(ends), n_end)]
-    az = end[:, 2] + rng.uniform(-180.0, 180.0, n_end)
-    lon2, lat2 = _walk(
-        end[:, 0], end[:, 1], az, _distances(rng, n_end, limits_m, reach_m, case.tolerance_m)
-    )
-    parts_lon, parts_lat = [lon1, lon2], [lat1, lat2]
-    if n_cap:
-        lon3, lat3 = uniform_on_earth(rng, n_cap, case.cap)
-        parts_lon.append(lon3)
-        parts_lat.append(lat3)
-    lon = np.concatenate(parts_lon)
-    lat = np.concatenate(parts_lat)
-    from_cap = np.r_[np.zeros(n_side + n_end, bool), np.ones(n_cap, bool)]
-    lon = (lon + 180.0) % 360.0 - 180.0
+    from_cap = np.zeros(lon.size, bool)
+    if case.cap and n_cap:
+        lon2, lat2 = reference_uniform_points(rng, n_cap, _region(case.cap))
+        lon, lat = np.r_[lon, lon2], np.r_[lat, lat2]
+        from_cap = np.r_[from_cap, np.ones(n_cap, bool)]
     return lon, lat, from_cap
 
 
@@ -414,7 +332,7 @@ def run_case(case: Case, seed: int, tolerance_m: float | None, show: int) -> Res
     if case.cap and case.side == "both":  # Monte Carlo area of the outer zone
         mine = from_cap
         p = float(np.mean(ref.distance_m[mine] <= limits_m[-1]))
-        area = cap_area_m2(case.cap) / 1e6
+        area = reference_cap_area_m2(_region(case.cap)) / 1e6
         res.area_mc_km2 = p * area
         res.area_sigma_km2 = math.sqrt(max(p * (1.0 - p), 1e-12) / mine.sum()) * area
 

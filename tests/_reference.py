@@ -357,21 +357,21 @@ def _world_parts(line) -> list[np.ndarray]:
     return out
 
 
+def _flat(*arrays):
+    """The arguments broadcast together: their shape, and each as a contiguous float vector."""
+    b = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in arrays))
+    return b[0].shape, [np.ascontiguousarray(a.ravel()) for a in b]
+
+
 def _inv(geod, lon1, lat1, lon2, lat2):
-    lon1, lat1, lon2, lat2 = (
-        np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(lon1, lat1, lon2, lat2)
-    )
-    az12, az21, d = geod.inv(lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel())
-    shape = lon1.shape
+    shape, flat = _flat(lon1, lat1, lon2, lat2)
+    az12, az21, d = geod.inv(*flat)
     return np.reshape(az12, shape), np.reshape(az21, shape), np.reshape(d, shape)
 
 
 def _fwd(geod, lon, lat, az, s):
-    lon, lat, az, s = (
-        np.ascontiguousarray(a, dtype=float) for a in np.broadcast_arrays(lon, lat, az, s)
-    )
-    x, y, back = geod.fwd(lon.ravel(), lat.ravel(), az.ravel(), s.ravel())
-    shape = lon.shape
+    shape, flat = _flat(lon, lat, az, s)
+    x, y, back = geod.fwd(*flat)
     return np.reshape(x, shape), np.reshape(y, shape), np.reshape(back, shape)
 
 
@@ -506,3 +506,114 @@ def reference_world_locate(lon, lat, line, *, ray_m: float = 0.0, tie_m: float =
         end_ray_m=end_ray,
         nearest_vertex=np.where(pick < len(vx), nearest_vertex, -1),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Random points for world tests: exact constructions, independent of geozones
+# --------------------------------------------------------------------------------------
+#
+# These only place points (with pyproj's Geod); they do not say how far a point is from the
+# line: a normal's length is that distance only where its foot is the nearest point, so the
+# tests measure every point with `reference_world_locate`.
+
+_WGS84_E2 = Geodesic.WGS84.f * (2.0 - Geodesic.WGS84.f)
+#: the area of the WGS84 ellipsoid, m²
+EARTH_AREA_M2 = (
+    2.0
+    * math.pi
+    * Geodesic.WGS84.a**2
+    * (1.0 + (1.0 - _WGS84_E2) / math.sqrt(_WGS84_E2) * math.atanh(math.sqrt(_WGS84_E2)))
+)
+
+
+def reference_walk(lon, lat, azimuth, distance_m):
+    """The points `distance_m` from (lon, lat) along `azimuth` (Geod.fwd), as arrays."""
+    x, y, _ = _fwd(_world_geod(), lon, lat, azimuth, distance_m)
+    return x, y
+
+
+def _reference_distances(rng, n: int, limits_m, reach_m: float, tolerance_m: float):
+    """Half uniform in [0, reach_m], half close to a random one of `limits_m`."""
+    limits_m = np.asarray(limits_m, dtype=float)
+    d = rng.uniform(0.0, reach_m, n)
+    near = rng.random(n) < 0.5
+    limit = limits_m[rng.integers(0, len(limits_m), n)]
+    spread = np.maximum(0.03 * limit, 20.0 * tolerance_m)
+    d[near] = np.abs(limit[near] + rng.uniform(-1.0, 1.0, n)[near] * spread[near])
+    return d
+
+
+def reference_points_near(
+    line,
+    limits_m,
+    rng,
+    n: int,
+    *,
+    reach: float = 1.15,
+    tolerance_m: float = 1.0,
+    end_share: float = 0.15,
+):
+    """`n` points near `line`: on random normals of random points of it, and round its ends.
+
+    A point's normal length (or its distance from an end) is uniform up to `reach` times the
+    largest of `limits_m` for half the points, and within 3 % (at least 20 tolerances) of a
+    random limit for the other half. Returns (lon, lat), longitudes in [-180, 180).
+    """
+    geod = _world_geod()
+    limits_m = np.asarray(limits_m, dtype=float)
+    reach_m = reach * float(limits_m.max())
+    segs, ends = [], []
+    for xy in _world_parts(line):
+        az12, az21, length = _inv(geod, xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        segs += [(xy[i, 0], xy[i, 1], az12[i], length[i]) for i in range(len(xy) - 1)]
+        ends += [(xy[0, 0], xy[0, 1]), (xy[-1, 0], xy[-1, 1])]
+    segs_a, ends_a = np.array(segs), np.array(ends)
+    n_end = round(end_share * n)
+    n_side = n - n_end
+    k = rng.choice(len(segs_a), n_side, p=segs_a[:, 3] / segs_a[:, 3].sum())
+    s = rng.uniform(0.0, 1.0, n_side) * segs_a[k, 3]
+    flon, flat, back = _fwd(geod, segs_a[k, 0], segs_a[k, 1], segs_a[k, 2], s)
+    normal = back + 180.0 + np.where(rng.random(n_side) < 0.5, 90.0, -90.0)
+    d1 = _reference_distances(rng, n_side, limits_m, reach_m, tolerance_m)
+    lon1, lat1, _ = _fwd(geod, flon, flat, normal, d1)
+    e = ends_a[rng.integers(0, len(ends_a), n_end)]
+    d2 = _reference_distances(rng, n_end, limits_m, reach_m, tolerance_m)
+    lon2, lat2, _ = _fwd(geod, e[:, 0], e[:, 1], rng.uniform(-180.0, 180.0, n_end), d2)
+    lon = np.r_[lon1, lon2]
+    return (lon + 180.0) % 360.0 - 180.0, np.r_[lat1, lat2]
+
+
+def reference_uniform_points(rng, n: int, cap=None):
+    """`n` points uniform by area on the ellipsoid, in a cap (lon, lat, radius_m) or anywhere.
+
+    Latitudes are drawn uniform on the sphere and kept with probability the ratio of the
+    ellipsoid's area element to the sphere's, ``((1 - e²) / (1 - e² sin² φ))²``.
+    """
+    geod = _world_geod()
+    out_lon, out_lat, got = [], [], 0
+    while got < n:
+        m = 4 * (n - got) + 64
+        lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, m)))
+        weight = ((1.0 - _WGS84_E2) / (1.0 - _WGS84_E2 * np.sin(np.radians(lat)) ** 2)) ** 2
+        lat = lat[rng.random(m) < weight]
+        lon = rng.uniform(-180.0, 180.0, lat.size)
+        if cap is not None:
+            _, _, d = _inv(geod, cap[0], cap[1], lon, lat)
+            lon, lat = lon[d <= cap[2]], lat[d <= cap[2]]
+        out_lon.append(lon)
+        out_lat.append(lat)
+        got += lon.size
+    return np.concatenate(out_lon)[:n], np.concatenate(out_lat)[:n]
+
+
+def reference_cap_area_m2(cap=None) -> float:
+    """The area of a geodesic cap (lon, lat, radius_m) on the ellipsoid, or of the Earth.
+
+    From the geodesic polygon of 7,200 points of its edge (Geod.polygon_area_perimeter);
+    caps up to about a hemisphere.
+    """
+    if cap is None:
+        return EARTH_AREA_M2
+    lon, lat = reference_walk(cap[0], cap[1], np.linspace(0.0, 360.0, 7200, endpoint=False), cap[2])
+    area, _ = _world_geod().polygon_area_perimeter(lon, lat)
+    return abs(float(area))
