@@ -29,6 +29,7 @@ import shapely
 
 from geozones import datasets
 from geozones.errors import InputError
+from geozones.geodesy import geodesic_distance
 from geozones.lines import LineSet, as_lines
 from geozones.maps import data_credits
 from geozones.symbology import (
@@ -55,8 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
 __all__ = ["plot_zones"]
-
-_NICE_KM = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
 
 
 def _extent(boxes, pad: float = 0.08) -> tuple[float, float, float, float]:
@@ -181,34 +180,49 @@ def _place_labels(ax: Axes, frame: shapely.Polygon, halo: list) -> None:
         )
 
 
-def _scale_bar(ax: Axes, extent) -> None:
-    """A hand-drawn two-segment scale bar in the lower left, true at its latitude."""
-    from matplotlib.patches import Rectangle
+def _metres_per_degree_lon(lat: float) -> float:
+    """Metres along one degree of longitude at latitude `lat` (degrees), on WGS84.
 
-    x0, x1, y0, y1 = extent
-    lat = y0 + 0.06 * (y1 - y0)
-    km_per_deg = 111.320 * math.cos(math.radians(lat))
-    width_km = (x1 - x0) * km_per_deg
-    km = max(k for k in _NICE_KM if k <= max(width_km / 4, 1))
-    deg = km / km_per_deg
-    left = x0 + 0.05 * (x1 - x0)
-    h = 0.012 * (y1 - y0)
-    for i, colour in enumerate(("#222", "white")):
-        ax.add_patch(
-            Rectangle(
-                (left + i * deg / 2, lat),
-                deg / 2,
-                h,
-                facecolor=colour,
-                edgecolor="#222",
-                linewidth=0.8,
-                zorder=20,
-            )
-        )
-    for frac, text in ((0, "0"), (0.5, f"{km / 2:g}"), (1, f"{km:g} km")):
-        ax.text(
-            left + frac * deg, lat + 1.6 * h, text, fontsize=7, ha="center", va="bottom", zorder=20
-        )
+    The geodesic length of a 0.01° step of longitude there, times 100: the scale of the
+    figure's x axis at that latitude.
+
+    Examples
+    --------
+    >>> round(_metres_per_degree_lon(0.0), 1), round(_metres_per_degree_lon(60.0), 1)
+    (111319.5, 55799.9)
+    """
+    half = _SCALE_STEP_DEG / 2
+    return float(geodesic_distance(-half, lat, half, lat)) / _SCALE_STEP_DEG
+
+
+_SCALE_STEP_DEG = 0.01
+
+
+def _scale_bar(ax: Axes, extent) -> None:
+    """A scale bar in the lower left (matplotlib-scalebar), true at the map's centre latitude.
+
+    The x axis is in degrees of longitude, so one data unit is the geodesic length of a
+    degree of longitude at the centre latitude (:func:`_metres_per_degree_lon`). The axes'
+    aspect is 1/cos(latitude) and the bar stays horizontal, so its own warning about an
+    unequal aspect does not apply.
+    """
+    from matplotlib_scalebar.scalebar import ScaleBar
+
+    _, _, y0, y1 = extent
+    bar = ScaleBar(
+        _metres_per_degree_lon((y0 + y1) / 2),
+        units="m",
+        dimension="si-length",
+        location="lower left",
+        length_fraction=0.25,
+        width_fraction=0.008,
+        rotation="horizontal-only",
+        box_alpha=0.8,
+        font_properties={"size": 7},
+        color="#222",
+    )
+    bar.set_zorder(20)
+    ax.add_artist(bar)
 
 
 def _north_arrow(ax: Axes) -> None:

@@ -317,7 +317,8 @@ def test_plot_zones_writes_each_format(tmp_path, zones, checked, suffix):
     assert "Alpha line" in texts and "Bravo line" in texts
     assert "1 row not mapped — see the error column" in texts
     all_text = " ".join(t.get_text() for t in ax.texts)
-    assert "km" in all_text and "N" in [t.get_text() for t in ax.texts]  # scale bar, arrow
+    assert "N" in [t.get_text() for t in ax.texts]  # north arrow
+    assert [type(a).__name__ for a in ax.artists] == ["ScaleBar"]
     assert "OpenStreetMap" in all_text and "Mount Hermon" in all_text
 
 
