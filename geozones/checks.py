@@ -64,6 +64,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
+from numpy.typing import NDArray
 
 from geozones import datasets, geodesy
 from geozones.actors import ACLED_ROLES, ROLES, UCDP_ROLES, ActorNormaliser, role_columns
@@ -1684,130 +1685,182 @@ def findings(results: pd.DataFrame, scenario=None) -> pd.DataFrame:
     >>> f["evidence"].iloc[0]
     'hezbollah named as actor (actor: "Hezbollah"); 4.5 km from alpha_line, within 60 km; dated 2018-05-02, in force from 2017-07-01'
     """  # noqa: E501
+    columns, known = _findings_scenarios(results, scenario)
+    facts = _RowFacts.of(results)
+    parts = [
+        _scenario_findings(results, c.removeprefix("scenario_"), facts, known) for c in columns
+    ]
+    return _ledger(parts)
+
+
+def _findings_scenarios(results: pd.DataFrame, scenario) -> tuple[list[str], dict[str, dict]]:
+    """The scenario columns the ledger covers, and what is known of each scenario."""
     columns = verdict_columns(results)
     known: dict[str, dict] = dict(results.attrs.get("scenarios") or {})
-    if scenario is not None:
-        wanted = scenario if isinstance(scenario, list | tuple) else [scenario]
-        names = []
-        for s in wanted:
-            if isinstance(s, Scenario):
-                known[s.name] = _scenario_record(s)
-                names.append(s.name)
-            elif isinstance(s, str):
-                names.append(s.removeprefix("scenario_"))
-            else:
-                msg = f"scenario must be a Scenario or its name, not {_show(s)}"
-                raise InputError(msg)
-        missing = [f"scenario_{n}" for n in names if f"scenario_{n}" not in columns]
-        if missing:
-            msg = (
-                f"the results have no column {missing[0]!r}; their scenario columns are "
-                f"{', '.join(columns) or 'none'}"
-            )
+    if scenario is None:
+        return columns, known
+    wanted = scenario if isinstance(scenario, list | tuple) else [scenario]
+    names = []
+    for s in wanted:
+        if isinstance(s, Scenario):
+            known[s.name] = _scenario_record(s)
+            names.append(s.name)
+        elif isinstance(s, str):
+            names.append(s.removeprefix("scenario_"))
+        else:
+            msg = f"scenario must be a Scenario or its name, not {_show(s)}"
             raise InputError(msg)
-        columns = [f"scenario_{n}" for n in names]
-    n = len(results)
-    span = _date_span(
-        results,
-        results[DATE] if DATE in results else pd.Series(pd.NaT, index=results.index),
-    )
-    status = _text_column(results, STATUS).to_numpy(dtype=object)
-    denied_by = _text_column(results, DENIED_BY).to_numpy(dtype=object)
-    if "dataset" in results:
-        dataset = _text_column(results, "dataset").to_numpy(dtype=object)
-    else:
-        dataset = np.full(n, "", dtype=object)
-        found = role_columns(results.columns)
-        for dataset_roles, name in ((ACLED_ROLES, "ACLED"), (UCDP_ROLES, "UCDP GED")):
-            cells = [_text_column(results, found[r]) != "" for r in dataset_roles if r in found]
-            if cells:
-                dataset[np.logical_or.reduce([c.to_numpy(dtype=bool) for c in cells])] = name
-    texts = {
-        c: _text_column(results, c).to_numpy(dtype=object)
-        for c in (ACTOR, PLACE, SOURCE, URL, CLAIM_TEXT)
-    }
-    for column in _PLACE_FALLBACK:  # a place as the source named it (UCDP, ACLED)
-        empty = texts[PLACE] == ""
-        if not empty.any():
-            break
-        match = [c for c in results.columns if str(c).strip().lower() == column]
-        if match:
-            named = _text_column(results, match[0]).to_numpy(dtype=object)
-            texts[PLACE] = np.where(empty, named, texts[PLACE])
-    row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
-    if not results.attrs.get("scenarios") and "src_row" in results:
-        # a result read back from a file: its row numbers are that file's, and the rows of
-        # the file first checked were kept as src_row (a GeoPackage counts from 1, a CSV 2)
-        first = pd.to_numeric(results["src_row"], errors="coerce")
-        if first.notna().all() and (first == first.round()).all():
-            row = first.astype(np.int64).to_numpy()
-    lon = pd.to_numeric(results[LON], errors="coerce").to_numpy(float) if LON in results else None
-    lat = pd.to_numeric(results[LAT], errors="coerce").to_numpy(float) if LAT in results else None
-    parts = []
-    for column in columns:
-        name = column.removeprefix("scenario_")
-        verdicts = results[column].astype(object).where(results[column].notna(), "").map(str)
-        take = np.flatnonzero(verdicts.isin(["breach", "uncertain"]).to_numpy())
-        evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)[take]
-        if f"distance_km_{name}" in results:
-            dist_all = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce")
-        elif DISTANCE_KM in results:
-            dist_all = pd.to_numeric(results[DISTANCE_KM], errors="coerce")
-        else:
-            dist_all = pd.Series(np.nan, index=results.index)
-        dist = dist_all.to_numpy(dtype=float)[take]
-        # who: the (group, role) pairs at the head of the evidence, parsed once per text
-        codes, uniques = pd.factorize(pd.Series(evidence, dtype=object))
-        pairs = [_WHO.findall(ev.split(" (", 1)[0] + " (") if ev else [] for ev in uniques]
-        groups = np.asarray(
-            [";".join(dict.fromkeys(g for g, _ in p)) for p in pairs] + [""], dtype=object
-        )[codes]
-        roles = np.asarray(
-            [";".join(dict.fromkeys(r for _, r in p)) for p in pairs] + [""], dtype=object
-        )[codes]
-        limit = known.get(name, {}).get("distance_km")
-        if limit is None:  # read back from a file: the evidence says "within 60 km"
-            said = [_LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else [] for ev in uniques]
-            limits = np.asarray([float(f[-1]) if f else np.nan for f in said] + [np.nan])
-            scenario_km = limits[codes]
-        else:
-            scenario_km = np.full(take.size, float(limit))
-        start, end, precision = span.start[take], span.end[take], span.precision[take]
-        keys = pd.MultiIndex.from_arrays([start, end, precision.astype(str)])
-        day_codes, days = pd.factorize(keys)
-        dates = np.asarray([date_words(*u) for u in days] + ["undated"], dtype=object)
-        claims = pd.MultiIndex.from_arrays([status[take], denied_by[take]])
-        claim_codes, claim_uniques = pd.factorize(claims)
-        claim_status = np.asarray([_claim_status(*u) for u in claim_uniques] + [""], object)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "row": row[take],
-                    "scenario": name,
-                    "verdict": verdicts.to_numpy(dtype=object)[take],
-                    "date_from": start,
-                    "date_to": end,
-                    "date_precision": precision,
-                    "dates": dates[day_codes] if take.size else [],
-                    "actor_group": groups,
-                    "role": roles,
-                    "actor": texts[ACTOR][take],
-                    "place": texts[PLACE][take],
-                    "lon": np.full(take.size, np.nan) if lon is None else lon[take],
-                    "lat": np.full(take.size, np.nan) if lat is None else lat[take],
-                    "distance_km": dist,
-                    "scenario_km": scenario_km,
-                    "margin_km": scenario_km - dist,
-                    "evidence": evidence,
-                    "source": texts[SOURCE][take],
-                    "url": texts[URL][take],
-                    "claim_status": claim_status[claim_codes] if take.size else [],
-                    "claim_text": texts[CLAIM_TEXT][take],
-                    "dataset": dataset[take],
-                },
-                columns=list(FINDINGS_COLUMNS),
-            )
+    missing = [f"scenario_{n}" for n in names if f"scenario_{n}" not in columns]
+    if missing:
+        msg = (
+            f"the results have no column {missing[0]!r}; their scenario columns are "
+            f"{', '.join(columns) or 'none'}"
         )
+        raise InputError(msg)
+    return [f"scenario_{n}" for n in names], known
+
+
+@dataclass(frozen=True)
+class _RowFacts:
+    """What the ledger says of each result row, whatever the scenario: when, who said, where."""
+
+    span: Any  # the rows' date ranges (_date_span)
+    status: NDArray
+    denied_by: NDArray
+    dataset: NDArray
+    texts: dict[str, NDArray]
+    row: NDArray
+    lon: NDArray | None
+    lat: NDArray | None
+
+    @classmethod
+    def of(cls, results: pd.DataFrame) -> _RowFacts:
+        n = len(results)
+        span = _date_span(
+            results,
+            results[DATE] if DATE in results else pd.Series(pd.NaT, index=results.index),
+        )
+        texts = {
+            c: _text_column(results, c).to_numpy(dtype=object)
+            for c in (ACTOR, PLACE, SOURCE, URL, CLAIM_TEXT)
+        }
+        for column in _PLACE_FALLBACK:  # a place as the source named it (UCDP, ACLED)
+            empty = texts[PLACE] == ""
+            if not empty.any():
+                break
+            match = [c for c in results.columns if str(c).strip().lower() == column]
+            if match:
+                named = _text_column(results, match[0]).to_numpy(dtype=object)
+                texts[PLACE] = np.where(empty, named, texts[PLACE])
+        row = results[ROW].to_numpy() if ROW in results else np.arange(1, n + 1)
+        if not results.attrs.get("scenarios") and "src_row" in results:
+            # a result read back from a file: its row numbers are that file's, and the rows of
+            # the file first checked were kept as src_row (a GeoPackage counts from 1, a CSV 2)
+            first = pd.to_numeric(results["src_row"], errors="coerce")
+            if first.notna().all() and (first == first.round()).all():
+                row = first.astype(np.int64).to_numpy()
+        return cls(
+            span=span,
+            status=_text_column(results, STATUS).to_numpy(dtype=object),
+            denied_by=_text_column(results, DENIED_BY).to_numpy(dtype=object),
+            dataset=_dataset_names(results),
+            texts=texts,
+            row=row,
+            lon=_numbers(results, LON),
+            lat=_numbers(results, LAT),
+        )
+
+
+def _numbers(results: pd.DataFrame, column: str) -> NDArray | None:
+    if column not in results:
+        return None
+    return pd.to_numeric(results[column], errors="coerce").to_numpy(float)
+
+
+def _dataset_names(results: pd.DataFrame) -> NDArray:
+    """Each row's dataset: its ``dataset`` column, else UCDP GED or ACLED by their roles."""
+    if "dataset" in results:
+        return _text_column(results, "dataset").to_numpy(dtype=object)
+    dataset = np.full(len(results), "", dtype=object)
+    found = role_columns(results.columns)
+    for dataset_roles, name in ((ACLED_ROLES, "ACLED"), (UCDP_ROLES, "UCDP GED")):
+        cells = [_text_column(results, found[r]) != "" for r in dataset_roles if r in found]
+        if cells:
+            dataset[np.logical_or.reduce([c.to_numpy(dtype=bool) for c in cells])] = name
+    return dataset
+
+
+def _scenario_findings(
+    results: pd.DataFrame, name: str, facts: _RowFacts, known: dict[str, dict]
+) -> pd.DataFrame:
+    """The ledger rows of one scenario: its breaches and uncertain verdicts."""
+    column = f"scenario_{name}"
+    verdicts = results[column].astype(object).where(results[column].notna(), "").map(str)
+    take = np.flatnonzero(verdicts.isin(["breach", "uncertain"]).to_numpy())
+    evidence = _text_column(results, f"evidence_{name}").to_numpy(dtype=object)[take]
+    if f"distance_km_{name}" in results:
+        dist_all = pd.to_numeric(results[f"distance_km_{name}"], errors="coerce")
+    elif DISTANCE_KM in results:
+        dist_all = pd.to_numeric(results[DISTANCE_KM], errors="coerce")
+    else:
+        dist_all = pd.Series(np.nan, index=results.index)
+    dist = dist_all.to_numpy(dtype=float)[take]
+    # who: the (group, role) pairs at the head of the evidence, parsed once per text
+    codes, uniques = pd.factorize(pd.Series(evidence, dtype=object))
+    pairs = [_WHO.findall(ev.split(" (", 1)[0] + " (") if ev else [] for ev in uniques]
+    groups = np.asarray(
+        [";".join(dict.fromkeys(g for g, _ in p)) for p in pairs] + [""], dtype=object
+    )[codes]
+    roles = np.asarray(
+        [";".join(dict.fromkeys(r for _, r in p)) for p in pairs] + [""], dtype=object
+    )[codes]
+    limit = known.get(name, {}).get("distance_km")
+    if limit is None:  # read back from a file: the evidence says "within 60 km"
+        said = [_LIMIT.findall(ev.rsplit(") ", 1)[-1]) if ev else [] for ev in uniques]
+        limits = np.asarray([float(f[-1]) if f else np.nan for f in said] + [np.nan])
+        scenario_km = limits[codes]
+    else:
+        scenario_km = np.full(take.size, float(limit))
+    span = facts.span
+    start, end, precision = span.start[take], span.end[take], span.precision[take]
+    keys = pd.MultiIndex.from_arrays([start, end, precision.astype(str)])
+    day_codes, days = pd.factorize(keys)
+    dates = np.asarray([date_words(*u) for u in days] + ["undated"], dtype=object)
+    claims = pd.MultiIndex.from_arrays([facts.status[take], facts.denied_by[take]])
+    claim_codes, claim_uniques = pd.factorize(claims)
+    claim_status = np.asarray([_claim_status(*u) for u in claim_uniques] + [""], object)
+    texts, nowhere = facts.texts, np.full(take.size, np.nan)
+    return pd.DataFrame(
+        {
+            "row": facts.row[take],
+            "scenario": name,
+            "verdict": verdicts.to_numpy(dtype=object)[take],
+            "date_from": start,
+            "date_to": end,
+            "date_precision": precision,
+            "dates": dates[day_codes] if take.size else [],
+            "actor_group": groups,
+            "role": roles,
+            "actor": texts[ACTOR][take],
+            "place": texts[PLACE][take],
+            "lon": nowhere if facts.lon is None else facts.lon[take],
+            "lat": nowhere if facts.lat is None else facts.lat[take],
+            "distance_km": dist,
+            "scenario_km": scenario_km,
+            "margin_km": scenario_km - dist,
+            "evidence": evidence,
+            "source": texts[SOURCE][take],
+            "url": texts[URL][take],
+            "claim_status": claim_status[claim_codes] if take.size else [],
+            "claim_text": texts[CLAIM_TEXT][take],
+            "dataset": facts.dataset[take],
+        },
+        columns=list(FINDINGS_COLUMNS),
+    )
+
+
+def _ledger(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The scenarios' rows as one ledger: breaches first, then by margin, largest first."""
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDINGS_COLUMNS})
     parts = [p for p in parts if len(p)]
     table = pd.concat(parts, ignore_index=True) if parts else empty
