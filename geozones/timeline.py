@@ -44,10 +44,11 @@ import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from geozones.columns import as_text
 from geozones.errors import InputError
@@ -166,32 +167,70 @@ def timeline(
     _require(results, "date")
     _require(results, "band")
     offset = _offset(freq)
-    n = len(results)
-
-    error = (
-        _text(results["error"]).to_numpy() != "" if "error" in results else np.zeros(n, dtype=bool)
-    )
-    start, unreadable = _dates(results["date"], "date")
-    end = start
-    if "date_to" in results:
-        date_to, _ = _dates(results["date_to"], "date_to")
-        end = date_to.where(date_to.notna() & (date_to > start), start)
-    band = _text(results["band"])
-    undated = start.isna().to_numpy() & ~unreadable
-    no_band = (band.to_numpy() == "") & ~error & start.notna().to_numpy()
-    counted = ~error & start.notna().to_numpy() & ~no_band
-    not_counted = {
-        "error": int(error.sum()),
-        "undated": int((undated & ~error).sum()),
-        "unreadable date": int((unreadable & ~error).sum()),
-        "no band": int(no_band.sum()),
-    }
-
+    rows = _Counting.of(results)
     groups, group_order = _groups(results, by)
-    bands = _band_order(results["band"], band[counted])
+    bands = _band_order(results["band"], rows.band[rows.counted])
     windows = _windows(scenarios, results)
+    keep = np.flatnonzero(rows.counted)
+    out = _period_counts(rows, keep, offset, groups, group_order, bands)
+    for name, (w_from, w_to) in windows.items():
+        out[f"in_force_{name}"] = _in_force(out[PERIOD], offset, w_from, w_to)
+    out.attrs = {
+        "not_counted": rows.not_counted,
+        "positions": int(keep.size),
+        "freq": freq,
+        "by": by,
+        "windows": windows,
+        "credits": _credits(results),
+    }
+    return out
 
-    keep = np.flatnonzero(counted)
+
+class _Counting(NamedTuple):
+    """Each row's date range and band, whether it is counted, and why the others are not."""
+
+    start: pd.Series
+    end: pd.Series
+    band: pd.Series
+    counted: NDArray
+    not_counted: dict[str, int]
+
+    @classmethod
+    def of(cls, results: pd.DataFrame) -> _Counting:
+        n = len(results)
+        error = (
+            _text(results["error"]).to_numpy() != ""
+            if "error" in results
+            else np.zeros(n, dtype=bool)
+        )
+        start, unreadable = _dates(results["date"], "date")
+        end = start
+        if "date_to" in results:
+            date_to, _ = _dates(results["date_to"], "date_to")
+            end = date_to.where(date_to.notna() & (date_to > start), start)
+        band = _text(results["band"])
+        undated = start.isna().to_numpy() & ~unreadable
+        no_band = (band.to_numpy() == "") & ~error & start.notna().to_numpy()
+        not_counted = {
+            "error": int(error.sum()),
+            "undated": int((undated & ~error).sum()),
+            "unreadable date": int((unreadable & ~error).sum()),
+            "no band": int(no_band.sum()),
+        }
+        counted = ~error & start.notna().to_numpy() & ~no_band
+        return cls(start, end, band, counted, not_counted)
+
+
+def _period_counts(
+    rows: _Counting,
+    keep: NDArray,
+    offset: pd.DateOffset,
+    groups: pd.DataFrame,
+    group_order: list[str],
+    bands: list[str],
+) -> pd.DataFrame:
+    """Positions counted per period × band × group, every period of the span present."""
+    start, end = rows.start, rows.end
     if keep.size:
         first = _period_start(start.iloc[keep].min(), offset)
         periods = pd.date_range(first, start.iloc[keep].max(), freq=offset)
@@ -202,35 +241,25 @@ def timeline(
     s = start.iloc[keep].to_numpy()
     idx = np.searchsorted(periods.to_numpy(), s, side="right") - 1
     multi = end.iloc[keep].to_numpy() >= edges.to_numpy()[idx + 1] if keep.size else idx > 0
-    rows = pd.DataFrame(
+    table = pd.DataFrame(
         {
             PERIOD: periods[idx] if keep.size else periods,
-            BAND: band.iloc[keep].to_numpy(),
+            BAND: rows.band.iloc[keep].to_numpy(),
             "_row": keep,
             MULTI_PERIOD: multi.astype(np.int64),
         }
     )
-    rows = rows.merge(groups, on="_row", how="left")
-    counts = rows.groupby([PERIOD, BAND, GROUP], sort=False, observed=True).agg(
+    table = table.merge(groups, on="_row", how="left")
+    counts = table.groupby([PERIOD, BAND, GROUP], sort=False, observed=True).agg(
         **{COUNT: ("_row", "size"), MULTI_PERIOD: (MULTI_PERIOD, "sum")}
     )
-    seen = [g for g in group_order if g in set(rows[GROUP])]
+    seen = [g for g in group_order if g in set(table[GROUP])]
     full = pd.MultiIndex.from_product([periods, bands, seen], names=[PERIOD, BAND, GROUP])
     out = counts.reindex(full, fill_value=0).reset_index()
     out[BAND] = pd.Categorical(out[BAND], categories=bands, ordered=True)
     out[GROUP] = out[GROUP].astype(object)
     out[COUNT] = out[COUNT].astype(np.int64)
     out[MULTI_PERIOD] = out[MULTI_PERIOD].astype(np.int64)
-    for name, (w_from, w_to) in windows.items():
-        out[f"in_force_{name}"] = _in_force(out[PERIOD], offset, w_from, w_to)
-    out.attrs = {
-        "not_counted": not_counted,
-        "positions": int(keep.size),
-        "freq": freq,
-        "by": by,
-        "windows": windows,
-        "credits": _credits(results),
-    }
     return out
 
 
