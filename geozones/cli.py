@@ -220,7 +220,10 @@ def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
         "  geozones check acled.csv --scenario israel_60km_2018 arrangement_2017_5km \\\n"
         "      --out results.gpkg --map map.html\n"
         "  geozones check pings.csv --line contact.geojson --km 5 --fail-on-breach "
-        "--scenario my.toml --out r.csv",
+        "--scenario my.toml --out r.csv\n"
+        "  geozones check sightings.csv --lat-column 'Latitude (N)' "
+        "--lon-column 'Longitude (E)'\n"
+        "  geozones check grid.xlsx --sheet Reports --mgrs-column where",
     )
     check.add_argument("positions", metavar="POSITIONS", help="the file of reported positions")
     _line_options(check)
@@ -243,8 +246,8 @@ def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
         metavar="M",
         help="radius (metres) for positions whose precision is unknown",
     )
-    _encoding_option(check)
     _check_outputs(check)
+    _reading_options(check)
     check.set_defaults(handler=_cmd_check)
 
 
@@ -281,7 +284,6 @@ def _add_map(command: Callable[..., argparse.ArgumentParser]) -> None:
         "  geozones map --zones zones.gpkg --figure report.pdf --out map.html",
     )
     map_.add_argument("--positions", metavar="FILE", help="reported positions to check and draw")
-    _encoding_option(map_)
     _line_options(map_)
     map_.add_argument(
         "--side", choices=("both", "left", "right"), default="both", help="side of the zones"
@@ -298,6 +300,7 @@ def _add_map(command: Callable[..., argparse.ArgumentParser]) -> None:
     )
     map_.add_argument("--figure", metavar="FILE", help="also write a static .png/.svg/.pdf")
     map_.add_argument("--out", required=True, help="the HTML file to write")
+    _reading_options(map_)
     map_.set_defaults(handler=_cmd_map)
 
 
@@ -325,13 +328,66 @@ def _line_options(sub: argparse.ArgumentParser) -> None:
     )
 
 
-def _encoding_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
+#: The options of read_positions that the commands reading positions take, by name.
+_READING = (
+    "lat_column",
+    "lon_column",
+    "coordinates_column",
+    "mgrs_column",
+    "place_column",
+    "admin1_column",
+    "order",
+    "sheet",
+    "layer",
+    "encoding",
+)
+
+
+def _reading_options(parser: argparse.ArgumentParser) -> None:
+    """The options of :func:`geozones.read_positions`, for a command that reads positions."""
+    group = parser.add_argument_group(
+        "reading positions",
+        "Columns are found by their usual names (lat, latitude, lon, coordinates, mgrs,\n"
+        "place, where...); name them when they are not, as in geozones.read_positions.",
+    )
+    for column, holds in (
+        ("lat", "latitudes"),
+        ("lon", "longitudes"),
+        ("coordinates", "coordinate pairs or DMS text, in one column"),
+        ("mgrs", "MGRS grid references"),
+        ("place", "place names, found in the bundled gazetteer"),
+        ("admin1", "governorates, which narrow a place name"),
+    ):
+        group.add_argument(f"--{column}-column", metavar="NAME", help=f"the column of {holds}")
+    group.add_argument(
+        "--order",
+        choices=("latlon", "lonlat"),
+        default="latlon",
+        help="how one coordinate column orders two plain numbers",
+    )
+    group.add_argument(
+        "--sheet",
+        type=_sheet,
+        default=0,
+        help="the sheet of a workbook (.xlsx): its name, or its number counted from 0",
+    )
+    group.add_argument("--layer", metavar="NAME", help="the layer of a multi-layer vector file")
+    group.add_argument(
         "--encoding",
         metavar="NAME",
         help="text encoding of a CSV/TSV file of positions (utf-8, utf-16, cp1256, cp1255, "
         "cp1252, ...); by default detected",
     )
+
+
+def _sheet(text: str) -> int | str:
+    """A workbook's sheet on the command line: a number counts from 0, else it is a name."""
+    return int(text) if text.isdigit() else text
+
+
+def _reading(args: argparse.Namespace) -> dict:
+    """The keyword arguments of :func:`geozones.read_positions` that `args` gives."""
+    return {name: getattr(args, name) for name in _READING}
 
 
 # --------------------------------------------------------------------------------------
@@ -431,7 +487,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     ledger_path = _ledger_path(args.out) if args.out else None
     with _Progress(steps, "check") as progress:
         progress.step(f"reading {args.positions}")
-        positions = read_positions(args.positions, encoding=args.encoding)
+        positions = read_positions(args.positions, **_reading(args))
         progress.step(f"measuring {len(positions):,} positions")
         lines = _lines(args.line)  # read once: the check and the map share them
         results = checks.check_positions(
@@ -471,6 +527,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_map(args: argparse.Namespace) -> int:
     from geozones import checks, maps
+    from geozones.positions import read_positions
     from geozones.zones import ZONE_SETS, build_zone_set, build_zones
 
     steps = 2 + bool(args.positions) + bool(args.figure)
@@ -486,12 +543,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
         results = None
         if args.positions:
             progress.step(f"checking {args.positions}")
+            positions = read_positions(args.positions, **_reading(args))
             results = checks.check_positions(
-                args.positions,
-                lines,
-                args.km,
-                scenarios=[args.scenario] if args.scenario else None,
-                encoding=args.encoding,
+                positions, lines, args.km, scenarios=[args.scenario] if args.scenario else None
             )
         progress.step(f"drawing {args.out}")
         scenario = _first_scenario(results)

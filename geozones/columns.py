@@ -57,6 +57,7 @@ __all__ = [
     "free_column_name",
     "is_text_column",
     "kept_column_names",
+    "option_names",
     "text_reader",
     "to_float",
 ]
@@ -237,20 +238,46 @@ ACTOR_PARTS = (("side_a", "side_b"), ("actor1", "assoc_actor_1", "actor2", "asso
 MISSING = {"", "na", "n/a", "n.a.", "nan", "null", "none", "-", "--", "?", "unknown", "#n/a"}
 
 
-def find_column(table: pd.DataFrame, wanted: str | None, candidates, *, what: str, label: str):
-    """The column named `wanted`, else the first column whose name is a candidate."""
+def find_column(
+    table: pd.DataFrame,
+    wanted: str | None,
+    candidates,
+    *,
+    what: str,
+    label: str,
+    option: str | None = None,
+):
+    """The column named `wanted`, else the first column whose name is a candidate.
+
+    `option` names the argument that gave `wanted` (``"lat_column"``): a column that does
+    not exist is refused with a message naming it, as the command line and Python spell it.
+    """
     lookup = {str(c).strip().lower(): c for c in table.columns}
     if wanted is not None:
         if wanted in table.columns:
             return wanted
         if str(wanted).strip().lower() in lookup:
             return lookup[str(wanted).strip().lower()]
-        msg = f"{label}: no column {wanted!r} for the {what}; columns: {list(table.columns)}"
+        given = f" named by {option_names(option)}" if option else ""
+        msg = f"{label}: no column {wanted!r} for the {what}{given}; columns: {list(table.columns)}"
         raise InputError(msg)
     for name in candidates:
         if name in lookup:
             return lookup[name]
     return None
+
+
+def option_names(*options: str) -> str:
+    """Options of :func:`geozones.read_positions` as the command line and Python spell them.
+
+    Examples
+    --------
+    >>> option_names("lat_column", "lon_column")
+    '--lat-column/--lon-column (lat_column=, lon_column= in Python)'
+    """
+    cli = "/".join("--" + name.replace("_", "-") for name in options)
+    python = ", ".join(f"{name}=" for name in options)
+    return f"{cli} ({python} in Python)"
 
 
 def as_text(values: pd.Series) -> pd.Series:

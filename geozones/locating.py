@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -46,6 +47,7 @@ from geozones.columns import (
     UNCERTAINTY_M,
     find_column,
     is_text_column,
+    option_names,
     to_float,
 )
 from geozones.errors import InputError
@@ -193,23 +195,47 @@ class _Table:
 def _find_columns(table: pd.DataFrame, options: ReadOptions, *, label, vector: bool) -> dict:
     """The column (or None) for each key of :data:`_LOCATION_COLUMNS`.
 
-    A table that cannot hold positions is refused.
+    A table that cannot hold positions is refused, with the options that name columns
+    (as the command line and Python spell them).
     """
     cols = {
-        key: find_column(table, getattr(options, field), COLUMN_NAMES[key], what=what, label=label)
+        key: find_column(
+            table,
+            getattr(options, field),
+            COLUMN_NAMES[key],
+            what=what,
+            label=label,
+            option=field,
+        )
         for key, field, what in _LOCATION_COLUMNS
     }
     if (cols[LAT] is None) != (cols[LON] is None):
         have = cols[LAT] or cols[LON]
-        msg = f"{label}: column {have!r} has no partner: both latitude and longitude are needed"
+        other = "lon_column" if cols[LAT] is not None else "lat_column"
+        msg = (
+            f"{label}: column {have!r} has no partner: both latitude and longitude are "
+            f"needed; name the other with {option_names(other)}; columns: {list(table.columns)}"
+        )
         raise InputError(msg)
     if not vector and not any(cols[k] for k in (LAT, "coordinates", "mgrs", PLACE)):
         msg = (
             f"{label}: no column holds positions; name them lat/lon, coordinates, mgrs or "
-            f"place, or pass lat_column=, lon_column=, ...; columns: {list(table.columns)}"
+            "place, or pass --lat-column/--lon-column, --coordinates-column, --mgrs-column "
+            "or --place-column (lat_column=, lon_column=, coordinates_column=, mgrs_column=, "
+            f"place_column= in Python){_guess_lat_lon(table)}; columns: {list(table.columns)}"
         )
         raise InputError(msg)
     return cols
+
+
+def _guess_lat_lon(table: pd.DataFrame) -> str:
+    """A hint naming the columns that look like latitude and longitude, or ``""``."""
+    names = [str(c) for c in table.columns]
+    lat = next((c for c in names if "lat" in c.lower()), None)
+    lon = next((c for c in names if any(t in c.lower() for t in ("lon", "lng"))), None)
+    if lat is None or lon is None or lat == lon:
+        return ""
+    return f"; perhaps --lat-column {shlex.quote(lat)} --lon-column {shlex.quote(lon)}"
 
 
 def _from_geometry(source: _Table, found: Located) -> None:
@@ -326,12 +352,27 @@ def _from_place(source: _Table, found: Located) -> None:
         found.place[idx] = hits["place"].fillna("").to_numpy()
         found.method[idx] = "place name"
         note = found.note
-        for i, e, nt in zip(idx, hits["error"], hits["note"], strict=True):
+        mgrs = _looks_like_mgrs(values.iloc[idx], hits["error"].to_numpy(dtype=object) != "")
+        for i, e, nt, grid in zip(idx, hits["error"], hits["note"], mgrs, strict=True):
             if e:
                 found.error[i] = f"column {column!r}: {e}"
+            if grid:  # a grid reference read as a place name: say how to read it as one
+                found.error[i] += (
+                    f"; it looks like an MGRS grid reference: pass "
+                    f"--mgrs-column {shlex.quote(str(column))} (mgrs_column={column!r} in Python)"
+                )
             if nt:
                 note[i] = f"{note[i]}; {nt}" if note[i] else nt
     found.todo &= ~present
+
+
+def _looks_like_mgrs(values: pd.Series, failed: np.ndarray) -> np.ndarray:
+    """Which of the `failed` place names the MGRS reader (the mgrs package) reads."""
+    looks = np.zeros(len(values), dtype=bool)
+    if failed.any():
+        parsed = coordinates.parse_mgrs(values.iloc[np.flatnonzero(failed)].tolist())
+        looks[np.flatnonzero(failed)] = (parsed["error"] == "").to_numpy()
+    return looks
 
 
 #: The location sources, in order: each takes the rows no earlier step has taken.
