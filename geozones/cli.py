@@ -799,14 +799,33 @@ def _breaches(results) -> int:
 
 
 def _format_table(table) -> str:
-    """Left-aligned plain-text table, one row per line; cells cleaned as :func:`_clean`."""
-    cells = [[_clean(c) for c in table.columns]]
-    cells += [[_clean(v) for v in row] for row in table.astype(str).values.tolist()]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    return "\n".join(lines)
+    """A plain-text table by :meth:`pandas.DataFrame.to_string`, cells cleaned (:func:`_clean`).
+
+    Text columns are left-aligned, numbers right-aligned (as pandas formats them), two
+    spaces between columns.
+    """
+    import pandas as pd
+
+    cells = pd.DataFrame(table).reset_index(drop=True)
+    cells.columns = [_clean(c) for c in cells.columns]
+    if cells.empty:
+        return "  ".join(cells.columns)
+    formatters, widths = {}, {}
+    for k, column in enumerate(list(cells.columns)):
+        gap = " " if k else ""  # pandas puts one space between columns: one more
+        values = cells.iloc[:, k]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown = values.to_string(index=False).splitlines()
+            widths[column] = max(len(s) for s in [column, *shown]) + len(gap)
+            continue
+        text = values.map(_clean)
+        width = max(len(s) for s in [column, *text])
+        name = gap + column.ljust(width)
+        cells[column] = gap + text.str.ljust(width)
+        cells = cells.rename(columns={column: name})
+        formatters[name] = str
+    shown = cells.to_string(index=False, formatters=formatters, col_space=widths)
+    return textwrap.dedent("\n".join(line.rstrip() for line in shown.splitlines()))
 
 
 class _Progress:

@@ -177,3 +177,26 @@ def test_map_takes_the_column_options_too(tmp_path, capsys):
     argv += ["--lat-column", "Latitude (N)", "--lon-column", "Longitude (E)", "--km", "5"]
     assert main(argv) == 0
     assert "IRGC" in out.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------
+
+
+def test_tables_are_formatted_by_pandas_text_left_numbers_right_cells_cleaned():
+    table = pd.DataFrame(
+        {
+            "what": ["band", "actor group"],
+            "value": ["0–5 km", "evil\x1b[2J\u202eline\nforged"],
+            "count": [113, 1949],
+        }
+    )
+    assert cli._format_table(table).splitlines() == [
+        "what         value                 count",
+        "band         0–5 km                  113",
+        "actor group  evil [2J line forged   1949",
+    ]
+    numbers_first = cli._format_table(table[["count", "what"]]).splitlines()
+    assert numbers_first == ["count  what", "  113  band", " 1949  actor group"]
+    assert cli._format_table(table.iloc[:0]) == "what  value  count"
