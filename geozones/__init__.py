@@ -7,7 +7,9 @@ Examples
 np.True_
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from geozones import datasets, errors, examples, lines, scale
 from geozones.checks import check_positions, findings, summarize
@@ -32,10 +34,32 @@ from geozones.zones import (
     save_zones,
 )
 
-try:
-    __version__ = version("geozones")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+
+def _version() -> str:
+    """The version of the installed distribution, written once: in pyproject.toml.
+
+    A checkout that was never installed (on ``sys.path`` by ``PYTHONPATH``, say) has no
+    metadata; it reads its own ``pyproject.toml``. Anything else is ``"0+unknown"``.
+    """
+    try:
+        return version("geozones")
+    except PackageNotFoundError:
+        pass
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text("utf-8")
+        project = tomllib.loads(text)["project"]
+    except (OSError, ValueError, KeyError):
+        return "0+unknown"
+    if project.get("name") != "geozones" or not isinstance(project.get("version"), str):
+        return "0+unknown"
+    return project["version"]
+
+
+__version__ = _version()
 
 __all__ = [
     "GeozonesError",
