@@ -32,6 +32,14 @@ Ends and sides
   continued along its end direction, so a one-sided zone keeps *half* of each round end:
   the half on its side of that continuation.
 - ``clip=`` cuts the bands to a territory polygon, such as ``load_territory("syrian_held")``.
+- One rule for side: a point's side is that of its nearest point on the line, as
+  :func:`geozones.locate_on_line` reports it, and a one-sided zone holds exactly those
+  points. Where two stretches of the line face each other (parallel parts, a line that
+  winds back near itself), the side changes off the line, along the curve of points
+  equally far from both; that curve is traced (see `_SideCuts`) and drawn, so no face
+  straddles it. Where two nearest points tie (on that curve), ``locate_on_line`` takes
+  the earlier along the line (the first part of a MultiLineString); the drawn curve is
+  within the tolerance of the ties, so points that close may fall on either side.
 - Where a line runs back over itself, points beside the doubled stretch are on the side of
   its first pass (ties go to the earlier piece, as :func:`geozones.locate_on_line` says);
   the normals where the doubling starts, stops or turns round are drawn, so that no face
@@ -44,10 +52,6 @@ Limits
   that says how many vertices they would need and how to proceed; so are curves whose
   crossings would make too many vertices to node (one-sided zones of winding lines).
 - Zones that would hold or touch a pole are refused: they are not drawn right yet.
-- A one-sided zone's side also changes where a point's nearest point jumps from one
-  stretch of the line to another facing the other way (a medial curve); that curve is not
-  drawn, so a face across it takes one side. Distances and :func:`geozones.side_of_line`
-  are exact there; only the polygon is approximate.
 """
 
 from __future__ import annotations
@@ -867,8 +871,12 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float, run_start=N
     return chains if run_start is not None else chains[0]
 
 
-def _side_linework(parts: list[NDArray], reach_m: float, tolerance_m: float) -> list[NDArray]:
+def _side_linework(
+    parts: list[NDArray], reach_m: float, tolerance_m: float
+) -> tuple[list[NDArray], list[NDArray]]:
     """The line itself and its continuations beyond its ends, for one-sided zones.
+
+    Returns the drawn linework and the rays' ends (each ray is the geodesic between them).
 
     Each geodesic is drawn once: a segment that repeats an earlier one (either way round,
     as where a line doubles back) and a continuation that repeats another are left out,
@@ -897,12 +905,14 @@ def _side_linework(parts: list[NDArray], reach_m: float, tolerance_m: float) -> 
         rays += _end_rays(q, reach_m, tolerance_m) + _u_turn_rays(q, reach_m, tolerance_m)
         rays += _normal_rays(q, switch[k], reach_m, tolerance_m)
     seen = set()
+    ends = []
     for ray, (lon, lat, az) in rays:  # each continuation or normal once
         key = (lon, lat, round((az + 180.0) % 360.0 - 180.0, 6))
         if key not in seen:
             seen.add(key)
             linework.append(ray)
-    return linework
+            ends.append(ray[[0, -1]])
+    return linework, ends
 
 
 def _overlap_vertices(parts: list[NDArray]) -> list[NDArray]:
@@ -973,19 +983,55 @@ def _build_bands(
         xy = xy if len(xy) > 1 else np.vstack([xy, xy])
         for pieces in _rings(xy, limits_m, tolerance_m, interior, threads=threads):
             linework.extend(_shift_near(r, ref_lon) for r in pieces)
+    rays: list[NDArray] = []
     if side != "both" and any(len(q) > 1 for q in parts):
         reach_m = limits_m.max() * 1.5 + 10_000.0
-        linework.extend(
-            _shift_near(w, ref_lon) for w in _side_linework(parts, reach_m, tolerance_m)
-        )
+        side_lines, rays = _side_linework(parts, reach_m, tolerance_m)
+        linework.extend(_shift_near(w, ref_lon) for w in side_lines)
     lines = [_close_over_pole(w) for w in linework]
     _check_noding(lines, side)
+    prepared = geodesy.prepare_line(line)
+    faces, distance_m, side_of = _classified_faces(
+        lines, prepared, limits_m, side, tolerance_m, threads
+    )
+    if side != "both" and rays:
+        # the side also changes off the line, where the nearest point jumps between
+        # stretches that face each other: draw those curves too, and classify again
+        cuts = _SideCuts(prepared, rays, limits_m, tolerance_m, threads)
+        for _ in range(_SWITCH_ROUNDS):
+            switch = cuts.trace(faces, distance_m)
+            if not switch:
+                break
+            lines += [_shift_near(w, ref_lon) for w in switch]
+            faces, distance_m, side_of = _classified_faces(
+                lines, prepared, limits_m, side, tolerance_m, threads
+            )
+    band = np.searchsorted(limits_m, distance_m, side="left")
+    wanted = {"both": None, "left": 1, "right": -1}[side]
+    keep = band < len(limits_m)
+    if wanted is not None:
+        keep &= side_of == wanted
+
+    def merge(i: int) -> shapely.Geometry:
+        chosen = faces[keep & (band == i)]
+        if not len(chosen):
+            return shapely.Polygon()
+        try:  # faces of one arrangement share their edges exactly: a coverage
+            merged = shapely.coverage_union_all(chosen)
+        except shapely.errors.GEOSException:  # unless noding left near-coincident edges
+            merged = shapely.union_all(chosen)
+        return _polygonal(_split_antimeridian(shapely.make_valid(merged)))
+
+    return map_threads(merge, range(len(limits_m)), threads=threads)
+
+
+def _classified_faces(lines, prepared, limits_m, side, tolerance_m, threads):
+    """The faces of the noded `lines`, each with the distance and side of a point inside."""
     noded = shapely.union_all([shapely.LineString(w) for w in lines])
     faces = np.asarray(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
     faces = faces[~shapely.is_empty(faces)]
     probe = shapely.point_on_surface(faces)
     px, py = shapely.get_x(probe), shapely.get_y(probe)
-    prepared = geodesy.prepare_line(line)
     where = geodesy.locate_on_line(px, py, prepared, nearest_point=False, threads=threads)
     distance_m, side_of = where.distance_m, where.side
     # a probe within a few tolerances of a limit (or of the line, for one side) may be on
@@ -1011,23 +1057,233 @@ def _build_bands(
         )
         distance_m, side_of = distance_m.copy(), side_of.copy()
         distance_m[redo], side_of[redo] = again.distance_m, again.side
-    band = np.searchsorted(limits_m, distance_m, side="left")
-    wanted = {"both": None, "left": 1, "right": -1}[side]
-    keep = band < len(limits_m)
-    if wanted is not None:
-        keep &= side_of == wanted
+    return faces, distance_m, side_of
 
-    def merge(i: int) -> shapely.Geometry:
-        chosen = faces[keep & (band == i)]
-        if not len(chosen):
-            return shapely.Polygon()
-        try:  # faces of one arrangement share their edges exactly: a coverage
-            merged = shapely.coverage_union_all(chosen)
-        except shapely.errors.GEOSException:  # unless noding left near-coincident edges
-            merged = shapely.union_all(chosen)
-        return _polygonal(_split_antimeridian(shapely.make_valid(merged)))
 
-    return map_threads(merge, range(len(limits_m)), threads=threads)
+# --------------------------------------------------------------------------------------
+# Where the side changes off the line
+# --------------------------------------------------------------------------------------
+
+#: Rounds of looking for faces that hold both sides and drawing the curves that split them.
+_SWITCH_ROUNDS = 4
+#: Points along a bracket tested at once when a side change is bisected.
+_BRACKET_POINTS = 32
+#: A traced step turns by at most this much (degrees), else it is retried shorter.
+_MAX_TURN_DEG = 12.0
+#: Steps of one traced curve, at most (a guard).
+_MAX_STEPS = 4_000
+
+
+class _SideCuts:
+    """The curves off the line where a point's side changes (one-sided zones).
+
+    A point's side is that of its nearest point on the line (:func:`locate_on_line`). It
+    changes across the line itself, across the line continued beyond its ends (drawn as
+    rays) and, where two stretches of the line face each other (parallel parts, a line
+    that winds back near itself), across the curve of points equidistant from both: the
+    nearest point jumps there from a stretch that has the point on its left to one that
+    has it on its right. That curve is not an offset of anything, so it is traced: faces
+    of the arrangement whose boundary holds points of both sides are searched for a side
+    change, bisected to a fraction of the tolerance; from there the curve is followed both
+    ways, by steps that are re-centred on it by bisection across and shortened where it
+    turns, until it leaves the zone or meets the line or a ray; then every chord whose
+    middle strays more than half the tolerance from the curve is split. On the curve itself
+    (a tie), :func:`locate_on_line` gives the earlier stretch; the drawn curve is within
+    the tolerance of it, so points that close may fall on either side.
+    """
+
+    def __init__(self, prepared, rays: list[NDArray], limits_m: NDArray, tolerance_m, threads):
+        self.prepared = prepared
+        self.rays = geodesy.prepare_line(shapely.MultiLineString(rays))
+        self.reach_m = float(limits_m[-1])
+        self.limits_m = limits_m
+        self.tolerance_m = tolerance_m
+        self.threads = threads
+        self.margin_m = 3.0 * tolerance_m + 1e-3
+        self.drawn: shapely.Geometry | None = None  # the curves traced so far
+
+    # -- measuring --------------------------------------------------------------------
+
+    def _locate(self, lon, lat, *, nearest=False):
+        return geodesy.locate_on_line(
+            lon, lat, self.prepared, nearest_point=nearest, threads=self.threads
+        )
+
+    def _near_cut(self, lon, lat, distance_m) -> NDArray:
+        """Points within a few tolerances of the line or of a ray: their side is unsure."""
+        ray_m = geodesy.distance_to_line(lon, lat, self.rays, threads=self.threads)
+        return (distance_m < self.margin_m) | (ray_m < self.margin_m)
+
+    def _bisect(self, a: NDArray, b: NDArray, side_a: NDArray):
+        """Where the side changes between points `a` and `b` ((n, 2) lon/lat): a bracket.
+
+        `a` is on `side_a`, `b` not. Returns the brackets' ends, a fraction of the
+        tolerance apart (straight lon/lat between them).
+        """
+        a, b = a.copy(), b.copy()
+        t = np.linspace(0.0, 1.0, _BRACKET_POINTS + 1)
+        for _ in range(20):
+            gap = geodesy.inverse(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]
+            todo = np.flatnonzero(gap > self.tolerance_m / 20.0)
+            if not todo.size:
+                break
+            pa, pb = a[todo], b[todo]
+            x = pa[:, :1] + t * (pb[:, :1] - pa[:, :1])
+            y = pa[:, 1:] + t * (pb[:, 1:] - pa[:, 1:])
+            sides = self._locate(x.ravel(), y.ravel()).side.reshape(x.shape)
+            sides[:, 0] = side_a[todo]
+            other = sides != side_a[todo, None]
+            other[:, -1] = True
+            j = np.argmax(other, axis=1)  # the first point not on a's side
+            rows = np.arange(len(todo))
+            a[todo] = np.column_stack([x[rows, j - 1], y[rows, j - 1]])
+            b[todo] = np.column_stack([x[rows, j], y[rows, j]])
+        return a, b
+
+    def _tangent(self, q: NDArray, a: NDArray, b: NDArray) -> NDArray:
+        """Azimuths along the switch curves at `q`, bracketed by `a` and `b` (NaN if none).
+
+        The curve runs square to the difference of the unit directions to the two nearest
+        points (those of `a` and `b`), as a bisector does.
+        """
+        loc = self._locate(np.r_[a[:, 0], b[:, 0]], np.r_[a[:, 1], b[:, 1]], nearest=True)
+        n = len(q)
+        qq = np.r_[q, q]
+        az = np.radians(geodesy.inverse(qq[:, 0], qq[:, 1], loc.nearest_lon, loc.nearest_lat)[0])
+        dx = np.sin(az[:n]) - np.sin(az[n:])
+        dy = np.cos(az[:n]) - np.cos(az[n:])
+        out = np.degrees(np.arctan2(dy, -dx))  # (dx, dy) turned a right angle
+        out[np.hypot(dx, dy) < 1e-6] = np.nan
+        return out
+
+    # -- tracing ------------------------------------------------------------------------
+
+    def trace(self, faces: NDArray, distance_m: NDArray) -> list[NDArray]:
+        """Curves that split the zone's faces holding both sides (none if no face does)."""
+        curves: list[NDArray] = []
+        for a, b, side_a in self._seeds(faces, distance_m):
+            chord = shapely.LineString([a, b])
+            if self.drawn is not None and shapely.intersects(self.drawn, chord):
+                continue  # a curve already drawn crosses this pair: it is explained
+            a1, b1 = self._bisect(a[None], b[None], np.array([side_a]))
+            if self._near_drawn(a1)[0]:
+                continue
+            curve = self._follow(a1[0], b1[0])
+            if curve is None:
+                continue
+            curves.append(curve)
+            line = shapely.LineString(curve)
+            self.drawn = line if self.drawn is None else shapely.union(self.drawn, line)
+        return curves
+
+    def _near_drawn(self, xy: NDArray) -> NDArray:
+        """Points within a few tolerances of a curve already traced (roughly, in degrees)."""
+        if self.drawn is None:
+            return np.zeros(len(xy), bool)
+        deg = shapely.distance(self.drawn, shapely.points(xy))
+        scale = 111_320.0 * np.maximum(np.cos(np.radians(xy[:, 1])), 1e-3)
+        return deg * scale < 3.0 * self.margin_m
+
+    def _seeds(self, faces: NDArray, distance_m: NDArray):
+        """Neighbouring points on the boundaries of the zone's faces with different sides."""
+        zone = faces[distance_m <= self.reach_m + self.margin_m]
+        if not len(zone):
+            return []
+        rings = shapely.get_parts(shapely.get_parts(shapely.boundary(zone)))
+        spacing = self.reach_m / 8.0 / 111_000.0
+        rings = shapely.segmentize(rings, spacing)
+        xy, ring = shapely.get_coordinates(rings, return_index=True)
+        loc = self._locate(xy[:, 0], xy[:, 1])
+        valid = ~self._near_cut(xy[:, 0], xy[:, 1], loc.distance_m) & (loc.side != 0)
+        valid &= ~self._near_drawn(xy)
+        pair = (ring[1:] == ring[:-1]) & valid[1:] & valid[:-1] & (loc.side[1:] != loc.side[:-1])
+        k = np.flatnonzero(pair)
+        return [(xy[i], xy[i + 1], int(loc.side[i])) for i in k]
+
+    def _follow(self, a: NDArray, b: NDArray) -> NDArray | None:
+        """The switch curve through the bracket (a, b), followed both ways, refined."""
+        q = (a + b) / 2.0
+        theta = self._tangent(q[None], a[None], b[None])[0]
+        if not np.isfinite(theta):
+            return None
+        ways = [self._walk(q, a, b, theta + turn) for turn in (0.0, 180.0)]
+        curve = np.vstack([ways[1][::-1], q[None], ways[0]])
+        return self._refine(curve)
+
+    def _walk(self, q: NDArray, a: NDArray, b: NDArray, theta: float) -> NDArray:
+        """Points along the switch curve from `q`, heading `theta` (degrees), to its end."""
+        tol = self.tolerance_m
+        d0 = float(self._locate(q[:1], q[1:]).distance_m[0])
+        h = float(np.clip(d0 / 8.0, 10.0 * tol, self.reach_m / 8.0))
+        out = []
+        for _ in range(_MAX_STEPS):
+            plon, plat, _ = geodesy.destination(q[0], q[1], theta, h)
+            ends = np.array(
+                [geodesy.destination(plon, plat, theta + turn, h)[:2] for turn in (90.0, -90.0)],
+                dtype=float,
+            )
+            loc = self._locate(ends[:, 0], ends[:, 1])
+            if loc.side[0] == loc.side[1] or 0 in loc.side:
+                if h < tol:
+                    break  # the curve ends here (it met the line or another curve)
+                h /= 3.0
+                continue
+            na, nb = self._bisect(ends[:1], ends[1:], loc.side[:1])
+            nq = (na[0] + nb[0]) / 2.0
+            nt = self._tangent(nq[None], na, nb)[0]
+            if not np.isfinite(nt):
+                break
+            if np.cos(np.radians(nt - theta)) < 0:
+                nt += 180.0
+            chord_az = float(geodesy.inverse(q[0], q[1], nq[0], nq[1])[0])
+            turn = max(_angle(nt, theta), _angle(chord_az, theta))
+            if turn > _MAX_TURN_DEG and h > 2.0 * tol:
+                h /= 3.0
+                continue
+            out.append(nq)
+            where = self._locate(nq[:1], nq[1:])
+            d = float(where.distance_m[0])
+            if d > self.reach_m + self.margin_m:
+                break  # out of the zone
+            if self._near_cut(nq[:1], nq[1:], where.distance_m)[0]:
+                # at the line or a ray: go a little past it, so the curve crosses it
+                out.append(np.array(geodesy.destination(nq[0], nq[1], nt, 4.0 * self.margin_m)[:2]))
+                break
+            kappa = np.radians(max(turn, 1e-3)) / h
+            h = float(min(3.0 * h, self.reach_m / 4.0, np.sqrt(4.0 * tol / kappa)))
+            q, theta = nq, float(nt)
+        return np.array(out).reshape(-1, 2)
+
+    def _refine(self, curve: NDArray) -> NDArray:
+        """Split the chords of `curve` whose middles stray more than half the tolerance."""
+        tol = self.tolerance_m
+        for _ in range(30):
+            mid = (curve[:-1] + curve[1:]) / 2.0
+            az, _, length = geodesy.inverse(
+                curve[:-1, 0], curve[:-1, 1], curve[1:, 0], curve[1:, 1]
+            )
+            w = length / 4.0 + tol
+            ends = [geodesy.destination(mid[:, 0], mid[:, 1], az + t, w)[:2] for t in (90.0, -90.0)]
+            pa, pb = (np.column_stack(e) for e in ends)
+            sa = self._locate(pa[:, 0], pa[:, 1]).side
+            sb = self._locate(pb[:, 0], pb[:, 1]).side
+            ok = (sa != sb) & (sa != 0) & (sb != 0) & (length > tol)
+            if not ok.any():
+                break
+            idx = np.flatnonzero(ok)
+            na, nb = self._bisect(pa[idx], pb[idx], sa[idx])
+            on = (na + nb) / 2.0
+            off = geodesy.inverse(mid[idx, 0], mid[idx, 1], on[:, 0], on[:, 1])[2]
+            split = idx[off > tol / 2.0]
+            if not split.size:
+                break
+            curve = np.insert(curve, split + 1, on[off > tol / 2.0], axis=0)
+        return curve
+
+
+def _angle(a: float, b: float) -> float:
+    """The angle between two azimuths, in degrees (0 to 180)."""
+    return abs((a - b + 180.0) % 360.0 - 180.0)
 
 
 #: Zones whose points lie farther than this from the line's centre are drawn without the

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import shapely
 from shapely import LineString, Point
+from shapely.ops import nearest_points
 
 import geozones as gz
 from geozones import zones
@@ -692,3 +693,73 @@ def test_vertices_a_hair_apart_give_zones_without_warnings(line, side):
     # GEOS warned (divide by zero, overflow) on these, and warnings are errors here
     zones = gz.build_zones(line, (1,), side=side, tolerance_m=50.0)
     assert zones.is_valid.all()
+
+
+# One rule for side: a one-sided zone holds exactly the points whose nearest point on the
+# line has them on that side (locate_on_line), also where stretches of the line face each
+# other (the side then changes off the line, midway between them) and beyond the ends.
+_FACING = {
+    # two parts running east, 11 km apart: between them, the south half is left of the
+    # southern part, the north half right of the northern one
+    "parallel_11km": shapely.MultiLineString(
+        [[(35.0, 33.0), (36.0, 33.0)], [(35.0, 33.0 + 11 / 111), (36.0, 33.0 + 11 / 111)]]
+    ),
+    # a spiral whose last leg runs east 11 km north of its first
+    "loop_back": LineString(
+        [(35.0, 33.0), (36.0, 33.0), (36.0, 33.3), (35.0, 33.3), (35.0, 33.1), (35.8, 33.1)]
+    ),
+    # parts running north and south side by side, and their end caps
+    "opposite_ways": shapely.MultiLineString(
+        [[(35.8, 33.0), (35.8, 33.3)], [(35.95, 33.35), (35.95, 32.95)]]
+    ),
+}
+
+
+def _wrong_band(line, km, side, *, n=4000, pad=0.3, seed=0):
+    """Random points around `line`: how many are clear of every edge, and in the wrong band."""
+    zones_ = gz.build_zones(line, km, side=side)
+    assert zones_.is_valid.all()
+    rng = np.random.default_rng(seed)
+    x0, y0, x1, y1 = line.bounds
+    lon, lat = rng.uniform(x0 - pad, x1 + pad, n), rng.uniform(y0 - pad, y1 + pad, n)
+    loc = gz.locate_on_line(lon, lat, line)
+    limits = np.asarray(km) * 1000.0
+    # clear of the line, of each limit and of the midway curves (by 20 m: edges are at 1 m)
+    clear = (loc.distance_m > 20) & (np.min(np.abs(loc.distance_m[:, None] - limits), axis=1) > 20)
+    for dx, dy in ((2e-4, 0), (-2e-4, 0), (0, 2e-4), (0, -2e-4)):  # ~20 m each way
+        clear &= gz.side_of_line(lon + dx, lat + dy, line) == loc.side
+    wanted = 1 if side == "left" else -1
+    expected = np.where(loc.side == wanted, np.searchsorted(limits, loc.distance_m), len(limits))
+    got = np.full(n, len(limits))
+    for i, geom in enumerate(zones_.geometry):
+        got[shapely.contains_xy(geom, lon, lat)] = i
+    return int(clear.sum()), int(((got != expected) & clear).sum())
+
+
+@pytest.mark.parametrize("name", list(_FACING))
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_one_sided_zones_follow_the_side_of_the_nearest_point(name, side):
+    # before: 64 of 3,985 points (parallel parts) and 28 of 3,982 (loop) in the wrong band
+    checked, wrong = _wrong_band(_FACING[name], (5, 20), side)
+    assert checked > 3000
+    assert wrong == 0
+
+
+def test_where_two_nearest_points_tie_the_earlier_part_decides_and_the_edge_runs_there():
+    # parts along two meridians 0.2° apart, both running north: a point on the meridian
+    # between them is exactly as far from both; locate_on_line gives the earlier part,
+    # which has it on its right; the one-sided zones are cut along that midway curve
+    line = shapely.MultiLineString([[(35.0, 0.0), (35.0, 0.5)], [(35.2, 0.0), (35.2, 0.5)]])
+    lat = np.array([0.1, 0.25, 0.4])
+    tie = gz.locate_on_line(np.full(3, 35.1), lat, line)
+    assert tie.part.tolist() == [0, 0, 0] and tie.side.tolist() == [-1, -1, -1]
+    right = gz.build_zones(line, (20,), side="right").geometry.iloc[0]
+    left = gz.build_zones(line, (20,), side="left").geometry.iloc[0]
+    for la in lat:
+        # the midway points lie on the edge between the two sides (within the tolerance)
+        for zone in (left, right):
+            near = nearest_points(zone.boundary, Point(35.1, la))[0]
+            assert gz.geodesy.geodesic_distance(near.x, near.y, 35.1, la) <= 1.0
+        # 30 m west: nearer the first part, on its right; 30 m east: left of the second
+        assert right.contains(Point(35.1 - 3e-4, la)) and not left.contains(Point(35.1 - 3e-4, la))
+        assert left.contains(Point(35.1 + 3e-4, la)) and not right.contains(Point(35.1 + 3e-4, la))
