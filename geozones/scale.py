@@ -13,13 +13,17 @@ address), else Dask's local threaded scheduler.
 
 How the partitions are made:
 
-- **CSV / TSV**: each file is cut into blocks of about `blocksize` bytes at line breaks (LF,
-  CRLF or CR); each block is parsed by the same code as :func:`geozones.read_positions`
+- **CSV / TSV**: each file is cut into blocks of about `blocksize` bytes, each ending
+  after a line feed, by :func:`dask.bytes.read_bytes`; so a file may also be compressed
+  (``.gz``, ``.bz2``, ``.xz``, ``.zip``: one block, since a compressed stream cannot be cut)
+  or named by an fsspec URL (``s3://bucket/events/*.csv``, with the file system's package
+  installed). Each block is parsed by the same code as :func:`geozones.read_positions`
   (the same header of any length, delimiter, encoding, blank-line rows, long-cell and
   ragged-row errors). The encoding is decided once per file: named (``encoding=``), shown
   by a byte-order mark, UTF-8 when every block is, else guessed from the blocks' text
-  beyond ASCII. A file with a line holding an odd number of double quotes (a quoted line
-  break, perhaps) is read whole, as one partition, and so is a UTF-16 or UTF-32 file.
+  beyond ASCII. A line feed inside a quoted cell would be cut as well: a file with a line
+  holding an odd number of double quotes (a quoted line break, perhaps) is read whole, as
+  one partition, and so is a UTF-16 or UTF-32 file and one whose lines end in CR alone.
   Blank lines at the very end of a file are not rows, as in memory.
 - **(Geo)Parquet**: consecutive row groups of a file, up to `partition_rows` rows. GeoParquet
   rows are read as :func:`geopandas.read_parquet` reads them; plain Parquet as pandas does.
@@ -61,8 +65,8 @@ import shutil
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -97,6 +101,8 @@ DEFAULT_PARTITION_ROWS = 500_000
 _MAX_GROUPS_FOR_CATEGORIES = 12
 
 _PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
+#: Compression suffixes that ``dask.bytes`` (fsspec) reads a CSV file through.
+_COMPRESSIONS = ("gz", "bz2", "xz", "lzma", "zip", "zst", "lz4", "snappy")
 _SAMPLE_ROWS = 500
 
 
@@ -355,22 +361,20 @@ def _set_schema(job: _Job, run_sample) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _expand(source) -> list[Path]:
+def _expand(source) -> list[str]:
+    """The files `source` names, sorted: paths, globs, folders, or fsspec URLs of them."""
     items = [source] if isinstance(source, str | os.PathLike) else list(source)
-    files: list[Path] = []
+    files: list[str] = []
     for item in items:
         text = os.fspath(item)
-        if os.path.isdir(text):
-            inside = sorted(
-                p
-                for p in Path(text).iterdir()
-                if p.suffix.lower() in DELIMITED_SUFFIXES + _PARQUET_SUFFIXES
-            )
-            files += inside
+        if _is_url(text):
+            files += _expand_url(text)
+        elif os.path.isdir(text):
+            files += sorted(os.fspath(p) for p in Path(text).iterdir() if _readable(p.name))
         elif glob.has_magic(text):
-            files += [Path(p) for p in sorted(glob.glob(text))]
+            files += sorted(glob.glob(text))
         elif os.path.exists(text):
-            files.append(Path(text))
+            files.append(text)
         else:
             msg = f"{text}: no such file"
             raise InputError(msg)
@@ -381,18 +385,71 @@ def _expand(source) -> list[Path]:
     if len(kinds) > 1:
         msg = f"{source}: mixes CSV and Parquet files; check them separately"
         raise InputError(msg)
-    return sorted(dict.fromkeys(files), key=os.fspath)
+    return sorted(dict.fromkeys(files))
 
 
-def _kind(path: Path) -> str:
-    suffix = path.suffix.lower()
+def _is_url(text: str) -> bool:
+    """Whether `text` names a file through an fsspec protocol (``s3://``, ``memory://``)."""
+    return "://" in text and not os.path.exists(text)
+
+
+def _expand_url(url: str) -> list[str]:
+    """The files an fsspec URL names: itself, the matches of a glob, or a folder's files."""
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:  # pragma: no cover - fsspec comes with dask
+        msg = f"{url}: reading URLs needs the 'scale' extra: pip install \"geozones[scale]\""
+        raise GeozonesError(msg) from None
+    try:
+        fs, root = url_to_fs(url)
+        if glob.has_magic(root):
+            found = sorted(fs.glob(root))
+        elif fs.isdir(root):
+            found = sorted(p for p in fs.ls(root, detail=False) if _readable(p))
+        elif fs.exists(root):
+            found = [root]
+        else:
+            msg = f"{url}: no such file"
+            raise InputError(msg)
+    except (ImportError, ValueError, OSError) as exc:
+        msg = f"{url}: cannot be read ({first_line(exc)})"
+        raise InputError(msg) from None
+    return [fs.unstrip_protocol(p) for p in found]
+
+
+def _suffix(path: str) -> str:
+    """The suffix that says a file's format, under a compression suffix (``a.csv.gz``)."""
+    name = PurePosixPath(path.replace("\\", "/")).name.lower()
+    stem, _, suffix = name.rpartition(".")
+    if suffix in _COMPRESSIONS and "." in stem:
+        suffix = stem.rpartition(".")[2]
+    return f".{suffix}" if stem else ""
+
+
+def _readable(name: str) -> bool:
+    """Whether a file in a folder is one the dask engine reads (CSV/TSV or Parquet)."""
+    return _suffix(name) in DELIMITED_SUFFIXES + _PARQUET_SUFFIXES
+
+
+def _kind(path: str) -> str:
+    suffix = _suffix(path)
     if suffix in DELIMITED_SUFFIXES:
         return "csv"
-    if suffix in _PARQUET_SUFFIXES:
+    if suffix in _PARQUET_SUFFIXES and not _is_url(path):
+        if suffix != PurePosixPath(path).suffix.lower():
+            msg = f"{path}: a compressed Parquet file; Parquet compresses its own columns"
+            raise InputError(msg)
         return "parquet"
+    if suffix in _PARQUET_SUFFIXES:
+        msg = (
+            f"{path}: the dask engine reads Parquet files from local paths; read others "
+            "with dask_geopandas.read_parquet(...) and pass the collection"
+        )
+        raise InputError(msg)
     msg = (
-        f"{path}: the dask engine reads CSV/TSV and (Geo)Parquet files; read other formats "
-        "with read_positions and pass dask_geopandas.from_geopandas(...)"
+        f"{path}: the dask engine reads CSV/TSV and (Geo)Parquet files (CSV also compressed: "
+        ".gz, .bz2, .xz, .zip); read other formats with read_positions and pass "
+        "dask_geopandas.from_geopandas(...)"
     )
     raise InputError(msg)
 
@@ -417,7 +474,7 @@ def _run_parquet(part: tuple, job: _Job) -> gpd.GeoDataFrame:
     return _run_frame(frame, offset, ready, job)
 
 
-def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
+def _plan_parquet(files: list[str], job: _Job, dask, partition_rows: int):
     import pyarrow.parquet as pq
 
     parts = []
@@ -467,7 +524,7 @@ def _plan_parquet(files: list[Path], job: _Job, dask, partition_rows: int):
 class _CsvFile:
     """What is decided once per file: encoding, delimiter and header, as in memory."""
 
-    path: str
+    path: str  # a local path or an fsspec URL
     layout: delimited.Layout
     header_end: int  # the first byte after the header: in the file, or its UTF-8 text if whole
     encoding: str | None  # None until the blocks are scanned (then "utf-8" or a guess)
@@ -480,14 +537,17 @@ class _CsvFile:
         return self.layout.names
 
 
-def _sniff(path: Path, encoding: str | None = None, *, fixed: bool | None = None) -> _CsvFile:
+def _sniff(path: str, encoding: str | None = None, *, fixed: bool | None = None) -> _CsvFile:
     """The header and delimiter, decided as :func:`geozones.read_positions` decides them.
 
-    Reads the file's start, as much of it as the header needs (a header of any length).
+    Reads the file's start (through fsspec: a compressed file is read decompressed, a URL
+    from its file system), as much of it as the header needs (a header of any length).
     Until the encoding is known, the start is read as UTF-8: every encoding the blocks can
     be cut in has the same bytes for line breaks, quotes and delimiters.
     """
-    with open(path, "rb") as f:
+    import fsspec
+
+    with fsspec.open(path, "rb", compression="infer") as f:
         head = f.read(1 << 16)
         eof = len(head) < 1 << 16
         if fixed is None:
@@ -506,111 +566,125 @@ def _sniff(path: Path, encoding: str | None = None, *, fixed: bool | None = None
             eof = len(more) < 3 * len(head)
             head += more
     if whole:  # UTF-16: one part, whose UTF-8 text is parsed after the header
-        return _CsvFile(os.fspath(path), layout, layout.header_end, encoding, fixed, True)
+        return _CsvFile(path, layout, layout.header_end, encoding, fixed, True)
     start = 3 if head.startswith(codecs.BOM_UTF8) else 0
     header_end = delimited.line_end(head, start, layout.header_lines)
     header = head[:header_end]
     sample = b"" if decoding.is_utf8(header) else decoding.non_ascii_sample(header)
-    return _CsvFile(os.fspath(path), layout, header_end, encoding, fixed, header_sample=sample)
+    return _CsvFile(path, layout, header_end, encoding, fixed, header_sample=sample)
 
 
-def _block_text(file: _CsvFile, start: int, end: int, encoding: str | None) -> tuple[bytes, int]:
-    """A block's bytes as UTF-8 text, and where its records start in them."""
-    with open(file.path, "rb") as f:
-        if file.whole:
-            assert file.encoding is not None  # a whole file's encoding is known from its mark
-            return decoding.to_utf8(f.read(), file.encoding), file.header_end
-        f.seek(start)
-        raw = f.read(end - start)
-    if encoding in (None, *decoding.UTF8_NAMES) and decoding.is_utf8(raw):
-        return raw, 0
-    return decoding.to_utf8(raw, encoding or "utf-8"), 0
+def _read_blocks(file: _CsvFile, blocksize: int, *, whole: bool = False) -> list:
+    """The file's blocks as lazy bytes from ``dask.bytes.read_bytes``, cut after a LF.
 
-
-def _scan_block(file: _CsvFile, start: int, end: int, encoding: str | None) -> dict:
-    """Encoding, quoting and record count of one block (a planning task).
-
-    The records are counted as :func:`_parse_block` will read them, decoding with
-    `encoding` (UTF-8 until the file's encoding is known: the same line breaks).
+    A compressed file, a UTF-16 or UTF-32 file and a file read `whole` are one block.
     """
+    from dask.bytes import read_bytes
+    from fsspec.utils import infer_compression
+
+    cut = not (whole or file.whole or infer_compression(file.path))
+    _, (blocks,) = read_bytes(
+        file.path,
+        delimiter=b"\n",
+        blocksize=blocksize if cut else None,
+        sample=False,
+        compression="infer",
+    )
+    return blocks
+
+
+def _block_text(file: _CsvFile, raw: bytes, skip: int, encoding: str | None) -> tuple[bytes, int]:
+    """A block's records as UTF-8 text, and where they start in it.
+
+    `skip` bytes of the block belong to the header (in the UTF-8 text of a whole file).
+    """
+    if file.whole:
+        assert file.encoding is not None  # a whole file's encoding is known from its mark
+        return decoding.to_utf8(raw, file.encoding), file.header_end
+    if encoding in (None, *decoding.UTF8_NAMES) and decoding.is_utf8(_tail(raw, skip)):
+        return raw, skip
+    return decoding.to_utf8(_tail(raw, skip), encoding or "utf-8"), 0
+
+
+def _tail(raw: bytes, skip: int) -> bytes:
+    """``raw[skip:]`` without a copy (a memoryview: the decoding helpers take any buffer)."""
+    return raw if skip == 0 else cast(bytes, memoryview(raw)[skip:])
+
+
+def _even_quotes(raw: bytes, skip: int) -> bool:
+    """Whether every line of ``raw[skip:]`` holds an even number of double quotes.
+
+    ``dask.bytes`` cuts a file after any LF, also one inside a quoted cell; a file whose
+    lines all hold an even number of quotes has no such cell and can be cut anywhere.
+    """
+    if raw.find(b'"', skip) < 0:
+        return True
+    arr = np.frombuffer(raw, dtype=np.uint8, offset=skip)
+    breaks = np.flatnonzero((arr == 10) | (arr == 13))
+    quotes = np.flatnonzero(arr == 34)
+    per_line = np.bincount(np.searchsorted(breaks, quotes), minlength=breaks.size + 1)
+    return bool((per_line % 2 == 0).all())
+
+
+def _scan_block(file: _CsvFile, raw: bytes, skip: int, encoding: str | None) -> dict:
+    """Size, encoding, quoting and record count of one block (a planning task).
+
+    The records after the first `skip` bytes are counted as :func:`_parse_block` will read
+    them, decoding with `encoding` (UTF-8 until the file's encoding is known: the same line
+    breaks).
+    """
+    skip = min(skip, len(raw))
     utf8, even, sample = True, True, b""
     if not file.whole:
-        with open(file.path, "rb") as f:
-            f.seek(start)
-            raw = f.read(end - start)
-        utf8 = decoding.is_utf8(raw)
+        body = _tail(raw, skip)
+        utf8 = decoding.is_utf8(body)
         if not utf8:
-            sample = decoding.non_ascii_sample(raw, limit=16_384)
-        if b'"' in raw:  # every line must hold an even number of quotes to cut anywhere
-            arr = np.frombuffer(raw, dtype=np.uint8)
-            breaks = np.flatnonzero((arr == 10) | (arr == 13))
-            quotes = np.flatnonzero(arr == 34)
-            per_line = np.bincount(np.searchsorted(breaks, quotes), minlength=breaks.size + 1)
-            even = bool((per_line % 2 == 0).all())
-        del raw
-    buf, at = _block_text(file, start, end, encoding)
+            sample = bytes(decoding.non_ascii_sample(body, limit=16_384))
+        even = _even_quotes(raw, skip)
+    buf, at = _block_text(file, raw, skip, encoding)
     table = delimited.parse_records(
         buf, at, file.layout, label=file.path, first_row=2, final=False, count_only=True
     )
-    n = len(table)
     return {
+        "size": len(raw),
         "utf8": utf8,
         "sample": sample,
         "even": even,
-        "n": n,
+        "n": len(table),
         "trailing": table.attrs["trailing_blank"],
     }
 
 
-def _next_line_start(f, offset: int, size: int) -> int:
-    """The offset just after the first line break (CR, LF or CRLF) at or after `offset`."""
-    f.seek(offset)
-    pos = offset
-    while True:
-        chunk = f.read(65536)
-        if not chunk:
-            return size
-        k = delimited.first_break(chunk, 0)
-        if k >= 0:
-            end = pos + k + 1
-            if chunk[k : k + 1] == b"\r":
-                after = chunk[k + 1 : k + 2] if k + 1 < len(chunk) else f.read(1)
-                end += after == b"\n"
-            return end
-        pos += len(chunk)
-
-
-def _boundaries(path: Path, header_end: int, size: int, blocksize: int) -> list[int]:
-    """Block starts: after the first line break at or past each multiple of blocksize."""
-    cuts = [header_end]
-    with open(path, "rb") as f:
-        target = header_end + blocksize
-        while target < size:
-            pos = _next_line_start(f, target, size)
-            if pos >= size:
-                break
-            cuts.append(pos)
-            target = pos + blocksize
-    return [*cuts, size]
-
-
-def _parse_block(file: _CsvFile, start: int, end: int, *, final: bool, offset: int):
+def _parse_block(file: _CsvFile, raw: bytes, skip: int, *, final: bool, offset: int):
     """One block as text columns with per-row problems, as ``read_positions`` reads files."""
-    buf, at = _block_text(file, start, end, file.encoding)
+    buf, at = _block_text(file, raw, min(skip, len(raw)), file.encoding)
     return delimited.parse_records(
         buf, at, file.layout, label=file.path, first_row=offset + 2, final=final
     )
 
 
 def _run_csv(part: tuple, job: _Job) -> gpd.GeoDataFrame:
-    file, start, end, offset, final = part
-    table = _parse_block(file, start, end, final=final, offset=offset)
+    file, raw, skip, offset, final = part
+    table = _parse_block(file, raw, skip, final=final, offset=offset)
+    del raw
     if len(table) == 0 and job.meta is not None:
         return job.meta.copy()
     return _finish(table, None, label=file.path, offset=offset, job=job)
 
 
-def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
+def _header_skips(file: _CsvFile, sizes: list[int]) -> list[int]:
+    """How many bytes at the start of each block (of these sizes) belong to the header.
+
+    ``dask.bytes`` blocks are contiguous and the first starts at byte 0, so a header longer
+    than the first block runs on into the next ones.
+    """
+    if file.whole:
+        return [0] * len(sizes)  # the header is skipped in the UTF-8 text of the one block
+    starts = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
+    return np.clip(file.header_end - starts, 0, sizes).astype(int).tolist()
+
+
+def _plan_csv(files: list[str], job: _Job, dask, blocksize: int):
     encoding = job.read.get("encoding")
     sniffed = [_sniff(p, encoding) for p in files]
     for path, f in zip(files, sniffed, strict=True):
@@ -619,17 +693,24 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
             raise InputError(msg)
     scan = dask.delayed(_scan_block, pure=True)
 
-    def blocks_of(f: _CsvFile, whole: bool = False) -> list[tuple[int, int]]:
-        size = os.path.getsize(f.path)
-        if f.whole or whole:
-            return [(0 if f.whole else f.header_end, size)]
-        return list(itertools.pairwise(_boundaries(Path(f.path), f.header_end, size, blocksize)))
+    # Round 1, on the workers: every block's size, encoding, quoting and count. The first
+    # block starts with the header; should the header run on beyond it, the blocks it
+    # reaches into are counted again without it.
+    blocks = {f.path: _read_blocks(f, blocksize) for f in sniffed}
+    first_skips = {f.path: [f.header_end] + [0] * (len(blocks[f.path]) - 1) for f in sniffed}
+    skips = first_skips
 
-    # Round 1, on the workers: every block's encoding, quoting and count
-    blocks = {f.path: blocks_of(f) for f in sniffed}
-    found = dask.compute(
-        {f.path: [scan(f, a, b, f.encoding) for a, b in blocks[f.path]] for f in sniffed}
-    )[0]
+    def scans(f: _CsvFile, encoding: str | None) -> list:
+        return [
+            scan(f, block, skip, encoding)
+            for block, skip in zip(blocks[f.path], skips[f.path], strict=True)
+        ]
+
+    found = dask.compute({f.path: scans(f, f.encoding) for f in sniffed})[0]
+    skips = {f.path: _header_skips(f, [s["size"] for s in found[f.path]]) for f in sniffed}
+    wrong = [f for f in sniffed if skips[f.path] != first_skips[f.path] and not f.whole]
+    if wrong:
+        found |= dask.compute({f.path: scans(f, f.encoding) for f in wrong})[0]
     # Per file: one encoding; a file with a line of odd quotes is read whole
     final_files = []
     again = {}
@@ -642,13 +723,14 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
         else:
             samples = [f.header_sample, *(s["sample"] for s in stats)]
             decided = decoding.guess_encoding(b"\n".join(samples)[:65536])
-        file = f if decided == f.encoding else _sniff(Path(f.path), decided, fixed=False)
+        file = f if decided == f.encoding else _sniff(f.path, decided, fixed=False)
         recount = not f.fixed and decided != "utf-8"
         if not all(s["even"] for s in stats) and len(blocks[f.path]) > 1:
-            blocks[f.path] = blocks_of(file, whole=True)
+            blocks[file.path] = _read_blocks(file, blocksize, whole=True)
+            skips[file.path] = [file.header_end]
             recount = True
         if recount:
-            again[f.path] = [scan(file, a, b, decided) for a, b in blocks[f.path]]
+            again[f.path] = scans(file, decided)
         final_files.append(file)
     if again:
         found |= dask.compute(again)[0]
@@ -664,18 +746,21 @@ def _plan_csv(files: list[Path], job: _Job, dask, blocksize: int):
         # record, drop its trailing blank lines (and the blocks after it)
         filled = [k for k, s in enumerate(stats) if s["n"] - s["trailing"] > 0]
         last = filled[-1] if filled else -1
-        for k, ((a, b), s) in enumerate(zip(blocks[file.path], stats, strict=True)):
+        for k, (block, skip, s) in enumerate(
+            zip(blocks[file.path], skips[file.path], stats, strict=True)
+        ):
             n = s["n"] - s["trailing"] if k == last else s["n"]
             if k <= last and n > 0:
-                parts.append((file, a, b, offset, k == last))
+                parts.append((file, block, skip, offset, k == last))
                 offset += n
     if not parts:
         msg = f"{files[0]}: holds no rows"
         raise InputError(msg)
 
     def sample():
-        file, a, b, _, final = parts[0]
-        table = _parse_block(file, a, b, final=final, offset=0).iloc[:_SAMPLE_ROWS]
+        file, block, skip, _, final = parts[0]
+        raw = dask.compute(block, scheduler="sync")[0]
+        table = _parse_block(file, raw, skip, final=final, offset=0).iloc[:_SAMPLE_ROWS]
         errors = table.attrs["row_errors"]
         table.attrs["row_errors"] = {i: e for i, e in errors.items() if i < _SAMPLE_ROWS}
         return _finish(table, None, label=file.path, offset=0, job=job)
@@ -700,7 +785,7 @@ def check_positions_dask(
     default_uncertainty_m: float = 0.0,
     actors: ActorNormaliser | Mapping[str, Iterable[str]] | None = None,
     undated_in_force: bool | None = None,
-    blocksize: int = DEFAULT_BLOCKSIZE,
+    blocksize: int | str = DEFAULT_BLOCKSIZE,
     partition_rows: int = DEFAULT_PARTITION_ROWS,
     **read_options,
 ) -> dask_geopandas.GeoDataFrame:
@@ -717,13 +802,15 @@ def check_positions_dask(
         :func:`geozones.read_positions` reads a GeoDataFrame or DataFrame, or used as is
         when it already is its result), a pandas or geopandas table (split into
         `partition_rows` partitions), or the path, glob, directory or list of paths of
-        CSV/TSV or (Geo)Parquet files. Files are read in sorted order of their paths, and
-        must be readable from every worker.
+        CSV/TSV or (Geo)Parquet files. CSV files may be compressed (``.csv.gz``, ...) and
+        named by fsspec URLs (``s3://...``). Files are read in sorted order of their paths,
+        and must be readable from every worker.
     line, distances_km, scenarios, line_accuracy, default_uncertainty_m, actors, undated_in_force
         As for :func:`geozones.check_positions`; `distances_km` in kilometres,
         `default_uncertainty_m` in metres.
     blocksize
-        Bytes of CSV per partition (cut at line breaks).
+        Bytes of CSV per partition (cut after a line feed by :func:`dask.bytes.read_bytes`),
+        as a number or text such as ``"64 MiB"``.
     partition_rows
         Rows per partition of Parquet files (whole row groups) and of pandas tables.
     **read_options

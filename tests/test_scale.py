@@ -175,6 +175,83 @@ def test_quoted_line_breaks_read_whole(client, tmp_path):
     _same(check_positions(path, "alpha_line"), lazy.compute())
 
 
+def test_a_quoted_line_break_cut_by_a_block_still_gives_the_right_rows(client, tmp_path):
+    # blocks of dask.bytes end after any LF: one falls inside the quoted cell of row 40
+    rows = [f"33.{i:04d},35.8,actor {i}" for i in range(80)]
+    rows[40] = '33.1,35.8,"Hezbollah,\nsecond ""quoted"" line"'
+    path = tmp_path / "quoted.csv"
+    path.write_text("lat,lon,actor\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    from dask.bytes import read_bytes
+
+    def cuts_the_cell(blocksize: int) -> bool:
+        _, (blocks,) = read_bytes(str(path), delimiter=b"\n", blocksize=blocksize, sample=False)
+        return any(b.compute().endswith(b'"Hezbollah,\n') for b in blocks)
+
+    inside = path.read_bytes().index(b"\nsecond")
+    blocksize = next(b for b in range(inside // 4, inside + 1) if cuts_the_cell(b))
+    lazy = check_positions(path, "alpha_line", engine="dask", blocksize=blocksize)
+    got = lazy.compute()
+    _same(check_positions(path, "alpha_line"), got)
+    assert got["row"].tolist() == list(range(2, 82))
+    assert got.loc[40, "actor"] == 'Hezbollah,\nsecond "quoted" line'
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2", ".csv.xz"])
+def test_compressed_csv_equals_in_memory(client, tmp_path, suffix):
+    table = _table()
+    plain = tmp_path / "positions.csv"
+    table.to_csv(plain, index=False)
+    packed = tmp_path / f"positions{suffix}"
+    table.to_csv(packed, index=False)  # pandas compresses by the suffix
+    assert packed.read_bytes()[:3] != plain.read_bytes()[:3]
+    lazy = check_positions(packed, "alpha_line", engine="dask", blocksize=4_000)
+    assert lazy.npartitions == 1  # a compressed file cannot be cut: one block
+    got = lazy.compute()
+    _same(check_positions(plain, "alpha_line"), got)
+    assert got["row"].tolist() == list(range(2, 3002))
+
+
+def test_compressed_and_plain_files_number_rows_globally(client, tmp_path):
+    table = _table()
+    whole = tmp_path / "whole.csv"
+    table.to_csv(whole, index=False)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    table.iloc[:1400].to_csv(folder / "a.csv.gz", index=False)
+    table.iloc[1400:].to_csv(folder / "b.csv", index=False)
+    (folder / "notes.md").write_text("not positions")
+    lazy = check_positions(folder, "alpha_line", engine="dask", blocksize=20_000)
+    assert lazy.npartitions > 2
+    got = lazy.compute()
+    _same(check_positions(whole, "alpha_line"), got)
+    assert got["row"].iloc[[0, 1399, 1400, -1]].tolist() == [2, 1401, 1402, 3001]
+
+
+def test_csv_from_an_fsspec_url(tmp_path):
+    import dask
+    import fsspec
+
+    table = _table()
+    local = tmp_path / "positions.csv"
+    table.to_csv(local, index=False)
+    fs = fsspec.filesystem("memory")
+    for name, chunk in [("a.csv", table.iloc[:1250]), ("b.csv", table.iloc[1250:])]:
+        with fs.open(f"/geozones-test/{name}", "wb") as f:
+            f.write(chunk.to_csv(index=False).encode())
+    expected = check_positions(local, "alpha_line")
+    try:
+        # the memory file system lives in this process: compute here, not on the cluster
+        with dask.config.set(scheduler="sync"):
+            for source in ["memory://geozones-test/*.csv", "memory://geozones-test"]:
+                lazy = check_positions(source, "alpha_line", engine="dask", blocksize=30_000)
+                assert lazy.npartitions > 2
+                _same(expected, lazy.compute())
+            with pytest.raises(InputError, match="no such file"):
+                check_positions("memory://geozones-test/c.csv", "alpha_line", engine="dask")
+    finally:
+        fs.rm("/geozones-test", recursive=True)
+
+
 def test_glob_of_csv_files_numbers_rows_globally(client, tmp_path):
     table = _table()
     whole = tmp_path / "whole.csv"
