@@ -57,7 +57,8 @@ which command for which question:
                                          a self-contained map that opens offline
   geozones datasets                      the bundled layers, their sources and licences
 
-Output formats follow the file extension (.gpkg, .geojson, .kml, .csv, .html, .png, ...).
+Output formats follow the file extension (.gpkg, .geojson, .kml, .shp, .csv, .xlsx,
+.parquet, .html, .png, ...).
 Exit codes: 0 done; 1 input refused (the message says why); 2 usage error; 3 a breach
 found with --fail-on-breach; 70 a bug (report it with --debug); 130 interrupted.
 
@@ -177,7 +178,8 @@ def _add_zones(command: Callable[..., argparse.ArgumentParser]) -> None:
         "examples:\n"
         "  geozones zones alpha_line --km 5 20 60 --side left --out syrian_side.gpkg\n"
         "  geozones zones my_contact_line.kml --km 5 --out arrangement.kml\n"
-        "  geozones zones areas_of_limitation_1974 --out aol.geojson\n\n"
+        "  geozones zones areas_of_limitation_1974 --out aol.geojson\n"
+        "  geozones zones bravo_line --km 5 20 --out bravo_zones.shp\n\n"
         "The Alpha and Bravo lines run north to south: 'left' is the Syrian side.",
     )
     zones.add_argument("line", metavar="LINE", help=_LINE_HELP)
@@ -199,7 +201,13 @@ def _add_zones(command: Callable[..., argparse.ArgumentParser]) -> None:
     zones.add_argument(
         "--tolerance", type=float, default=1.0, metavar="M", help="edge tolerance (metres)"
     )
-    zones.add_argument("--out", required=True, help="output file: .gpkg, .geojson or .kml")
+    zones.add_argument(
+        "--out",
+        required=True,
+        help="output file: .gpkg, .geojson, .kml or .shp (a Shapefile: field names cut to "
+        "10 characters, tolerance_m as toleranc_m, line_source as line_src, attribution "
+        "as credit)",
+    )
     zones.set_defaults(handler=_cmd_zones)
 
 
@@ -217,6 +225,7 @@ def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
         "  geozones check data/events/ucdp_ged_syria_south_2017_2018.csv "
         "--scenario israel_60km_2018\n"
         "  geozones check reports.csv --line alpha_line --out results.csv\n"
+        "  geozones check reports.csv --scenario israel_60km_2018 --out results.xlsx\n"
         "  geozones check acled.csv --scenario israel_60km_2018 arrangement_2017_5km \\\n"
         "      --out results.gpkg --map map.html\n"
         "  geozones check pings.csv --line contact.geojson --km 5 --fail-on-breach "
@@ -254,14 +263,15 @@ def _add_check(command: Callable[..., argparse.ArgumentParser]) -> None:
 def _check_outputs(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--out",
-        help="output file: .csv, .gpkg, .geojson, .kml, with the ledger beside it as "
-        "<stem>.findings.csv (without --out nothing is written; the answer is printed)",
+        help="output file: .csv, .xlsx, .parquet (GeoParquet), .gpkg, .geojson or .kml, with "
+        "the ledger beside it as <stem>.findings.csv (without --out nothing is written; the "
+        "answer is printed)",
     )
     check.add_argument(
         "--raw",
         action="store_true",
         help="write CSV cells as they are: no quote before text that a spreadsheet would "
-        "run as a formula (=, +, -, @)",
+        "run as a formula (=, +, -, @); in .xlsx no quote prefix (cells stay text)",
     )
     check.add_argument("--map", metavar="HTML", help="also write an offline map")
     check.add_argument(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+import geozones as gz
 import geozones.cli as cli
 from geozones.cli import EXIT_REFUSED, build_parser, main
 
@@ -200,3 +201,33 @@ def test_tables_are_formatted_by_pandas_text_left_numbers_right_cells_cleaned():
     numbers_first = cli._format_table(table[["count", "what"]]).splitlines()
     assert numbers_first == ["count  what", "  113  band", " 1949  actor group"]
     assert cli._format_table(table.iloc[:0]) == "what  value  count"
+
+
+# --------------------------------------------------------------------------------------
+# Output by extension
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_check_writes_a_workbook_or_geoparquet_and_the_ledger_beside_it(tmp_path, suffix):
+    src = tmp_path / "reports.csv"
+    src.write_text(
+        "actor,lat,lon,date,comment\nHezbollah,33.18,35.89,2018-08-01,=HYPERLINK(x)\n"
+        "IRGC,nope,35.9,,\n"
+    )
+    out = tmp_path / f"results{suffix}"
+    assert main(["check", str(src), "--scenario", "israel_60km_2018", "--out", str(out)]) == 0
+    back = gz.read_positions(out if suffix == ".xlsx" else gpd.read_parquet(out))
+    assert len(back) == 2 and back["comment"].tolist()[0] == "=HYPERLINK(x)"
+    assert back.loc[0, "lat"] == 33.18 and back.loc[1, "error"] != ""
+    assert back["scenario_israel_60km_2018"].tolist()[0] == "breach"
+    assert (tmp_path / "results.findings.csv").exists()
+
+
+def test_zones_writes_a_shapefile(tmp_path, capsys):
+    out = tmp_path / "zones.shp"
+    assert main(["zones", "alpha_line", "--km", "5", "20", "--out", str(out)]) == 0
+    back = gpd.read_file(out)
+    assert back["band"].tolist() == ["0–5 km", "5–20 km"]
+    assert {"toleranc_m", "line_src", "credit"} <= set(back.columns)
+    assert f"wrote {out}" in capsys.readouterr().out

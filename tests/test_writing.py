@@ -166,6 +166,9 @@ WRITERS = {
     "kml": lambda d, p: gz.save_positions(d["small"], p),
     "zones.gpkg": lambda d, p: gz.save_zones(d["zones"], p),
     "zones.kml": lambda d, p: gz.save_zones(d["zones"], p),
+    "xlsx": lambda d, p: gz.save_positions(d["small"], p),
+    "parquet": lambda d, p: gz.save_positions(d["small"], p),
+    "zones.shp": lambda d, p: gz.save_zones(d["zones"], p),
     "html": lambda d, p: gz.save_map(gz.zone_map(lines="alpha_line"), p),
     "png": lambda d, p: gz.plot_zones(d["zones"], path=p),
     "pdf": lambda d, p: gz.plot_zones(d["zones"], path=p),
@@ -191,6 +194,14 @@ def test_every_writer_keeps_the_old_file_when_the_write_fails(
         )
     elif kind in ("png", "pdf"):
         _fail_half_way(monkeypatch, matplotlib.figure.Figure, "savefig")
+    elif kind == "xlsx":
+        import openpyxl
+
+        _fail_half_way(monkeypatch, openpyxl.Workbook, "save")
+    elif kind == "parquet":
+        import geopandas
+
+        _fail_half_way(monkeypatch, geopandas.GeoDataFrame, "to_parquet")
     else:
         _fail_half_way(monkeypatch, pyogrio, "write_dataframe")
     with pytest.raises(OutputError, match=f"{target.name}: cannot be written"):
@@ -233,7 +244,9 @@ def test_a_kml_with_fewer_features_than_rows_is_refused(tmp_path, small, monkeyp
 # ------------------------------------------------------ a real full or read-only disk
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".geojson", ".kml", ".html", ".png"])
+@pytest.mark.parametrize(
+    "suffix", [".csv", ".gpkg", ".geojson", ".kml", ".xlsx", ".parquet", ".html", ".png"]
+)
 def test_disk_full_keeps_the_old_file(small_disk, large, suffix):
     target = small_disk / f"out{suffix}"
     target.write_text(OLD)
@@ -273,3 +286,151 @@ def test_cli_reports_a_failed_save_in_one_line(tmp_path, capsys):
     assert code == 1
     assert "z.gpkg: cannot be written: the folder does not exist" in err
     assert "Traceback" not in err
+
+
+# ------------------------------------------- workbooks, GeoParquet and Shapefiles, read back
+
+HOSTILE = ["=1+1", "+33 fighters", "-HYPERLINK(x)", "@SUM(A1)", "'=quoted", "plain", "-33.5"]
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    """Check results with text a spreadsheet would run, dates, and a row that is unusable."""
+    n = len(HOSTILE)
+    table = pd.DataFrame(
+        {
+            "lat": ["33.18", "32.62", "not a number", *["33.0"] * (n - 3)],
+            "lon": ["35.89", "36.10", "35.9", *["35.8"] * (n - 3)],
+            "actor": HOSTILE,
+            "date": ["2018-06-01", "2018-07", "", "2018", "", "2017-11-12", ""],
+            "=cmd|' /C calc'!A0": ["bell\x07ring", *[""] * (n - 1)],
+        }
+    )
+    positions = gz.read_positions(table)
+    return gz.check_positions(positions, "alpha_line", scenarios=["israel_60km_2018"])
+
+
+def _same_reading(got, expected):
+    """Two readings of saved results: same rows, positions, text, dates and errors."""
+    assert got.columns.tolist() == expected.columns.tolist()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(got.drop(columns="geometry")),
+        pd.DataFrame(expected.drop(columns="geometry")),
+        check_dtype=False,
+    )
+    assert got.geometry.equals(expected.geometry)
+
+
+def test_positions_round_trip_through_a_workbook(tmp_path, hostile):
+    import openpyxl
+
+    gz.save_positions(hostile, tmp_path / "r.xlsx")
+    gz.save_positions(hostile, tmp_path / "r.csv")
+    back = gz.read_positions(tmp_path / "r.xlsx")
+    assert back["actor"].tolist() == HOSTILE  # text as it was, not a quote more
+    assert back["row"].tolist() == hostile["row"].tolist()
+    ok = hostile["error"] == ""
+    assert back.loc[ok, "lat"].tolist() == hostile.loc[ok, "lat"].tolist()
+    assert back.loc[ok, "lon"].tolist() == hostile.loc[ok, "lon"].tolist()
+    assert back["date"].equals(hostile["date"]) and back["date_to"].equals(hostile["date_to"])
+    assert "scenario_israel_60km_2018" in back and "distance_km" in back
+    # the standard columns read back as from the CSV (the kept columns keep their types:
+    # the workbook's numbers are numbers, where CSV gives text)
+    standard = [*gz.positions.STANDARD_COLUMNS, "geometry"]
+    _same_reading(back[standard], gz.read_positions(tmp_path / "r.csv")[standard])
+
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx").active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere
+    prefixed = {c.value for c in cells if c.quotePrefix}
+    assert prefixed == {"=1+1", "+33 fighters", "-HYPERLINK(x)", "@SUM(A1)", "'=quoted"} | {
+        "=cmd|' /C calc'!A0"  # a column name too
+    }
+    assert "bell\ufffdring" in {c.value for c in cells}  # XML cannot hold a bell
+
+    gz.save_positions(hostile, tmp_path / "raw.xlsx", raw=True)
+    sheet = openpyxl.load_workbook(tmp_path / "raw.xlsx").active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not any(c.quotePrefix for c in cells) and not any(c.data_type == "f" for c in cells)
+
+
+def test_a_workbook_keeps_zeros_false_and_empty_cells(tmp_path, small):
+    table = small.assign(n=[0, 1, 2], ok=[False, True, False], x=[0.0, float("nan"), -1.5])
+    gz.save_positions(table, tmp_path / "r.xlsx")
+    back = pd.read_excel(tmp_path / "r.xlsx", dtype=object)
+    assert back["n"].tolist() == [0, 1, 2] and back["ok"].tolist() == [False, True, False]
+    assert back["x"].iloc[0] == 0.0 and pd.isna(back["x"].iloc[1]) and back["x"].iloc[2] == -1.5
+    assert back["error"].isna().all()  # empty text: an empty cell
+
+
+def test_a_workbook_refuses_what_it_cannot_hold_and_writes_nothing(tmp_path, small):
+    target = tmp_path / "r.xlsx"
+    target.write_text(OLD)
+    long = small.assign(actor=["a" * 40_000, "b", "c"])
+    with pytest.raises(GeozonesError, match=r"row 2, column 'actor' holds 40,000 characters"):
+        gz.save_positions(long, target)
+    assert target.read_text() == OLD and _leftovers(tmp_path, {"r.xlsx"}) == []
+
+
+def test_positions_round_trip_through_geoparquet(tmp_path, hostile):
+    import geopandas as gpd
+
+    gz.save_positions(hostile, tmp_path / "r.parquet")
+    back = gpd.read_parquet(tmp_path / "r.parquet")
+    assert back.crs.to_epsg() == 4326
+    assert back.columns.tolist() == hostile.columns.tolist()
+    assert back.geometry.equals(hostile.geometry)  # unusable rows: no geometry
+    assert back["actor"].tolist() == HOSTILE  # no formula quoting: not a spreadsheet format
+    for column in ("row", "error", "scenario_israel_60km_2018", "date", "date_to"):
+        assert back[column].equals(hostile[column]), column
+    np.testing.assert_allclose(back["distance_km"], hostile["distance_km"].round(6))
+    again = gz.read_positions(back)  # and it is positions again
+    assert again["actor"].tolist() == HOSTILE
+    assert again["lat"].equals(hostile["lat"]) and again["lon"].equals(hostile["lon"])
+
+
+def test_zones_round_trip_through_a_shapefile(tmp_path, zones):
+    import geopandas as gpd
+    import shapely
+
+    from geozones.saving import SHAPEFILE_FIELDS
+
+    target = tmp_path / "zones.shp"
+    (tmp_path / "zones.qix").write_text("an old spatial index of the old file")
+    gz.save_zones(zones, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"zones{ext}" for ext in (".cpg", ".dbf", ".prj", ".shp", ".shx")
+    ]  # no stale index, no temporary folder left
+    back = gpd.read_file(target)
+    assert back.crs.to_epsg() == 4326
+    expected = zones.rename(columns=SHAPEFILE_FIELDS)
+    assert back.columns.tolist() == expected.columns.tolist()
+    assert all(len(c) <= 10 for c in back.columns)
+    for column in expected.columns.drop("geometry"):
+        if expected[column].dtype.kind == "f":
+            np.testing.assert_allclose(back[column], expected[column])
+        else:
+            assert back[column].tolist() == expected[column].tolist(), column
+    assert back["band"].tolist() == ["0–5 km"]  # UTF-8 kept (.cpg)
+    for got, want in zip(back.geometry, expected.geometry, strict=True):
+        assert shapely.equals_exact(shapely.normalize(got), shapely.normalize(want), 1e-12)
+    gz.save_zones(gz.build_zones("alpha_line", (5, 20)), target)  # replaced whole
+    assert len(gpd.read_file(target)) == 2
+
+
+def test_a_shapefile_refuses_text_it_cannot_hold(tmp_path, zones):
+    with pytest.raises(GeozonesError, match="column 'licence' holds text of 300 bytes"):
+        gz.save_zones(zones.assign(licence="x" * 300), tmp_path / "z.shp")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shapefile_field_names_are_short_and_distinct():
+    from geozones.saving import shapefile_field_names
+
+    names = ["band", "tolerance_m", "attribution", "observation_a", "Observation_b", "OBSERVATIO"]
+    assert shapefile_field_names(names) == {
+        "tolerance_m": "toleranc_m",
+        "attribution": "credit",
+        "observation_a": "observat_2",
+        "Observation_b": "Observat_3",
+    }
