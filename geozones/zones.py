@@ -111,6 +111,9 @@ _MAX_ROUNDS = 40
 #: points and the near-tangent crossings of parallels at gentle concave corners. (0.8:
 #: the bench measures at most 0.80 m on 1 m, with a fifth fewer vertices than 0.5.)
 _CHORD_SHARE = 0.8
+#: Where along each chord (as drawn) its distance is checked: a chord's error is largest
+#: about its middle, and the quarters catch a chord that strays and comes back.
+_CHORD_TESTS = np.array([0.25, 0.5, 0.75])
 
 
 def build_zones(
@@ -656,7 +659,13 @@ def _curve_error(c, prim, lon, lat, u) -> NDArray:
         d = geodesy.segment_distance(
             lon[par], lat[par], c["lon0"][i], c["lat0"][i], c["lon1"][i], c["lat1"][i], start_m=s
         )
-        err[par] = np.abs(d - c["d_m"][i])
+        # signed: a point as far from the segment but on its other side is D + d off (a
+        # chord that crosses the line is not "as far" from it); the side is taken from the
+        # segment's point at `s`, from which the point lies square to the segment
+        flon, flat, heading = geodesy.destination(c["lon0"][i], c["lat0"][i], c["az0"][i], s)
+        to_point = geodesy.inverse(flon, flat, lon[par], lat[par])[0]
+        right = np.sin(np.radians(to_point - heading)) * c["sign"][i] >= 0.0
+        err[par] = np.where(right, np.abs(d - c["d_m"][i]), d + c["d_m"][i])
     arc = (c["kind"][prim] == 1) & (c["concave"][prim] == 0)
     if arc.any():
         i = prim[arc]
@@ -715,8 +724,14 @@ def _sample_adaptively(
     lon0, lat0, lon1, lat1 = lon0[kept], lat0[kept], lon1[kept], lat1[kept]
     for _ in range(_MAX_ROUNDS):
         lon1u = lon0 + (lon1 - lon0 + 180.0) % 360.0 - 180.0  # shortest way round in lon
-        mid_lon, mid_lat = (lon0 + lon1u) / 2.0, (lat0 + lat1) / 2.0
-        bad = error_at(prim, mid_lon, mid_lat, (u0 + u1) / 2.0) > tolerance_m * _CHORD_SHARE
+        # points along each chord, as drawn (straight in lon/lat), and near which parameter
+        f = np.repeat(_CHORD_TESTS, len(prim))
+        test_prim = np.tile(prim, len(_CHORD_TESTS))
+        test_lon = np.tile(lon0, len(_CHORD_TESTS)) + f * np.tile(lon1u - lon0, len(_CHORD_TESTS))
+        test_lat = np.tile(lat0, len(_CHORD_TESTS)) + f * np.tile(lat1 - lat0, len(_CHORD_TESTS))
+        test_u = np.tile(u0, len(_CHORD_TESTS)) + f * np.tile(u1 - u0, len(_CHORD_TESTS))
+        err = error_at(test_prim, test_lon, test_lat, test_u).reshape(len(_CHORD_TESTS), -1)
+        bad = err.max(axis=0) > tolerance_m * _CHORD_SHARE
         ok = ~bad
         done_prim.append(prim[ok])
         done_u.append(u0[ok])

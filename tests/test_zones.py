@@ -763,3 +763,33 @@ def test_where_two_nearest_points_tie_the_earlier_part_decides_and_the_edge_runs
         # 30 m west: nearer the first part, on its right; 30 m east: left of the second
         assert right.contains(Point(35.1 - 3e-4, la)) and not left.contains(Point(35.1 - 3e-4, la))
         assert left.contains(Point(35.1 + 3e-4, la)) and not right.contains(Point(35.1 + 3e-4, la))
+
+
+_LONG_SEGMENT = LineString(
+    [(43.649201780525715, 42.920333086233356), (25.946745317564705, 48.29179678240841)]
+)
+
+
+def test_a_long_segment_s_narrow_zone_never_crosses_the_line():
+    # 1,500 km, 0.1 km zone: a chord of the offset once crossed the line and came back
+    # (100 -> 28 -> 68 m along it), passing the check of its middle, which measured an
+    # unsigned distance; a point 2.4 m from the line was in no band
+    zone = gz.build_zones(_LONG_SEGMENT, (0.1,)).geometry.iloc[0]
+    assert zone.is_valid
+    xy = shapely.get_coordinates(_LONG_SEGMENT)
+    geodesic = LineString(
+        zones._densified_geodesics(xy[:1, 0], xy[:1, 1], xy[1:, 0], xy[1:, 1], 0.01)
+    )
+    assert not zone.boundary.intersects(geodesic)
+    az, _, length = gz.geodesy.inverse(*xy[0], *xy[1])
+    s = np.linspace(0.0, 1.0, 401) * length
+    lon, lat, heading = gz.geodesy.destination(np.full(401, xy[0, 0]), xy[0, 1], az, s)
+    for turn in (90.0, -90.0):
+        plon, plat, _ = gz.geodesy.destination(lon, lat, heading + turn, 2.4)
+        assert shapely.contains_xy(zone, plon, plat).all()
+    # and every edge, as drawn, at nine points along it, is within a metre of 100 m
+    ring = shapely.get_coordinates(zone.exterior)
+    f = np.linspace(0.1, 0.9, 9)[:, None, None]
+    along = (ring[:-1] + f * (ring[1:] - ring[:-1])).reshape(-1, 2)
+    d = gz.distance_to_line(along[:, 0], along[:, 1], _LONG_SEGMENT)
+    assert np.abs(d - 100.0).max() <= 1.0
