@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geozones import datasets
+from geozones import datasets, geodesy
 from geozones.errors import InputError
 from geozones.geodesy import geodesic_distance
 from geozones.lines import LineSet, as_lines
@@ -449,11 +449,16 @@ def _position_colours(sub: pd.DataFrame, scenario: str | None) -> tuple[Any, dic
     return np.full(len(sub), "position", dtype=object), {"position": BEYOND_COLOUR}
 
 
+#: Vertices of each drawn uncertainty circle (a geodesic circle: every vertex is exactly the
+#: radius from the position, on the ellipsoid).
+CIRCLE_VERTICES = 72
+
+
 def _draw_uncertainty(
     ax: Axes, pos: _Positions, colour: np.ndarray, uncertainty: bool | None
 ) -> None:
-    """Dashed circles of each position's uncertainty radius (metres)."""
-    from matplotlib.collections import EllipseCollection
+    """Dashed geodesic circles of each position's uncertainty radius (metres)."""
+    from matplotlib.collections import LineCollection
 
     sub = pos.table
     radius_col = next((c for c in ("radius_m", "uncertainty_m") if c in sub), None)
@@ -464,21 +469,19 @@ def _draw_uncertainty(
     keep = r > 0
     if not keep.any():
         return
-    h = 2 * r[keep] / 111_320.0  # diameter in degrees of latitude
-    w = h / np.cos(np.radians(pos.lat[keep]))
+    lon0, lat0 = pos.lon[keep][:, None], pos.lat[keep][:, None]
+    azimuths = np.linspace(0.0, 360.0, CIRCLE_VERTICES + 1)[None, :]
+    radius_m = np.minimum(r[keep], geodesy.MAX_WALK_M)[:, None]
+    lon, lat, _ = geodesy.destination(*np.broadcast_arrays(lon0, lat0, azimuths, radius_m))
+    lon = lon0 + (lon - lon0 + 180.0) % 360.0 - 180.0  # beside the position, not wrapped
     ax.add_collection(
-        EllipseCollection(
-            w,
-            h,
-            np.zeros(keep.sum()),
-            units="xy",
-            offsets=np.column_stack([pos.lon[keep], pos.lat[keep]]),
-            offset_transform=ax.transData,
-            facecolors="none",
-            edgecolors=list(colour[keep]),
+        LineCollection(
+            list(np.stack([lon, lat], axis=-1)),
+            colors=list(colour[keep]),
             linewidths=0.7,
             linestyles="--",
             zorder=9,
+            gid="uncertainty",
         )
     )
 

@@ -66,3 +66,31 @@ def test_figure_with_scale_bar_renders(tmp_path):
     axes_box = fig.axes[0].get_window_extent()
     assert axes_box.x0 <= box.x0 < box.x1 < axes_box.x0 + axes_box.width / 2  # lower left
     assert axes_box.y0 <= box.y0 < box.y1 < axes_box.y0 + axes_box.height / 4
+
+
+@pytest.mark.parametrize(("lon", "lat", "radius_m"), [(35.9, 33.2, 5_000), (24.0, 60.0, 30_000)])
+def test_uncertainty_circles_are_geodesic_circles(lon, lat, radius_m):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    positions = pd.DataFrame({"lon": [lon], "lat": [lat], "uncertainty_m": [radius_m]})
+    fig = gz.plot_zones(positions=positions, lines=False, basemap=False, uncertainty=True)
+    (circles,) = [c for c in fig.axes[0].collections if c.get_gid() == "uncertainty"]
+    (ring,) = circles.get_segments()
+    assert len(ring) > 60
+    distances = [Geodesic.WGS84.Inverse(lat, lon, y, x)["s12"] for x, y in ring]
+    # every vertex exactly the radius away (a degree-based circle is ~0.3% off at 60°N)
+    np.testing.assert_allclose(distances, radius_m, rtol=0, atol=1e-3)
+    plt.close(fig)
+
+
+def test_an_uncertainty_circle_across_the_antimeridian_stays_beside_its_position():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    positions = pd.DataFrame({"lon": [179.95], "lat": [-17.0], "uncertainty_m": [20_000]})
+    fig = gz.plot_zones(positions=positions, lines=False, basemap=False, uncertainty=True)
+    (circles,) = [c for c in fig.axes[0].collections if c.get_gid() == "uncertainty"]
+    (ring,) = circles.get_segments()
+    assert np.ptp(ring[:, 0]) < 1.0  # ~0.38° wide, not a stripe round the world
+    plt.close(fig)
