@@ -51,7 +51,11 @@ Limits
   ``MAX_ZONE_VERTICES`` (at once) or ``MAX_ZONE_WORK`` (in all) are refused with a message
   that says how many vertices they would need and how to proceed; so are curves whose
   crossings would make too many vertices to node (one-sided zones of winding lines).
-- Zones that would hold or touch a pole are refused: they are not drawn right yet.
+- Zones that come near a pole (within 5 % of their distance) are drawn on the globe's own
+  frame: every curve is cut at ±180° and the antimeridian and the ±90° parallels are drawn
+  with them, so the faces tile the globe. A zone round a pole runs along the antimeridian
+  and the pole's parallel and holds the pole; one larger than a hemisphere is right too
+  (up to ``MAX_DISTANCE_KM``). Areas are those of the polygons as drawn, on the ellipsoid.
 """
 
 from __future__ import annotations
@@ -102,8 +106,9 @@ MIN_DISTANCE_TOLERANCES = 10.0
 MAX_ZONE_VERTICES = 2_000_000
 #: Zones whose curves need more vertices than this in all are refused: about a minute.
 MAX_ZONE_WORK = 20_000_000
-#: A zone stops this share of the distance short of a pole (zones round a pole: issue 16).
-_POLE_MARGIN = 0.01
+#: Zones that come within this share of their distance of a pole are drawn on the whole
+#: globe (see `_build_bands`).
+_POLE_MARGIN = 0.05
 
 _SIDES = ("both", "left", "right")
 _MAX_ROUNDS = 40
@@ -167,8 +172,7 @@ def build_zones(
     InputError
         Distances that are not positive, not increasing, duplicated, above
         ``MAX_DISTANCE_KM``, below ``MIN_DISTANCE_TOLERANCES`` tolerances or closer to
-        each other than two tolerances; a zone that would reach a pole (not supported
-        yet); a tolerance below ``MIN_TOLERANCE_M`` or not finite; zones estimated to need
+        each other than two tolerances; a tolerance below ``MIN_TOLERANCE_M`` or not finite; zones estimated to need
         more than ``MAX_ZONE_VERTICES`` vertices at once or ``MAX_ZONE_WORK`` in all (the
         message says how many, and how to proceed); an empty or invalid line; an unknown
         side or territory.
@@ -203,7 +207,6 @@ def build_zones(
     geom, line_name, provenance = _as_line(line)
     parts = geodesy.line_parts(geom, unique=True)
     _check_budget(parts, limits_km * 1000.0, tolerance_m, side)
-    _check_reach(geom, limits_km)
     clip_geom = _as_clip(clip)
     bands = _build_bands(
         geom, parts, limits_km * 1000.0, side=side, tolerance_m=tolerance_m, threads=threads
@@ -352,8 +355,8 @@ def _check_distances(distances_km, tolerance_m: float = 1.0) -> NDArray:
     return km
 
 
-def _check_reach(line: shapely.Geometry, limits_km: NDArray) -> None:
-    """Refuse zones that would reach a pole: they are not drawn right yet (issue 16)."""
+def _near_a_pole(line: shapely.Geometry, limits_km: NDArray) -> bool:
+    """Whether the largest zone might come near a pole: then it is drawn on the whole globe."""
     xy = shapely.get_coordinates(line)
     # every point of a segment is within half its length of a vertex: a quick lower bound
     half_m = 0.5 * float(geodesy.inverse(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])[2].max())
@@ -362,19 +365,11 @@ def _check_reach(line: shapely.Geometry, limits_km: NDArray) -> None:
         - half_m
         for pole in (90.0, -90.0)
     ]
-    if limits_km[-1] * 1000.0 <= min(near_m) * (1.0 - _POLE_MARGIN):
-        return
+    reach_m = limits_km[-1] * 1000.0
+    if reach_m <= min(near_m) * (1.0 - _POLE_MARGIN):
+        return False
     to_pole_m = geodesy.distance_to_line([0.0, 0.0], [90.0, -90.0], line, threads=1)
-    for pole, d_m in zip(("North", "South"), to_pole_m, strict=True):
-        short_m = d_m * (1.0 - _POLE_MARGIN)
-        if limits_km[-1] * 1000.0 > short_m:
-            msg = (
-                f"a {limits_km[-1]:g} km zone around this line would reach the {pole} Pole "
-                f"(the line comes within {d_m / 1000.0:,.0f} km of it); zones that hold or "
-                f"touch a pole are not supported yet; use distances below "
-                f"{np.floor(short_m / 1000.0):,.0f} km"
-            )
-            raise InputError(msg)
+    return bool(reach_m > to_pole_m.min() * (1.0 - _POLE_MARGIN))
 
 
 def _estimate_vertices(parts: list[NDArray], limits_m: NDArray, tolerance_m: float, side: str):
@@ -797,8 +792,10 @@ def _rings(
     rings = []
     for k in range(len(limits_m)):
         mine = (prim >= k * m) & (prim < (k + 1) * m)
-        rlon = np.unwrap(lon[mine], period=360.0)
-        ring = np.column_stack([np.r_[rlon, rlon[0]], np.r_[lat[mine], lat[mine][0]]])
+        # (a ring round a pole ends 360° from where it starts)
+        rlon = np.unwrap(np.r_[lon[mine], lon[mine][0]], period=360.0)
+        rlon[-1] = rlon[0] + 360.0 * np.round((rlon[-1] - rlon[0]) / 360.0)  # exactly
+        ring = np.column_stack([rlon, np.r_[lat[mine], lat[mine][0]]])
         rings.append(_drawn_pieces(ring, kept[mine]))
     return rings
 
@@ -1003,7 +1000,15 @@ def _build_bands(
         reach_m = limits_m.max() * 1.5 + 10_000.0
         side_lines, rays = _side_linework(parts, reach_m, tolerance_m)
         linework.extend(_shift_near(w, ref_lon) for w in side_lines)
-    lines = [_close_over_pole(w) for w in linework]
+    world = _near_a_pole(line, limits_m / 1000.0)
+    if world:
+        # drawn on the globe's own frame: every curve cut at ±180° into [-180, 180], and
+        # the frame (the antimeridian and the ±90° parallels) drawn too, so faces tile the
+        # globe: a zone round a pole runs along the frame, and one larger than a
+        # hemisphere is the frame's face less the rest
+        lines = [w for c in linework for w in _into_window(c)] + [_FRAME]
+    else:
+        lines = [_close_over_pole(w) for w in linework]
     _check_noding(lines, side)
     prepared = geodesy.prepare_line(line)
     faces, distance_m, side_of = _classified_faces(
@@ -1017,7 +1022,10 @@ def _build_bands(
             switch = cuts.trace(faces, distance_m)
             if not switch:
                 break
-            lines += [_shift_near(w, ref_lon) for w in switch]
+            if world:
+                lines += [w for c in switch for w in _into_window(c)]
+            else:
+                lines += [_shift_near(w, ref_lon) for w in switch]
             faces, distance_m, side_of = _classified_faces(
                 lines, prepared, limits_m, side, tolerance_m, threads
             )
@@ -1465,6 +1473,43 @@ def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:
     """Shift longitudes by a multiple of 360 so the first vertex is near `ref_lon`."""
     shift = np.round((ref_lon - xy[0, 0]) / 360.0) * 360.0
     return xy + np.array([shift, 0.0])
+
+
+#: The globe's frame in lon/lat: the antimeridian both ways and the poles' parallels.
+_FRAME = np.array([[-180.0, -90.0], [180.0, -90.0], [180.0, 90.0], [-180.0, 90.0], [-180.0, -90.0]])
+
+
+def _into_window(xy: NDArray) -> list[NDArray]:
+    """A drawn curve (in unwrapped longitudes) cut at ±180° into pieces within ±180°.
+
+    Where an edge crosses the antimeridian, the crossing is computed once (straight in
+    lon/lat, as drawn) and ends one piece at +180° and starts the next at -180° (or the
+    reverse) at the same latitude, so the pieces node with each other and the frame.
+    """
+    k = np.floor((xy[:, 0] + 180.0) / 360.0)
+    if (k == k[0]).all():
+        return [xy - [360.0 * k[0], 0.0]]
+    pieces = []
+    start = 0
+    current: list[NDArray] = []
+    for i in np.flatnonzero(k[1:] != k[:-1]):
+        run = xy[start : i + 1] - [360.0 * k[start], 0.0]
+        current.append(run)
+        (x0, y0), (x1, y1) = xy[i], xy[i + 1]
+        step = 1.0 if k[i + 1] > k[i] else -1.0
+        for j in np.arange(k[i], k[i + 1], step):  # every boundary between them
+            edge = 180.0 + 360.0 * (j if step > 0 else j - 1.0)
+            y = y0 + (edge - x0) / (x1 - x0) * (y1 - y0)
+            current.append(np.array([[180.0 * step, y]]))
+            pieces.append(np.vstack(current))
+            current = [np.array([[-180.0 * step, y]])]
+        start = i + 1
+    current.append(xy[start:] - [360.0 * k[start], 0.0])
+    pieces.append(np.vstack(current))
+    # a closed curve (round a pole, its ends 360° apart) ends exactly where it starts
+    if abs(pieces[-1][-1, 0] - pieces[0][0, 0]) < 1e-9 and pieces[-1][-1, 1] == pieces[0][0, 1]:
+        pieces[-1][-1] = pieces[0][0]
+    return [p for p in pieces if len(p) > 1]
 
 
 def _close_over_pole(xy: NDArray) -> NDArray:
