@@ -4,10 +4,10 @@ Examples are the README's code spans that start with ``geozones `` (the "what do
 to do" table and the prose) and the docs' ``console`` blocks' lines that start with
 ``$ geozones ``. Each runs with the installed ``geozones`` entry point in a fresh folder
 that sees the bundled ``data/``, with stand-ins for the files the examples name as the
-user's own (``reports.csv``, ``feed.csv``, ``my_line.kml``, ``my_rule.toml``). It must
-exit 0, or 3 with ``--fail-on-breach``, and write what its ``--out``, ``--map`` and
-``--figure`` name. A code span the parser refuses must be one of :data:`PROSE`: an
-option mentioned in a sentence, not a command to run.
+user's own (``reports.csv``, ``feed.csv``, ``sightings.csv``, ``my_line.kml``,
+``my_rule.toml``). It must exit 0, or 3 with ``--fail-on-breach``, and write what its
+``--out``, ``--map`` and ``--figure`` name. A code span the parser refuses must be one of
+:data:`PROSE`: an option mentioned in a sentence, not a command to run.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def _stand_ins(folder: Path) -> None:
     pd.DataFrame(
         {"actor": ["Hezbollah"], "lat": [33.18], "lon": [35.89], "date": ["2018-03-01"]}
     ).to_csv(folder / "feed.csv", index=False)
+    # a file whose columns need naming (--lat-column "Latitude (N)" --lon-column ...)
+    pd.DataFrame(
+        {"Latitude (N)": [33.18, 32.62], "Longitude (E)": [35.89, 36.10], "actor": ["IRGC"] * 2}
+    ).to_csv(folder / "sightings.csv", index=False)
     gz.datasets.load("bravo_line")[["name", "geometry"]].to_file(
         folder / "my_line.kml", driver="KML", engine="pyogrio"
     )
