@@ -149,9 +149,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_build_parser = build_parser  # the name the documentation used before build_parser was public
-
-
 def _add_demo(command: Callable[..., argparse.ArgumentParser]) -> None:
     demo = command(
         "demo",
