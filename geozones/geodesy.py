@@ -15,11 +15,13 @@ How it works
    geodesic distances: a geodesic's curvature never exceeds 1/M_min, so a chord ``c`` is at
    least ``(2/κ)·sin(κ·G/2)`` of the geodesic ``G`` it spans; and radial projection onto the
    sphere of radius b shortens no curve, which bounds ``G`` from below far from the line.
-   Pieces are grouped in a shallow tree of blocks (runs of a part, tiled so that the short
-   parts of a many-part line share blocks with their neighbours), each bounded by a capsule
-   and holding a vertex that bounds distances from above. Each point first opens its most
-   promising group, which gives it a tight bound; then groups, blocks and pieces are kept
-   only where these rigorous bounds say they might hold the nearest point.
+   Pieces are grouped in a tree of blocks (runs of a part, tiled so that the short parts of
+   a many-part line share blocks with their neighbours; at most ``_BRANCHING`` children a
+   node, so about log(pieces) levels), each bounded by a capsule. Each point first follows
+   its two most promising nodes at each level down to blocks, which gives it a tight bound
+   in a few dozen 3-D distances; then groups, blocks and pieces are kept only where these
+   rigorous bounds say they might hold the nearest point, so the work per point grows with
+   the depth of the tree, not with the number of vertices.
 3. **Refine exactly.** For each surviving (point, piece) pair, pyproj's ``Geod.fwd`` puts a
    trial foot point on the geodesic and ``Geod.inv`` measures to the point. A right-angle
    step (spherical trigonometry, only ever applied to the tiny along-track residual) moves the
@@ -102,6 +104,11 @@ PIECE_MAX_M = 10_000.0
 MAX_EXTRA_PIECES = 1_000_000
 #: Lines with more vertices are refused (a prepared line takes about 300 bytes a piece).
 MAX_LINE_VERTICES = 5_000_000
+#: Pieces a block holds, and groups of the level below a group holds, at most: the tree of
+#: blocks is about log(pieces) / log(this) levels deep.
+_BRANCHING = 8
+#: Groups each point follows down the tree for its first bound.
+_BEAM = 2
 #: Points processed at once, at most.
 CHUNK_SIZE = 131_072
 #: Entries of a point × block or point × piece matrix, at most (about 40 bytes each).
@@ -590,8 +597,8 @@ class _Pieces:
     order: NDArray  # place of the piece along the line (0, 1, ... over the kept parts)
     start_az_in: NDArray  # travel azimuth arriving at the start vertex (NaN at a part's start)
     end_az_out: NDArray  # travel azimuth leaving the end vertex (NaN at a part's end)
-    a: NDArray  # (m, 3) chord start, ECEF relative to origin
-    u: NDArray  # (m, 3) unit chord direction (zeros for a point-like part)
+    a: NDArray  # (3, m) chord start, ECEF relative to origin (one row per coordinate)
+    u: NDArray  # (3, m) unit chord direction (zeros for a point-like part)
     chord_m: NDArray  # chord length
     sag_m: NDArray  # largest gap between chord and geodesic
     origin: NDArray  # (3,) ECEF origin subtracted from every coordinate
@@ -611,8 +618,8 @@ class _Groups:
 
     start: NDArray  # first piece
     stop: NDArray  # one past the last piece
-    a: NDArray  # (g, 3)
-    u: NDArray  # (g, 3)
+    a: NDArray  # (3, g), one row per coordinate
+    u: NDArray  # (3, g)
     length: NDArray
     w: NDArray
     child_start: NDArray
@@ -811,8 +818,8 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
 
     # blocks, and the storage order that keeps each block's pieces together
     m = len(part)
-    n_levels = 1 if m < 20_000 else 2
-    size = max(1, int(round(m ** (1.0 / (n_levels + 1)))))  # pieces a block, blocks a group
+    size = _BRANCHING  # pieces a block, and groups of the level below a group
+    n_levels = max(1, int(np.ceil(np.log(max(m, 2)) / np.log(size))) - 1)
     pos = np.arange(m) - np.repeat(part_first, counts)
     run_first = np.flatnonzero(starts | (pos % size == 0))
     run_len = np.diff(np.r_[run_first, m])
@@ -822,7 +829,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         run_order = np.arange(len(run_first))
     perm, block_start = _concatenated(run_first[run_order], run_len[run_order])
     block_start = block_start[np.r_[True, np.diff(block_start // size) != 0]]
-    if n_levels > 1:  # blocks in tiles too, so that each group of `size` blocks is compact
+    if n_levels > 1 and len(part_first) > 1:  # blocks in tiles too: groups of them are compact
         block_len = np.diff(np.r_[block_start, m])
         centre = a[perm[block_start + block_len // 2]]
         block_order = _tile_order(centre, -(-len(block_start) // size))
@@ -836,8 +843,8 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
 
     a, b, u, chord, sag = permuted(a), permuted(b), permuted(u), permuted(chord), permuted(sag)
     levels = [_groups(a, b, sag, block_start, block_start, np.r_[block_start[1:], m])]
-    for _ in range(n_levels - 1):  # coarser levels: `size` groups of the level below each
-        below = levels[0]
+    while len(levels) < n_levels and len(levels[0].start) > size:
+        below = levels[0]  # a coarser level: `size` groups of the level below each
         first = np.arange(0, len(below.start), size)
         levels.insert(
             0, _groups(a, b, sag, below.start[first], first, np.r_[first[1:], len(below.start)])
@@ -856,8 +863,8 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         order=perm,
         start_az_in=permuted(start_az_in),
         end_az_out=permuted(end_az_out),
-        a=a,
-        u=u,
+        a=np.ascontiguousarray(a.T),
+        u=np.ascontiguousarray(u.T),
         chord_m=chord,
         sag_m=sag,
         origin=origin,
@@ -893,6 +900,7 @@ def _groups(
     )
     w = np.maximum.reduceat(reach, start) + np.maximum.reduceat(sag, start)
     rep = start + (stop - start) // 2
+    axis_a, u = np.ascontiguousarray(axis_a.T), np.ascontiguousarray(u.T)
     return _Groups(start, stop, axis_a, u, length, w, np.asarray(child_start), child_stop, rep)
 
 
@@ -1040,9 +1048,9 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     :func:`_chord_reach` of the smallest such bound cannot hold the nearest point. Groups
     of pieces (``pieces.levels``, coarsest first) are screened with the lower bound, their
     capsule's width standing in for the sagitta, and each group's representative vertex
-    bounds the distance from above. Each point first opens its most promising group,
-    which makes its bound tight before the others are screened; points far from the line
-    get an exact bound from a vertex.
+    bounds the distance from above. Each point first follows its most promising groups down
+    to blocks (:func:`_greedy_bound`), which makes its bound tight before any group is
+    screened; points far from the line get an exact bound from a vertex.
 
     Batches hold at most ``PAIR_BUDGET`` pairs, and work arrays ``MATRIX_ENTRIES``
     entries. Between batches the caller writes the exact distances found so far into
@@ -1052,22 +1060,23 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     levels = pieces.levels
     # float64 rounding in |p|² + |a|² - 2p·a for coordinates up to `scale` metres
     scale = float(np.abs(p).max(initial=0.0) + np.abs(pieces.a).max(initial=0.0))
+    p_cols = np.ascontiguousarray(p.T)
     rounding = 4.0 * np.sqrt(np.finfo(float).eps) * scale + 1e-6
-    everyone = np.arange(n)
+    # a point-to-segment distance from differences: rounding of a few ulps of the coordinates
+    fine = 64.0 * np.finfo(float).eps * scale + 1e-6
 
     top = levels[0]
-    to_rep = _distance_matrix(p, pieces.a[top.rep], np.zeros((len(top.rep), 3)), top.w * 0.0)
-    nearest_rep = np.argmin(to_rep, axis=1)
-    upper = _geodesic_upper(to_rep[everyone, nearest_rep] + rounding)
-    del to_rep
-    far = np.flatnonzero(upper > _EXACT_UPPER_M)
-    if far.size:  # the exact distance to that vertex: a tighter bound
-        v = top.rep[nearest_rep[far]]
-        exact = WGS84.inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
-        upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
     # near[i, g]: no piece of top group g is nearer than this to point i in 3-D
     near = _distance_matrix(p, top.a, top.u, top.length)
     near -= top.w + rounding
+    # a tight bound first: each point walks down the tree to its most promising block
+    first = np.argpartition(near, min(_BEAM, near.shape[1]) - 1, axis=1)[:, :_BEAM]
+    upper, piece = _greedy_bound(p_cols, pieces, first, fine)
+    far = np.flatnonzero(upper > _EXACT_UPPER_M)
+    if far.size:  # the exact distance to that piece's start: a tighter bound
+        v = piece[far]
+        exact = WGS84.inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
+        upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
 
     held: list[tuple[NDArray, ...]] = []
     n_held = 0
@@ -1077,10 +1086,10 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         nonlocal n_held
         blocks = levels[-1]
         for pt, pcs in _children(pt_b, blk, blocks.child_start, blocks.child_stop):
-            c, t = _pair_distance(p, pt, pieces.a, pieces.u, pieces.chord_m, pcs)
+            c, t = _pair_distance(p_cols, pt, pieces.a, pieces.u, pieces.chord_m, pcs)
             sag = pieces.sag_m[pcs]
-            _tighten(upper, pt, c + sag + rounding)
-            low = c - sag - rounding  # no point of the piece is nearer in 3-D
+            _tighten(upper, pt, c + sag + fine)
+            low = c - sag - fine  # no point of the piece is nearer in 3-D
             keep = low <= _chord_reach(upper)[pt]
             held.append((pt[keep], pcs[keep], low[keep], t[keep]))
             n_held += int(keep.sum())
@@ -1094,12 +1103,8 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
             return
         above, here = levels[level], levels[level + 1]
         for pt_c, ch in _children(pt, grp, above.child_start, above.child_stop):
-            w = p[pt_c]
-            w -= pieces.a[here.rep[ch]]
-            _tighten(upper, pt_c, np.sqrt(np.einsum("ij,ij->i", w, w)) + rounding)
-            del w
-            c = _pair_distance(p, pt_c, here.a, here.u, here.length, ch)[0]
-            c -= here.w[ch] + rounding
+            c = _pair_distance(p_cols, pt_c, here.a, here.u, here.length, ch)[0]
+            c -= here.w[ch] + fine
             keep = c <= _chord_reach(upper)[pt_c]
             yield from descend(pt_c[keep], ch[keep], level + 1)
 
@@ -1109,7 +1114,7 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         pts, pcs, low, par = (np.concatenate(x) for x in zip(*held, strict=True))
         held, n_held = [], 0
         while pts.size:
-            keep = low <= _chord_reach(np.minimum(upper, best + rounding))[pts]
+            keep = low <= _chord_reach(np.minimum(upper, best + fine))[pts]
             pts, pcs, low, par = pts[keep], pcs[keep], low[keep], par[keep]
             if not final and pts.size <= PAIR_BUDGET // 2:
                 held, n_held = [(pts, pcs, low, par)], pts.size
@@ -1117,10 +1122,6 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
             yield pts[:PAIR_BUDGET], pcs[:PAIR_BUDGET], par[:PAIR_BUDGET]
             pts, pcs, low, par = (x[PAIR_BUDGET:] for x in (pts, pcs, low, par))
 
-    # each point's most promising group first: it makes the bound tight for the rest
-    first = np.argmin(near, axis=1)
-    yield from descend(everyone, first, 0)
-    near[everyone, first] = np.inf
     step = max(1, MATRIX_ENTRIES // len(top.start))
     for i in range(0, n, step):
         reach = _chord_reach(upper[i : i + step])
@@ -1128,6 +1129,42 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         yield from descend(pt + i, grp, 0)
     if held:
         yield from pending(final=True)
+
+
+def _greedy_bound(p_cols: NDArray, pieces: _Pieces, group: NDArray, fine: float):
+    """An upper bound on each point's geodesic distance, from a narrow walk down the tree.
+
+    From top groups `group` (n, k), each point keeps at each level the ``_BEAM`` children
+    whose capsules may come nearest, and bounds its distance by the pieces of the blocks it
+    reaches (their chord distance plus sagitta). Cost: the tree's depth times
+    ``_BEAM * _BRANCHING`` pair distances per point. Returns the bound (metres) and, for
+    each point, the piece that gave it.
+    """
+    n = p_cols.shape[1]
+    levels = pieces.levels
+    rows = np.arange(n)[:, None]
+    for depth in range(len(levels)):
+        here = levels[depth]
+        lo, hi = here.child_start[group], here.child_stop[group]  # (n, k)
+        k = np.arange(_BRANCHING)
+        child = (lo[:, :, None] + k).reshape(n, -1)  # (n, k * _BRANCHING)
+        valid = (k < (hi - lo)[:, :, None]).reshape(n, -1)
+        pt, col = np.nonzero(valid)
+        ch = child[pt, col]
+        score = np.full(child.shape, np.inf)
+        if depth == len(levels) - 1:
+            c = _pair_distance(p_cols, pt, pieces.a, pieces.u, pieces.chord_m, ch)[0]
+            score[pt, col] = c + pieces.sag_m[ch] + fine
+            best = np.argmin(score, axis=1)
+            return _geodesic_upper(score[rows[:, 0], best]), child[rows[:, 0], best]
+        below = levels[depth + 1]
+        c = _pair_distance(p_cols, pt, below.a, below.u, below.length, ch)[0]
+        score[pt, col] = c - below.w[ch]
+        beam = min(_BEAM, score.shape[1])
+        keep = np.argpartition(score, beam - 1, axis=1)[:, :beam]
+        group = child[rows, keep]
+        group = np.where(np.isfinite(score[rows, keep]), group, group[:, :1])
+    raise AssertionError  # the last level returns
 
 
 def _children(pt: NDArray, grp: NDArray, child_start: NDArray, child_stop: NDArray):
@@ -1156,14 +1193,14 @@ def _tighten(upper: NDArray, pt: NDArray, far_end: NDArray) -> None:
 
 
 def _distance_matrix(p: NDArray, a: NDArray, u: NDArray, length: NDArray) -> NDArray:
-    """Distances (n, m) from points to 3-D segments."""
-    wu = p @ u.T  # (n, m)
-    wu -= np.einsum("ij,ij->i", a, u)[None, :]
+    """Distances (n, m) from points `p` (n, 3) to 3-D segments (`a`, `u`: (3, m))."""
+    wu = p @ u  # (n, m)
+    wu -= np.einsum("ij,ij->j", a, u)[None, :]
     t = np.clip(wu, 0.0, length[None, :])
-    d2 = p @ a.T
+    d2 = p @ a
     d2 *= -2.0
     d2 += np.einsum("ij,ij->i", p, p)[:, None]
-    d2 += np.einsum("ij,ij->i", a, a)[None, :]
+    d2 += np.einsum("ij,ij->j", a, a)[None, :]
     wu *= t
     wu *= 2.0
     d2 -= wu
@@ -1175,19 +1212,32 @@ def _distance_matrix(p: NDArray, a: NDArray, u: NDArray, length: NDArray) -> NDA
     return np.sqrt(d2, out=d2)
 
 
-def _pair_distance(p: NDArray, pt: NDArray, a: NDArray, u: NDArray, length: NDArray, j):
-    """3-D distance from points ``p[pt]`` to segments `j` (start `a`, unit `u`, `length`).
+def _pair_distance(p: NDArray, pt: NDArray, a: NDArray, u: NDArray, length, j: NDArray):
+    """3-D distance from points ``p[:, pt]`` to segments `j` (start `a`, unit `u`, `length`).
 
-    Returns the distances and the parameter (metres along each segment) of the nearest point.
+    `p`, `a` and `u` hold one row per coordinate, (3, n) and (3, m). Returns the distances
+    and the parameter (metres along each segment) of the nearest point.
     """
-    w = p[pt]
-    w -= a[j]
-    uj = u[j]
-    t = np.einsum("ij,ij->i", w, uj)
-    np.clip(t, 0.0, length[j], out=t)
-    uj *= t[:, None]
-    w -= uj
-    return np.sqrt(np.einsum("ij,ij->i", w, w)), t
+    ux, uy, uz = u[0][j], u[1][j], u[2][j]
+    wx = p[0][pt] - a[0][j]
+    wy = p[1][pt] - a[1][j]
+    wz = p[2][pt] - a[2][j]
+    t = wx * ux
+    t += wy * uy
+    t += wz * uz
+    np.clip(t, 0.0, length[j] if np.ndim(length) else length, out=t)
+    ux *= t
+    uy *= t
+    uz *= t
+    wx -= ux
+    wy -= uy
+    wz -= uz
+    wx *= wx
+    wy *= wy
+    wz *= wz
+    wx += wy
+    wx += wz
+    return np.sqrt(wx, out=wx), t
 
 
 def _right_angle_step(d: NDArray, theta: NDArray) -> tuple[NDArray, NDArray]:
