@@ -2,7 +2,7 @@
 
 The parser's text is written for a terminal (``RawDescriptionHelpFormatter``): its
 examples are indented lines. Text with indented lines becomes a reStructuredText literal
-block, shown as ``--help`` shows it; prose stays prose.
+(plain text) block, shown as ``--help`` shows it; prose stays prose.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def _as_rst(text: str | None) -> str | None:
     if not text or not any(line.startswith(" ") for line in text.splitlines()):
         return text
     body = "\n".join(f"   {line}" if line.strip() else "" for line in text.rstrip().splitlines())
-    return f"::\n\n{body}\n"
+    return f".. code-block:: text\n\n{body}\n"
 
 
 def _prepare(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -31,5 +31,4 @@ def _prepare(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def parser() -> argparse.ArgumentParser:
     """Return the ``geozones`` parser, its terminal-formatted text as literal blocks."""
-    build = getattr(cli, "build_parser", None) or cli._build_parser
-    return _prepare(build())
+    return _prepare(cli.build_parser())

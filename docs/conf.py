@@ -55,6 +55,7 @@ html_theme = "pydata_sphinx_theme"
 html_title = f"geozones {release}"
 html_theme_options = {
     "navigation_with_keys": False,
+    "header_links_before_dropdown": 4,
     "show_toc_level": 2,
     "icon_links": [],
     "secondary_sidebar_items": ["page-toc"],
@@ -62,5 +63,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_context = {"default_mode": "auto"}  # light or dark as the reader's system says
+# no empty "Section Navigation" column on the pages that have no sub-pages
+html_sidebars = {
+    page: [] for page in ("index", "getting-started", "computing", "cli", "data", "changelog")
+}
 html_show_sourcelink = False
 html_last_updated_fmt = None
