@@ -595,6 +595,9 @@ class _Pieces:
     along0_m: NDArray  # distance along the line (all parts) to the piece's start
     part: NDArray  # part index (in the input, duplicates included)
     order: NDArray  # place of the piece along the line (0, 1, ... over the kept parts)
+    mid_lon: NDArray  # the piece's middle (on its geodesic), degrees
+    mid_lat: NDArray
+    mid_az: NDArray  # the direction of travel there, degrees
     start_az_in: NDArray  # travel azimuth arriving at the start vertex (NaN at a part's start)
     end_az_out: NDArray  # travel azimuth leaving the end vertex (NaN at a part's end)
     a: NDArray  # (3, m) chord start, ECEF relative to origin (one row per coordinate)
@@ -810,9 +813,10 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     chord = np.linalg.norm(b - a, axis=1)
     u = np.divide(b - a, chord[:, None], out=np.zeros_like(a), where=chord[:, None] > 0)
     # sagitta: the geodesic midpoint's distance from the chord (the gap is largest there)
-    mlon, mlat, _ = WGS84.fwd(lon0, lat0, np.nan_to_num(az0), length / 2.0)
+    mlon, mlat, mback = WGS84.fwd(lon0, lat0, np.nan_to_num(az0), length / 2.0)
     mid = _ecef(mlon, mlat) - origin
-    del mlon, mlat
+    maz = np.where(point_like, np.nan, mback + 180.0)
+    del mback
     sag = _point_segment_distance(mid, a, u, chord) * 1.05 + 1e-9
     del mid
 
@@ -861,6 +865,9 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         along0_m=permuted(along0),
         part=permuted(part),
         order=perm,
+        mid_lon=permuted(mlon),
+        mid_lat=permuted(mlat),
+        mid_az=permuted(maz),
         start_az_in=permuted(start_az_in),
         end_az_out=permuted(end_az_out),
         a=np.ascontiguousarray(a.T),
@@ -1119,7 +1126,7 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
             if not final and pts.size <= PAIR_BUDGET // 2:
                 held, n_held = [(pts, pcs, low, par)], pts.size
                 return
-            yield pts[:PAIR_BUDGET], pcs[:PAIR_BUDGET], par[:PAIR_BUDGET]
+            yield pts[:PAIR_BUDGET], pcs[:PAIR_BUDGET], par[:PAIR_BUDGET], low[:PAIR_BUDGET]
             pts, pcs, low, par = (x[PAIR_BUDGET:] for x in (pts, pcs, low, par))
 
     step = max(1, MATRIX_ENTRIES // len(top.start))
@@ -1263,7 +1270,20 @@ def _solve_chunk(
     # tie at a vertex): its piece, foot, and the azimuths at the final trial foot
     win = np.full(n, -1, np.int64)
     win_d, win_s, win_az, win_travel = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
-    for pt, pc, t in _candidates(p, lon, lat, pieces, best):
+    # what the pruning may assume: exact distances to points of the line found so far
+    bound = np.full(n, np.inf)
+    for pt, pc, t, low in _candidates(p, lon, lat, pieces, bound):
+        extra = None
+        far = np.flatnonzero(low > _SCREEN_M)
+        if far.size:  # far away, chords bound loosely: screen with one exact measurement
+            drop, ends = _screen_far(lon, lat, pieces, pt[far], pc[far], bound)
+            k = far[ends]  # pieces whose nearest point is an end: measured there, no more
+            if k.size:
+                seg_k = _Segments.take(pieces, pc[k])
+                extra = (pt[k], pc[k], *_nearer_end(lon[pt[k]], lat[pt[k]], seg_k))
+            rest = np.ones(len(pt), bool)
+            rest[far[drop | ends]] = False
+            pt, pc, t = pt[rest], pc[rest], t[rest]
         plon, plat = lon[pt], lat[pt]
         seg = _Segments.take(pieces, pc)
         chord = pieces.chord_m[pc]
@@ -1275,6 +1295,12 @@ def _solve_chunk(
             return _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat)
 
         dist, foot_s, (azimuth, travel) = _refine(plon, plat, seg, s0, first_measure=first_measure)
+        if extra is not None:
+            pt, pc, dist, foot_s, azimuth, travel = (
+                np.r_[x, y]
+                for x, y in zip((pt, pc, dist, foot_s, azimuth, travel), extra, strict=True)
+            )
+        np.minimum.at(bound, pt, dist)
         if not locate:
             np.minimum.at(best, pt, dist)
             continue
@@ -1463,6 +1489,59 @@ def _bisect(plon: NDArray, plat: NDArray, seg: _Segments):
         best_az = np.where(nearer, az, best_az)
         best_travel = np.where(nearer, heading, best_travel)
     return best_d, best_s, best_az, best_travel
+
+
+#: Pairs whose chord bound puts the point farther than this (metres) are screened exactly.
+_SCREEN_M = 300_000.0
+#: Within this distance (metres) of a point, the distance to it is convex along any geodesic:
+#: the Gaussian curvature of WGS84 is at most 1/b², so by Hessian comparison the distance's
+#: second derivative along a geodesic is at least sin²θ·cot(r/b)/b, not negative below
+#: πb/2 = 9,985 km.
+_CONVEX_M = 9_900_000.0
+#: Beyond this distance (metres), concave: the curvature is at least b²/a⁴, so the second
+#: derivative is at most sin²θ·cot(r·b/a²)·b/a², not positive beyond πa²/2b = 10,052 km
+#: (in the barrier sense, across the cut locus too). The nearest point of a geodesic piece
+#: that lies wholly beyond it is one of its ends.
+_CONCAVE_M = 10_100_000.0
+
+
+def _screen_far(lon, lat, pieces: _Pieces, pt: NDArray, pc: NDArray, bound: NDArray):
+    """Drop far (point, piece) pairs that cannot hold the nearest point; flag concave ones.
+
+    One exact measurement from the piece's middle M gives its distance F(M), an upper
+    bound for the point (written into `bound`), and the angle θ there between the piece and
+    the way to the point. Every point of the piece is within L/2 of M, so no point of it is
+    nearer than F(M) - L/2; where the distance is convex along the whole piece, than
+    F(M) - |cos θ|·L/2 (the tangent at M, whose slope is -cos θ, stays below a convex
+    function). Returns the pairs to drop and the pairs whose nearest point is an end.
+    """
+    az, _, f_mid = WGS84.inv(pieces.mid_lon[pc], pieces.mid_lat[pc], lon[pt], lat[pt])
+    half = 0.5 * pieces.length_m[pc]
+    lower = f_mid - half
+    convex = f_mid + half <= _CONVEX_M
+    slope = np.abs(np.cos((az - pieces.mid_az[pc]) * _RAD))
+    lower[convex] = np.fmax(lower[convex], f_mid[convex] - slope[convex] * half[convex])
+    np.minimum.at(bound, pt, f_mid)
+    drop = lower > bound[pt] + 2.0 * _TIE_M
+    ends = ~drop & (f_mid - half >= _CONCAVE_M)
+    return drop, ends
+
+
+def _nearer_end(plon: NDArray, plat: NDArray, seg: _Segments):
+    """Distance, foot, azimuth to the point and travel azimuth at each segment's nearer end."""
+    best = None
+    for at_end in (False, True):
+        s = seg.length_m if at_end else np.zeros(len(seg.length_m))
+        xlon, xlat, heading = _point_on_piece(seg, s)
+        az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+        if best is None:
+            best = [d, s, az, heading]
+            continue
+        nearer = d < best[0]
+        best = [
+            np.where(nearer, new, old) for new, old in zip((d, s, az, heading), best, strict=True)
+        ]
+    return tuple(best)
 
 
 def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
