@@ -119,6 +119,8 @@ _CHORD_SHARE = 0.8
 #: Where along each chord (as drawn) its distance is checked: a chord's error is largest
 #: about its middle, and the quarters catch a chord that strays and comes back.
 _CHORD_TESTS = np.array([0.25, 0.5, 0.75])
+#: More than the metres in a degree of latitude or of the equator (for upper bounds).
+_METRES_PER_DEGREE = 111_700.0
 
 
 def build_zones(
@@ -172,10 +174,10 @@ def build_zones(
     InputError
         Distances that are not positive, not increasing, duplicated, above
         ``MAX_DISTANCE_KM``, below ``MIN_DISTANCE_TOLERANCES`` tolerances or closer to
-        each other than two tolerances; a tolerance below ``MIN_TOLERANCE_M`` or not finite; zones estimated to need
-        more than ``MAX_ZONE_VERTICES`` vertices at once or ``MAX_ZONE_WORK`` in all (the
-        message says how many, and how to proceed); an empty or invalid line; an unknown
-        side or territory.
+        each other than two tolerances; a tolerance below ``MIN_TOLERANCE_M`` or not
+        finite; zones estimated to need more than ``MAX_ZONE_VERTICES`` vertices at once
+        or ``MAX_ZONE_WORK`` in all (the message says how many, and how to proceed); an
+        empty or invalid line; an unknown side or territory.
 
     Notes
     -----
@@ -644,8 +646,11 @@ def _curve_points(c: dict[str, NDArray], prim: NDArray, u: NDArray):
     return lon, lat
 
 
-def _curve_error(c, prim, lon, lat, u) -> NDArray:
-    """|distance - d_m| of points `lon`, `lat` (near parameter `u`) from their generator."""
+def _curve_error(c, prim, lon, lat, u, chord_m) -> NDArray:
+    """|distance - d_m| of points `lon`, `lat` (near parameter `u`) from their generator.
+
+    Points on chords longer than `chord_m` (at most) the distance are measured signed.
+    """
     err = np.empty(len(prim))
     par = c["kind"][prim] == 0
     if par.any():
@@ -657,10 +662,18 @@ def _curve_error(c, prim, lon, lat, u) -> NDArray:
         # signed: a point as far from the segment but on its other side is D + d off (a
         # chord that crosses the line is not "as far" from it); the side is taken from the
         # segment's point at `s`, from which the point lies square to the segment
-        flon, flat, heading = geodesy.destination(c["lon0"][i], c["lat0"][i], c["az0"][i], s)
-        to_point = geodesy.inverse(flon, flat, lon[par], lat[par])[0]
-        right = np.sin(np.radians(to_point - heading)) * c["sign"][i] >= 0.0
-        err[par] = np.where(right, np.abs(d - c["d_m"][i]), d + c["d_m"][i])
+        err[par] = np.abs(d - c["d_m"][i])
+        far = np.flatnonzero(chord_m[par] > c["d_m"][i])
+        if far.size:
+            j = i[far]
+            flon, flat, heading = geodesy.destination(
+                c["lon0"][j], c["lat0"][j], c["az0"][j], s[far]
+            )
+            to_point = geodesy.inverse(flon, flat, lon[par][far], lat[par][far])[0]
+            wrong = np.sin(np.radians(to_point - heading)) * c["sign"][j] < 0.0
+            sub = err[par]
+            sub[far[wrong]] = d[far[wrong]] + c["d_m"][j[wrong]]
+            err[par] = sub
     arc = (c["kind"][prim] == 1) & (c["concave"][prim] == 0)
     if arc.any():
         i = prim[arc]
@@ -681,7 +694,7 @@ def _sample_adaptively(
 ):
     """Parameters u of each primitive such that straight lon/lat chords stay in tolerance.
 
-    ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat, u)`` the distance error
+    ``point_at(prim, u)`` gives lon/lat; ``error_at(prim, lon, lat, u, chord_m)`` the distance error
     of a point near parameter u. Primitive i starts as `initial[i]` equal chords, which are
     split at their middle parameter until the lon/lat midpoint of every chord is within
     ``_CHORD_SHARE`` of the tolerance.
@@ -725,7 +738,14 @@ def _sample_adaptively(
         test_lon = np.tile(lon0, len(_CHORD_TESTS)) + f * np.tile(lon1u - lon0, len(_CHORD_TESTS))
         test_lat = np.tile(lat0, len(_CHORD_TESTS)) + f * np.tile(lat1 - lat0, len(_CHORD_TESTS))
         test_u = np.tile(u0, len(_CHORD_TESTS)) + f * np.tile(u1 - u0, len(_CHORD_TESTS))
-        err = error_at(test_prim, test_lon, test_lat, test_u).reshape(len(_CHORD_TESTS), -1)
+        # only a chord longer than twice its distance can reach the line and come back at
+        # that distance on the other side (distance changes by at most the path walked):
+        # those points are measured signed (an upper bound of the chord's length in metres)
+        low = np.where(lat0 * lat1 > 0.0, np.minimum(np.abs(lat0), np.abs(lat1)), 0.0)
+        span = np.abs(lat1 - lat0) + np.abs(lon1u - lon0) * np.cos(np.radians(low))
+        chord_m = np.tile(span * _METRES_PER_DEGREE, len(_CHORD_TESTS))
+        err = error_at(test_prim, test_lon, test_lat, test_u, chord_m)
+        err = err.reshape(len(_CHORD_TESTS), -1)
         bad = err.max(axis=0) > tolerance_m * _CHORD_SHARE
         ok = ~bad
         done_prim.append(prim[ok])
@@ -780,8 +800,8 @@ def _rings(
     left_out = None if interior is None else interior.left_out(c, initial)
     prim, lon, lat, kept = _sample_adaptively(
         lambda p, u: _split_work(lambda *a: _curve_points(c, *a), p, u, threads=threads),
-        lambda p, lo, la, u: _split_work(
-            lambda *a: _curve_error(c, *a), p, lo, la, u, threads=threads
+        lambda p, lo, la, u, chord_m: _split_work(
+            lambda *a: _curve_error(c, *a), p, lo, la, u, chord_m, threads=threads
         ),
         len(c["kind"]),
         initial,
@@ -864,7 +884,7 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float, run_start=N
         lat = np.where(u == 0, lat0[p], np.where(u == 1, lat1[p], lat))
         return lon, lat
 
-    def error_at(p, lo, la, u):
+    def error_at(p, lo, la, u, chord_m):
         err = geodesy.segment_distance(
             lo, la, lon0[p], lat0[p], lon1[p], lat1[p], start_m=u * length[p]
         )
