@@ -302,8 +302,9 @@ def _add_map(command: Callable[..., argparse.ArgumentParser]) -> None:
     map_.add_argument(
         "--basemap",
         default="offline",
-        choices=("offline", "osm", "imagery", "topo"),
-        help="an offline vector basemap, or online tiles",
+        metavar="NAME",
+        help="'offline' (the bundled vector basemap) or online tiles: osm, imagery, topo or "
+        "any xyzservices provider name (OpenStreetMap.Mapnik, Esri.WorldTopoMap, ...)",
     )
     map_.add_argument("--figure", metavar="FILE", help="also write a static .png/.svg/.pdf")
     map_.add_argument("--out", required=True, help="the HTML file to write")
@@ -347,6 +348,7 @@ _READING = (
     "sheet",
     "layer",
     "encoding",
+    "delimiter",
 )
 
 
@@ -384,6 +386,20 @@ def _reading_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="text encoding of a CSV/TSV file of positions (utf-8, utf-16, cp1256, cp1255, "
         "cp1252, ...); by default detected",
+    )
+    group.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        metavar="CHAR",
+        help="the delimiter of a CSV/TSV file of positions (',', ';', '|', 'tab'); by "
+        "default detected",
+    )
+
+
+def _delimiter(text: str) -> str:
+    """A delimiter on the command line: one character, or a name for one (tab, ...)."""
+    return {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(
+        text.lower(), text
     )
 
 

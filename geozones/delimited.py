@@ -45,6 +45,7 @@ from geozones.formulas import unneutralise_table, unneutralise_text
 __all__ = [
     "MAX_CELL_CHARS",
     "Layout",
+    "check_delimiter",
     "find_layout",
     "first_break",
     "line_end",
@@ -84,22 +85,30 @@ def line_end(data: bytes, start: int, lines: int) -> int:
 
 
 @overload
-def find_layout(buf: bytes, start: int, *, complete: Literal[True], label) -> Layout: ...
+def find_layout(
+    buf: bytes, start: int, *, complete: Literal[True], label, delimiter: str | None = None
+) -> Layout: ...
 
 
 @overload
-def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | None: ...
+def find_layout(
+    buf: bytes, start: int, *, complete: bool, label, delimiter: str | None = None
+) -> Layout | None: ...
 
 
-def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | None:
+def find_layout(
+    buf: bytes, start: int, *, complete: bool, label, delimiter: str | None = None
+) -> Layout | None:
     """The delimiter and the header of the UTF-8 text ``buf[start:]``.
 
     The header is the first record, of any length; the delimiter is the one of
     ``, ; tab |`` that splits the header into most fields that the next records agree with
     (at most :data:`_SNIFF_RECORDS` records, :data:`_SNIFF_BYTES` bytes: linear time
-    whatever the text). With `complete` false, `buf` may be the start of a longer text, and
-    None means that more of it is needed to see the whole header.
+    whatever the text), unless `delimiter` names it. With `complete` false, `buf` may be
+    the start of a longer text, and None means that more of it is needed to see the whole
+    header.
     """
+    given = check_delimiter(delimiter, label=label)
     size = 1 << 16
     while True:
         first = first_break(buf, start)
@@ -107,7 +116,7 @@ def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | No
         cut = stop < len(buf) or not complete  # the text goes on beyond the sample
         text = buf[start:stop].decode("utf-8", errors="replace")
         with _csv_field_limit():
-            delimiter = _choose_delimiter(text, cut=cut)
+            delimiter = given or _choose_delimiter(text, cut=cut)
             reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
             header = next(reader, [])
             lines = reader.line_num
@@ -132,6 +141,25 @@ def find_layout(buf: bytes, start: int, *, complete: bool, label) -> Layout | No
         header_lines=lines,
         header_end=start + len(kept.encode("utf-8")),
     )
+
+
+def check_delimiter(delimiter: str | None, *, label) -> str | None:
+    """`delimiter` if it is one character that can split fields (not a quote or a line break).
+
+    Raises
+    ------
+    InputError
+        Anything else: text of another length, ``"``, a line break, or not text.
+    """
+    if delimiter is None:
+        return None
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        msg = (
+            f"{label}: delimiter must be one character (such as ',', ';', '|' or a tab), "
+            f"not a quote or a line break; got {delimiter!r}"
+        )
+        raise InputError(msg)
+    return delimiter
 
 
 def first_break(buf: bytes, start: int) -> int:
@@ -449,12 +477,15 @@ def _unique_names(header: list[str]) -> list[str]:
     return out
 
 
-def read_delimited(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
+def read_delimited(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None
+) -> pd.DataFrame:
     """Every record of a delimited text file as text columns, problems noted per row.
 
     The bytes are read once, decoded (:func:`decode`) into UTF-8, the header and delimiter
-    found (:func:`find_layout`) and the records parsed (:func:`parse_records`, shared with the
-    dask engine, which parses blocks of a file with it).
+    found (:func:`find_layout`; `delimiter` names the delimiter, else it is chosen) and the
+    records parsed (:func:`parse_records`, shared with the dask engine, which parses blocks
+    of a file with it).
     """
     try:
         raw = path.read_bytes()
@@ -463,7 +494,7 @@ def read_delimited(path: Path, *, encoding: str | None = None) -> pd.DataFrame:
         raise InputError(msg) from None
     buf, start, found = decode(raw, encoding, label=path)
     del raw
-    layout = find_layout(buf, start, complete=True, label=path)
+    layout = find_layout(buf, start, complete=True, label=path, delimiter=delimiter)
     table = parse_records(buf, layout.header_end, layout, label=path, first_row=2, final=True)
     table.attrs["renamed"] = [n for n, h in zip(layout.names, layout.header, strict=True) if n != h]
     table.attrs["encoding"] = found

@@ -140,6 +140,7 @@ def read_positions(
     sheet: str | int | None = 0,
     gazetteer_: gazetteer.Gazetteer | None = None,
     encoding: str | None = None,
+    delimiter: str | None = None,
     threads: int | None = None,
 ) -> gpd.GeoDataFrame:
     """Read reported positions from a file or a table, keeping every row.
@@ -168,6 +169,9 @@ def read_positions(
     encoding
         The text encoding of a delimited text file (``"cp1256"``, ``"utf-16"``...), when
         the guess described in Notes is not good enough. It is used as given.
+    delimiter
+        The delimiter of a delimited text file (one character: ``";"``, ``"|"``, a tab...),
+        when the guess described in Notes is not good enough.
     threads
         Threads to use (points are made while the text is read); by default one per core,
         up to 8 (:func:`geozones.parallel.resolve_threads`). The result does not depend on it.
@@ -193,8 +197,8 @@ def read_positions(
     ------
     InputError
         Only for the file as a whole: missing, unreadable, empty, no way to find positions,
-        a named column that does not exist, or an unknown `encoding`; or `threads` not a
-        positive whole number.
+        a named column that does not exist, an unknown `encoding`, or a `delimiter` that is
+        not one character; or `threads` not a positive whole number.
 
     Notes
     -----
@@ -279,7 +283,9 @@ def read_positions(
     [[2, 'Dar‘ā', ''], [3, '', "column 'place': unknown place name 'Atlantis'"]]
     """
     threads = resolve_threads(threads)
-    label, table, geoms = load_table(source, layer=layer, sheet=sheet, encoding=encoding)
+    label, table, geoms = load_table(
+        source, layer=layer, sheet=sheet, encoding=encoding, delimiter=delimiter
+    )
     options = ReadOptions(
         lon_column=lon_column,
         lat_column=lat_column,

@@ -33,7 +33,12 @@ DELIMITED_SUFFIXES = (".csv", ".tsv", ".txt", ".tab")
 
 
 def load_table(
-    source, *, layer: str | int | None = None, sheet: str | int | None = 0, encoding=None
+    source,
+    *,
+    layer: str | int | None = None,
+    sheet: str | int | None = 0,
+    encoding=None,
+    delimiter: str | None = None,
 ) -> tuple[str, pd.DataFrame, np.ndarray | None]:
     """A source as (label, table of its original columns, geometries or None).
 
@@ -47,6 +52,8 @@ def load_table(
     encoding
         The text encoding of delimited text, None to decide it
         (:mod:`geozones.decoding`).
+    delimiter
+        The delimiter of delimited text, None to decide it (:mod:`geozones.delimited`).
 
     Raises
     ------
@@ -69,7 +76,8 @@ def load_table(
         raise InputError(msg)
     suffix = path.suffix.lower()
     if suffix in DELIMITED_SUFFIXES:
-        return str(path), read_delimited(path, encoding=encoding), None
+        table = read_delimited(path, encoding=encoding, delimiter=delimiter)
+        return str(path), table, None
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
             # one sheet, never all of them (sheet_name=None would give a dict of every sheet)

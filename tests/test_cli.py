@@ -191,6 +191,16 @@ def test_map_command_writes_an_offline_map_and_a_figure(tmp_path, capsys):
     assert "tile.openstreetmap.org" in (tmp_path / "online.html").read_text(encoding="utf-8")
 
 
+def test_map_basemap_takes_any_xyzservices_provider_and_suggests_names(tmp_path, capsys):
+    out = tmp_path / "carto.html"
+    assert main(["map", "--basemap", "Esri.WorldTopoMap", "--out", str(out)]) == EXIT_OK
+    assert "arcgisonline.com" in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["map", "--basemap", "Esri.WorldTopoMp", "--out", str(out)]) == EXIT_REFUSED
+    err = capsys.readouterr().err
+    assert "Esri.WorldTopoMap" in err and "Traceback" not in err
+
+
 def test_check_can_draw_its_map(tmp_path):
     src = tmp_path / "reports.csv"
     src.write_text("actor,place\nHezbollah,Quneitra\nIRGC,Nowhere-on-earth\n")

@@ -231,3 +231,18 @@ def test_zones_writes_a_shapefile(tmp_path, capsys):
     assert back["band"].tolist() == ["0–5 km", "5–20 km"]
     assert {"toleranc_m", "line_src", "credit"} <= set(back.columns)
     assert f"wrote {out}" in capsys.readouterr().out
+
+
+def test_delimiter_when_the_guess_is_wrong(tmp_path, capsys):
+    src = tmp_path / "fixes.txt"
+    src.write_text("coordinates\n33.18, 35.89\n32.62, 36.10\n")  # one column: no delimiter
+    code, rows = _check(tmp_path, src)
+    assert code == 0 and (rows["error"] != "").all()  # split at the commas: too many fields
+    for delimiter in ("tab", "\\t", ";"):
+        code, rows = _check(tmp_path, src, "--delimiter", delimiter)
+        assert code == 0 and rows["error"].tolist() == ["", ""], delimiter
+        assert rows["lat"].tolist() == [33.18, 32.62]
+    assert main(["check", str(src), "--delimiter", ";;"]) == EXIT_REFUSED
+    assert "delimiter must be one character" in capsys.readouterr().err
+    got = gz.read_positions(src, delimiter="\t")  # as in Python
+    assert got["error"].tolist() == ["", ""]
