@@ -149,8 +149,9 @@ def read_positions(
     ----------
     source
         A delimited text file (``.csv``, ``.tsv``, ``.txt``, ``.tab``; see Notes), an
-        Excel workbook (``.xlsx``), GeoJSON, GeoPackage, KML/KMZ or Shapefile, an ACLED or
-        UCDP GED export (any of these formats), or a DataFrame / GeoDataFrame.
+        Excel workbook (``.xlsx``), (Geo)Parquet, GeoJSON, GeoPackage, KML/KMZ or
+        Shapefile, an ACLED or UCDP GED export (any of these formats), or a DataFrame /
+        GeoDataFrame.
     lon_column, lat_column, coordinates_column, mgrs_column, place_column, admin1_column
         Name the columns to use when the common names are not enough. Not found → error.
     order

@@ -45,8 +45,8 @@ def load_table(
     Parameters
     ----------
     source
-        A path (delimited text by :data:`DELIMITED_SUFFIXES`, a workbook, or a vector file),
-        a DataFrame or a GeoDataFrame (its CRS made EPSG:4326).
+        A path (delimited text by :data:`DELIMITED_SUFFIXES`, a workbook, (Geo)Parquet or
+        a vector file), a DataFrame or a GeoDataFrame (its CRS made EPSG:4326).
     layer, sheet
         The layer of a multi-layer vector file; the sheet of a workbook (None: the first).
     encoding
@@ -86,7 +86,27 @@ def load_table(
             msg = f"{path}: cannot be read as a workbook ({first_line(exc)})"
             raise InputError(msg) from None
         return str(path), table, None
+    if suffix in (".parquet", ".geoparquet"):
+        return str(path), *_read_parquet(path)
     return str(path), *_read_vector(path, layer=layer)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """A Parquet file's table, and its geometries when it is GeoParquet (made EPSG:4326)."""
+    import pyarrow.parquet as pq
+
+    try:
+        geo = b"geo" in (pq.read_schema(path).metadata or {})
+        if geo:
+            gdf = gpd.read_parquet(path)
+            gdf = gdf if gdf.crs is None else gdf.to_crs(4326)
+            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+            return _distinct_columns(table.reset_index(drop=True)), np.asarray(gdf.geometry.array)
+        table = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and kin
+        msg = f"{path}: cannot be read as Parquet ({first_line(exc)})"
+        raise InputError(msg) from None
+    return _distinct_columns(table.reset_index(drop=True)), None
 
 
 def _distinct_columns(table: pd.DataFrame) -> pd.DataFrame:

@@ -387,6 +387,24 @@ def test_positions_round_trip_through_geoparquet(tmp_path, hostile):
     again = gz.read_positions(back)  # and it is positions again
     assert again["actor"].tolist() == HOSTILE
     assert again["lat"].equals(hostile["lat"]) and again["lon"].equals(hostile["lon"])
+    direct = gz.read_positions(tmp_path / "r.parquet")  # the file itself is read too
+    assert direct["actor"].tolist() == HOSTILE
+    assert direct["lat"].equals(again["lat"]) and direct["lon"].equals(again["lon"])
+
+
+def test_read_positions_reads_plain_parquet_and_names_a_broken_file(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"actor": ["Hezbollah"], "lat": [33.18], "lon": [35.89]}).to_parquet(
+        tmp_path / "plain.parquet"
+    )
+    got = gz.read_positions(tmp_path / "plain.parquet")
+    assert got[["actor", "lat", "lon"]].values.tolist() == [["Hezbollah", 33.18, 35.89]]
+    assert got["error"].tolist() == [""]
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(GeozonesError, match=r"broken\.parquet: cannot be read as Parquet"):
+        gz.read_positions(broken)
 
 
 def test_zones_round_trip_through_a_shapefile(tmp_path, zones):
