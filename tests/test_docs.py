@@ -107,6 +107,8 @@ def test_api_page_lists_every_public_name(site):
     # the modules' pages list their own public names
     datasets = _read(site / "generated" / "geozones.datasets.html")
     assert {"load", "credit_lines", "syrian_side_zones"} <= set(datasets.listed)
+    checks = _read(site / "generated" / "geozones.checks.html")  # behind the names: scenarios
+    assert {"bundled_scenarios", "load_scenario", "Scenario"} <= set(checks.listed)
 
 
 def test_notebooks_are_rendered_with_their_outputs(site):
