@@ -56,6 +56,7 @@ import shapely
 from geozones import datasets
 from geozones.columns import as_text
 from geozones.errors import InputError
+from geozones.geodesy import destination, inverse, line_parts
 from geozones.lines import as_lines
 from geozones.symbology import (
     BAND_COLOURS,
@@ -529,6 +530,8 @@ class _MapState:
     basemap_done: bool = False
     credits: set[str] = field(default_factory=set)
     position_layers: int = 0
+    #: Where the map's window of longitudes starts (set by the first call that draws)
+    seam: float | None = None
 
 
 _STATE_ATTRIBUTE = "_geozones_state"
@@ -590,6 +593,168 @@ def _union_bbox(*boxes: list[float] | None) -> list[float] | None:
         return None
     a = np.asarray(found)
     return [float(a[:, 0].min()), float(a[:, 1].min()), float(a[:, 2].max()), float(a[:, 3].max())]
+
+
+# ------------------------------------------------------------- the globe on a flat map
+#
+# Leaflet draws lon/lat as given, on one copy of the world from -180 to 180. Zones come split
+# at ±180 (RFC 7946), so a zone round the antimeridian would be drawn as two halves at the far
+# edges of the world, and a line segment from 178.5 to -179.5 across the whole world. On the
+# map (never in exports) every layer is drawn in one window of longitudes [w, w + 360), the
+# seam w in the widest stretch of longitude holding nothing, and each segment of a line along
+# its geodesic, unwrapped. The edges a polygon gets from the seam or from the ±90° parallels
+# of a pole cap are not boundaries: such a band is filled without a stroke and outlined apart.
+
+#: Segments of a line longer than this are drawn through points on their geodesic.
+_GEODESIC_STEP_M = 50_000.0
+
+
+def _spans(lo: float, hi: float) -> list[tuple[float, float]]:
+    """The stretches of [-180, 180] that the longitudes lo..hi (lo <= hi) cover."""
+    if hi - lo >= 360.0:
+        return [(-180.0, 180.0)]
+    start = (lo + 180.0) % 360.0 - 180.0
+    stop = start + (hi - lo)
+    if stop <= 180.0:
+        return [(start, stop)]
+    return [(start, 180.0), (-180.0, stop - 360.0)]
+
+
+def _seam(geoms: Iterable, lon: Iterable[float] = ()) -> float:
+    """The map's seam: -180 unless the widest gap in longitude lies elsewhere, then its middle."""
+    spans: list[tuple[float, float]] = [(float(x), float(x)) for x in lon if np.isfinite(x)]
+    for g in geoms:
+        for part in shapely.get_parts(np.asarray([g], dtype=object)):
+            if part is None or part.is_empty:
+                continue
+            x0, _, x1, _ = part.bounds
+            spans.extend(_spans(x0, x1))
+    if not spans:
+        return -180.0
+    spans.sort()
+    merged = [list(spans[0])]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    wrap_gap = merged[0][0] + 360.0 - merged[-1][1]
+    gaps = [(merged[i + 1][0] - merged[i][1], i) for i in range(len(merged) - 1)]
+    if not gaps or max(gaps)[0] <= wrap_gap:
+        return -180.0
+    _, i = max(gaps)
+    return (merged[i][1] + merged[i + 1][0]) / 2.0
+
+
+def _wrapped(geom: Any, seam: float) -> Any:
+    """A polygon (lon within ±180) drawn in [seam, seam + 360): its west of the seam moved 360°."""
+    if seam == -180.0 or geom is None or geom.is_empty:
+        return geom
+    east = shapely.intersection(geom, shapely.box(seam, -90.0, 180.0, 90.0))
+    west = shapely.intersection(geom, shapely.box(-180.0, -90.0, seam, 90.0))
+    west = shapely.transform(west, lambda xy: xy + np.array([360.0, 0.0]))
+    parts = [
+        p
+        for p in shapely.get_parts(np.asarray([east, west], dtype=object))
+        if p.geom_type == "Polygon" and not p.is_empty
+    ]
+    return shapely.union_all(parts) if parts else geom
+
+
+def _on_geodesics(part: np.ndarray) -> np.ndarray:
+    """Vertices (n, 2) of a line part, with points on each long segment's geodesic."""
+    lon, lat = part[:, 0], part[:, 1]
+    az, _, dist = inverse(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    steps = np.maximum(np.ceil(dist / _GEODESIC_STEP_M), 1).astype(int)
+    if (steps == 1).all():
+        return part
+    seg = np.repeat(np.arange(len(steps)), steps)  # each segment: its start, then points on it
+    j = np.arange(len(seg)) - np.repeat(np.cumsum(steps) - steps, steps)
+    x, y, _ = destination(lon[seg], lat[seg], az[seg], dist[seg] * j / steps[seg])
+    xy = np.column_stack([x, y])
+    xy[j == 0] = part[:-1]  # the vertices themselves, exactly
+    return np.concatenate([xy, part[-1:]])
+
+
+def _unwrapped(xy: np.ndarray) -> list[np.ndarray]:
+    """Each vertex's longitude moved by a multiple of 360 to lie within 180° of the one before.
+
+    A step of more than 90° in longitude (a geodesic passing within about 0.3° of a pole, as
+    its points lie at most 50 km apart) ends a piece and starts another: on the map the line
+    runs off the end of the world there and comes back elsewhere.
+    """
+    step = (np.diff(xy[:, 0]) + 180.0) % 360.0 - 180.0
+    lon = xy[0, 0] + np.concatenate([[0.0], np.cumsum(step)])
+    out = np.column_stack([lon, xy[:, 1]])
+    cuts = np.flatnonzero(np.abs(step) > 90.0) + 1
+    pieces = np.split(out, cuts)
+    for i in range(1, len(pieces)):  # each piece starts within ±180 of the prime meridian
+        pieces[i] = pieces[i] - [360.0 * math.floor((pieces[i][0, 0] + 180.0) / 360.0), 0.0]
+    return [p for p in pieces if len(p) >= 2]
+
+
+def _line_parts_drawn(geom: Any) -> list[np.ndarray]:
+    """Vertices (n, 2) of each part of a line as drawn: along its geodesics, unwrapped."""
+    if geom is None or geom.is_empty:
+        return []
+    return [q for p in line_parts(geom) for q in _unwrapped(_on_geodesics(p))]
+
+
+def _display_line(geom: Any, seam: float) -> Any:
+    """A line as drawn: along its geodesics, unwrapped, within [seam, seam + 360)."""
+    parts = _line_parts_drawn(geom)
+    if not parts:
+        return geom
+    inside = all(seam <= xy[:, 0].min() and xy[:, 0].max() <= seam + 360.0 for xy in parts)
+    coords = shapely.get_coordinates(geom)
+    if inside and np.array_equal(np.concatenate(parts), coords):
+        return geom  # drawn as given
+    out = []
+    for xy in parts:
+        line = shapely.LineString(xy)
+        first = math.floor((xy[:, 0].min() - seam) / 360.0)
+        last = math.floor((xy[:, 0].max() - seam) / 360.0)
+        if first == last:
+            out.append(shapely.transform(line, lambda c, k=first: c - [360.0 * k, 0.0]))
+            continue
+        for k in range(first, last + 1):
+            lo = seam + 360.0 * k
+            piece = shapely.intersection(line, shapely.box(lo, -90.0, lo + 360.0, 90.0))
+            piece = shapely.transform(piece, lambda c, k=k: c - [360.0 * k, 0.0])
+            out.extend(
+                p
+                for p in shapely.get_parts(np.asarray([piece], dtype=object))
+                if p.geom_type == "LineString" and not p.is_empty
+            )
+    return out[0] if len(out) == 1 else shapely.MultiLineString(out)
+
+
+def _frame_edges(seam: float) -> Any:
+    """The edges of the window [seam, seam + 360) x [-90, 90]: the seam and the poles."""
+    east = seam + 360.0
+    return shapely.MultiLineString(
+        [
+            [(seam, -90), (seam, 90)],
+            [(east, -90), (east, 90)],
+            [(seam, 90), (east, 90)],
+            [(seam, -90), (east, -90)],
+        ]
+    )
+
+
+def _outline(geom: Any, seam: float) -> Any:
+    """The boundary of a drawn band without its stretches on the seam and the poles.
+
+    None when the band has no edge there: it is then stroked as a polygon.
+    """
+    if geom is None or geom.is_empty:
+        return None
+    edges = _frame_edges(seam)
+    boundary = shapely.boundary(geom)
+    on_frame = shapely.intersection(boundary, edges)
+    if on_frame.is_empty or shapely.length(on_frame) == 0.0:
+        return None
+    return shapely.difference(boundary, edges)
 
 
 # --------------------------------------------------------------------------- legend
@@ -773,11 +938,24 @@ def _attribution_html(extra: Iterable[str] = (), *, basemap: bool = True) -> str
 
 
 def _zones_payload(
-    zones: gpd.GeoDataFrame, name: str | None
+    zones: gpd.GeoDataFrame, name: str | None, seam: float = -180.0
 ) -> tuple[list[_JSON], str, list[float] | None]:
     entries = zone_entries(zones)
     zones = to_4326(zones)
-    fc = _feature_collection(zones.geometry, [{"c": e.colour} for e in entries])
+    drawn = [_wrapped(g, seam) for g in zones.geometry]
+    outlines = [_outline(g, seam) for g in drawn]
+    # a band with edges on the seam or a pole is filled without a stroke ("e": 0) and its
+    # outline ("o": 1) drawn after every band
+    props: list[dict[str, Any]] = [
+        {"c": e.colour, **({"e": 0} if o is not None else {})}
+        for e, o in zip(entries, outlines, strict=True)
+    ]
+    edges = [
+        (o, {"c": e.colour, "o": 1})
+        for e, o in zip(entries, outlines, strict=True)
+        if o is not None
+    ]
+    fc = _feature_collection(drawn + [o for o, _ in edges], props + [p for _, p in edges])
     name = zones_name(zones, name)
     fill_opacity = 0.3
     rows = [
@@ -791,20 +969,21 @@ def _zones_payload(
     legend = f"<h4>Zones: {_escape(name)}</h4>" + "".join(rows)
     style = {"weight": 1.2, "opacity": 0.9, "fillOpacity": fill_opacity}
     args = [_js(f"Zones: {_escape(name)}"), fc, _js(style)]
-    return args, legend, _bbox(zones.geometry)
+    return args, legend, _bbox(drawn)
 
 
 # ---------------------------------------------------------------------------- lines
 
 
-def _lines_payload(lines: Any) -> tuple[list[_JSON], str, list[float] | None]:
+def _lines_payload(lines: Any, seam: float = -180.0) -> tuple[list[_JSON], str, list[float] | None]:
     resolved = as_lines(lines)
     gdf = resolved.frame
     n = len(gdf)
     layer = [str(v) if v else "" for v in gdf["layer"]]
     names = display_names(resolved)
+    drawn = [_display_line(g, seam) for g in gdf.geometry]
     props, rows = [], []
-    for i, (lay, name, geom) in enumerate(zip(layer, names, gdf.geometry, strict=True)):
+    for i, (lay, name, geom) in enumerate(zip(layer, names, drawn, strict=True)):
         look = line_style(lay, i, name)
         colour, dash, label = look.colour, look.dash_text, look.label
         merged = shapely.line_merge(geom) if geom.geom_type == "MultiLineString" else geom
@@ -823,10 +1002,10 @@ def _lines_payload(lines: Any) -> tuple[list[_JSON], str, list[float] | None]:
         )
         text = f'<span title="{_escape(name)}">{_escape(label)}</span>'
         rows.append(_legend_row(_swatch(colour, kind="stroke", dash=dash), text))
-    fc = _feature_collection(gdf.geometry, props)
+    fc = _feature_collection(drawn, props)
     legend = "<h4>Lines</h4>" + "".join(rows)
     style = {"weight": 3, "opacity": 0.95}
-    return [_js("Lines"), fc, _js(style)], legend, _bbox(gdf.geometry)
+    return [_js("Lines"), fc, _js(style)], legend, _bbox(drawn)
 
 
 # ------------------------------------------------------------------------ positions
@@ -1106,6 +1285,7 @@ def _positions_payload(
     uncertainty: bool | None,
     name: str,
     layer: int = 0,
+    seam: float = -180.0,
 ) -> tuple[list[_JSON], str, list[float] | None]:
     df: pd.DataFrame
     if isinstance(positions, pd.DataFrame):
@@ -1117,6 +1297,8 @@ def _positions_payload(
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
         df = to_4326(df)
     lon, lat = _coordinates(df)
+    if seam != -180.0:
+        lon = np.where(lon < seam, lon + 360.0, lon)
     ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90)
     if "error" in df:
         ok &= df["error"].fillna("").astype(str).to_numpy() == ""
@@ -1284,14 +1466,15 @@ def zone_map(
         table = read_positions(positions)
     _add_basemap_and_credits(m, basemap, tiles, zones, table, credits)
     legends, boxes = [], []
+    lines = lines_to_draw(lines, zones)
+    seam = _map_seam(m, zones, lines, table)
     if zones is not None:
-        args, legend, box = _zones_payload(zones, zones_name)
+        args, legend, box = _zones_payload(zones, zones_name, seam)
         _call(m, "bands", *args)
         legends.append(legend)
         boxes.append(box)
-    lines = lines_to_draw(lines, zones)
     if lines is not None:
-        args, legend, box = _lines_payload(lines)
+        args, legend, box = _lines_payload(lines, seam)
         _call(m, "lines", *args)
         legends.append(legend)
         boxes.append(box)
@@ -1306,6 +1489,7 @@ def zone_map(
             uncertainty=uncertainty,
             name=positions_name,
             layer=layer,
+            seam=seam,
         )
         _call(m, "positions", *args)
         legends.append(legend)
@@ -1315,6 +1499,30 @@ def zone_map(
     if box is not None:
         _call(m, "fit", _js(box))
     return m
+
+
+def _map_seam(m: folium.Map, zones: Any, lines: Any, table: pd.DataFrame | None) -> float:
+    """The seam of `m`'s window of longitudes, chosen by the first call that draws anything."""
+    state = _state(m)
+    if state.seam is not None:
+        return state.seam
+    geoms: list[Any] = []
+    if zones is not None:
+        geoms.extend(to_4326(zones).geometry)
+    if lines is not None:
+        for g in as_lines(lines).frame.geometry:
+            geoms.extend(shapely.LineString(xy) for xy in _line_parts_drawn(g))
+    lon: Iterable[float] = ()
+    if not geoms and table is not None:
+        df = to_4326(table) if isinstance(table, gpd.GeoDataFrame) else table
+        try:
+            lon = _coordinates(df)[0]
+        except InputError:
+            lon = ()
+    if not geoms and not len(np.asarray(lon)):
+        return -180.0  # nothing drawn yet: a later call chooses
+    state.seam = _seam(geoms, lon)
+    return state.seam
 
 
 def _new_map(

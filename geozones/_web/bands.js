@@ -4,6 +4,10 @@
  *                                                 layers: <L.control.layers>});
  *   bands.add(name, fc, style)   fc: features with properties {c: colour}; style: Leaflet
  *                                path options for every band; name: escaped by Python
+ *
+ * A band with edges on the map's seam of longitudes or on a pole (a zone round the
+ * antimeridian or a pole) comes with {e: 0}: it is filled without a stroke, and its outline
+ * without those edges follows as a line feature {c: colour, o: 1}.
  */
 (function () {
   "use strict";
@@ -20,11 +24,16 @@
     var layer = L.geoJSON(fc, {
       renderer: this.renderer,
       style: function (f) {
-        return L.extend({ color: f.properties.c, fillColor: f.properties.c, className: "gz-band",
-          interactive: false }, style);
+        var p = f.properties;
+        if (p.o) {
+          return L.extend({}, style, { color: p.c, fill: false, className: "gz-band-edge",
+            interactive: false });
+        }
+        return L.extend({ color: p.c, fillColor: p.c, className: "gz-band", interactive: false },
+          style, p.e === 0 ? { stroke: false } : {});
       }
     }).addTo(this.map);
-    gz.drawn.bands += fc.features.length;
+    gz.drawn.bands += fc.features.filter(function (f) { return !f.properties.o; }).length;
     this.layers.addOverlay(layer, name);
     return layer;
   };
