@@ -1529,19 +1529,15 @@ def _screen_far(lon, lat, pieces: _Pieces, pt: NDArray, pc: NDArray, bound: NDAr
 
 def _nearer_end(plon: NDArray, plat: NDArray, seg: _Segments):
     """Distance, foot, azimuth to the point and travel azimuth at each segment's nearer end."""
-    best = None
-    for at_end in (False, True):
-        s = seg.length_m if at_end else np.zeros(len(seg.length_m))
-        xlon, xlat, heading = _point_on_piece(seg, s)
-        az, _, d = WGS84.inv(xlon, xlat, plon, plat)
-        if best is None:
-            best = [d, s, az, heading]
-            continue
-        nearer = d < best[0]
-        best = [
-            np.where(nearer, new, old) for new, old in zip((d, s, az, heading), best, strict=True)
-        ]
-    return tuple(best)
+    zeros = np.zeros(len(seg.length_m))
+    xlon, xlat, heading = _point_on_piece(seg, zeros)
+    az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+    best = [d, zeros, az, heading]
+    xlon, xlat, heading = _point_on_piece(seg, seg.length_m)
+    az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+    nearer = d < best[0]
+    end = (d, seg.length_m, az, heading)
+    return tuple(np.where(nearer, new, old) for new, old in zip(end, best, strict=True))
 
 
 def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
