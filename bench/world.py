@@ -3,15 +3,15 @@
 Run it from the repository root, in one command::
 
     .venv/bin/python bench/world.py [--cases a b ...] [--scale 1.0] [--seed 0]
-                                    [--tolerance M] [--show 3]
+                                    [--tolerance M] [--show 3] [--timeout 90]
 
 What it does
 ------------
 For each world case of issue 16 (a line, band limits, a side), in one process:
 
 1. builds the zones with ``geozones.build_zones(line, distances_km, side=side,
-   tolerance_m=...)`` (an exception is counted under "errors" and its points are not
-   checked);
+   tolerance_m=...)``, in a forked child process stopped after ``--timeout`` seconds (an
+   exception or a timeout is counted under "errors" and the case's points are not checked);
 2. draws seeded random points whose exact distance and side are known independently of
    geozones: points on a random normal of a random point of the line (``Geod.fwd``), points
    round its ends, points near each band limit and, for zones that reach a pole or cover
@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import platform
 import sys
 import time
@@ -288,7 +289,33 @@ def _band_name(case: Case, band: int) -> str:
     return "none" if band >= len(case.distances_km) else f"{limits[band]:g}-{limits[band + 1]:g} km"
 
 
-def run_case(case: Case, seed: int, tolerance_m: float | None, show: int) -> Result:
+def _build(line, distances_km, side: str, tolerance_m: float):
+    t0 = time.perf_counter()
+    zones = geozones.build_zones(line, distances_km, side=side, tolerance_m=tolerance_m)
+    return zones, time.perf_counter() - t0
+
+
+def build(case: Case, tolerance_m: float, timeout_s: float):
+    """``build_zones`` for the case, and its seconds; in a child process when `timeout_s`.
+
+    A child that takes longer than `timeout_s` is ended (it is this process's own child),
+    and the case counts a TimeoutError.
+    """
+    args = (case.line, case.distances_km, case.side, tolerance_m)
+    if not timeout_s:
+        return _build(*args)
+    with multiprocessing.get_context("fork").Pool(1) as pool:  # ends the child on exit
+        job = pool.apply_async(_build, args)
+        try:
+            return job.get(timeout_s)
+        except multiprocessing.TimeoutError:
+            msg = f"build_zones took more than {timeout_s:g} s (stopped)"
+            raise TimeoutError(msg) from None
+
+
+def run_case(
+    case: Case, seed: int, tolerance_m: float | None, show: int, timeout_s: float = 0.0
+) -> Result:
     rng = np.random.default_rng([seed, ord(case.key)])
     tol = case.tolerance_m if tolerance_m is None else tolerance_m
     res = Result(case.key, case.title)
@@ -314,12 +341,11 @@ def run_case(case: Case, seed: int, tolerance_m: float | None, show: int) -> Res
 
     t0 = time.perf_counter()
     try:
-        zones = geozones.build_zones(case.line, case.distances_km, side=case.side, tolerance_m=tol)
+        zones, res.build_s = build(case, tol, timeout_s)
     except Exception as exc:  # noqa: BLE001
         res.build_s = time.perf_counter() - t0
         res.errors.append(f"build_zones: {type(exc).__name__}: {exc}")
         return res
-    res.build_s = time.perf_counter() - t0
     res.area_km2 = float(np.sum(zones["area_km2"]))
 
     skip = near_an_edge(case, tol, ref)
@@ -365,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tolerance", type=float, default=None, help="tolerance_m for all")
     parser.add_argument("--show", type=int, default=3, help="wrong points shown per case")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=90.0,
+        help="seconds a case's build_zones may take, in a child process (0: in this one)",
+    )
     args = parser.parse_args(argv)
     chosen = [c for c in cases() if args.cases is None or c.key in args.cases]
     for c in chosen:
@@ -374,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         f"python {platform.python_version()}, {platform.machine()}; seed {args.seed}"
     )
     t0 = time.perf_counter()
-    results = [run_case(c, args.seed, args.tolerance, args.show) for c in chosen]
+    results = [run_case(c, args.seed, args.tolerance, args.show, args.timeout) for c in chosen]
     head = (
         f"{'case':<4} {'drawn':>6} {'checked':>8} {'wrong':>6} {'(none/extra/other/two)':>22} "
         f"{'errors':>6} {'locate≠ref':>10} {'build s':>8}  area km², gz / Monte Carlo"
