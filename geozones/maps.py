@@ -646,13 +646,18 @@ def _seam(geoms: Iterable, lon: Iterable[float] = ()) -> float:
     return (merged[i][1] + merged[i + 1][0]) / 2.0
 
 
+def _shifted(geom: Any, dx: float) -> Any:
+    """`geom` moved by `dx` degrees of longitude."""
+    return shapely.transform(geom, lambda xy: xy + np.array([dx, 0.0]))
+
+
 def _wrapped(geom: Any, seam: float) -> Any:
     """A polygon (lon within ±180) drawn in [seam, seam + 360): its west of the seam moved 360°."""
     if seam == -180.0 or geom is None or geom.is_empty:
         return geom
     east = shapely.intersection(geom, shapely.box(seam, -90.0, 180.0, 90.0))
     west = shapely.intersection(geom, shapely.box(-180.0, -90.0, seam, 90.0))
-    west = shapely.transform(west, lambda xy: xy + np.array([360.0, 0.0]))
+    west = _shifted(west, 360.0)
     parts = [
         p
         for p in shapely.get_parts(np.asarray([east, west], dtype=object))
@@ -715,12 +720,12 @@ def _display_line(geom: Any, seam: float) -> Any:
         first = math.floor((xy[:, 0].min() - seam) / 360.0)
         last = math.floor((xy[:, 0].max() - seam) / 360.0)
         if first == last:
-            out.append(shapely.transform(line, lambda c, k=first: c - [360.0 * k, 0.0]))
+            out.append(_shifted(line, -360.0 * first))
             continue
         for k in range(first, last + 1):
             lo = seam + 360.0 * k
             piece = shapely.intersection(line, shapely.box(lo, -90.0, lo + 360.0, 90.0))
-            piece = shapely.transform(piece, lambda c, k=k: c - [360.0 * k, 0.0])
+            piece = _shifted(piece, -360.0 * k)
             out.extend(
                 p
                 for p in shapely.get_parts(np.asarray([piece], dtype=object))
