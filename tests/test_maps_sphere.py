@@ -8,8 +8,10 @@ line's bounds, its SVG path, which points its fill holds) in Web Mercator pixels
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from _pages import Page, launch_browser
 from shapely.geometry import LineString
@@ -188,3 +190,14 @@ def test_line_over_the_pole_runs_to_it(drawn):
         False,
     ]
     assert inner["stroke"] == "none"
+
+
+def test_positions_beside_a_fiji_zone_are_drawn_beside_it():
+    # no browser needed: the positions travel with the map's window of longitudes
+    table = pd.DataFrame({"lon": [-179.9, 179.9], "lat": [-17.0, -17.2]})
+    m = gz.zone_map(gz.build_zones(FIJI, (5,)), table, lines=FIJI)
+    page = m.get_root().render()
+    assert re.findall(r'"x":\s*\[([^\]]*)\]', page)[0] == "180.1,179.9"
+    # a map far from 180° keeps every longitude as it is
+    golan = gz.zone_map(gz.build_zones("alpha_line", (5,)), table.assign(lon=[35.8, 35.9]))
+    assert re.findall(r'"x":\s*\[([^\]]*)\]', golan.get_root().render())[0] == "35.8,35.9"
