@@ -127,6 +127,34 @@ _BISECTIONS = 45
 _RAD = np.pi / 180.0
 
 
+def _geod_call(method, *args: ArrayLike):
+    """``WGS84.fwd`` or ``WGS84.inv`` (`method`) on arrays, with arrays out.
+
+    pyproj first tries its scalar fast path, which takes an array of one element as a
+    scalar: NumPy (1.25 to 2.3) warns of that conversion, and the results come back as
+    floats, not arrays. Inputs of one element go as floats here and come back in their
+    shape; 0-d inputs give floats, as pyproj gives them.
+    """
+    arrays = [np.asarray(a, dtype=float) for a in args]
+    if any(a.shape != arrays[0].shape for a in arrays):
+        arrays = [np.ascontiguousarray(a) for a in np.broadcast_arrays(*arrays)]
+    shape = arrays[0].shape
+    if arrays[0].size == 1:
+        out = method(*(a.item() for a in arrays))
+        return out if shape == () else tuple(np.full(shape, v) for v in out)
+    return method(*arrays)
+
+
+def _fwd(lon: ArrayLike, lat: ArrayLike, azimuth: ArrayLike, distance: ArrayLike):
+    """``WGS84.fwd``: lon, lat and back azimuth at the end (see :func:`_geod_call`)."""
+    return _geod_call(WGS84.fwd, lon, lat, azimuth, distance)
+
+
+def _inv(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike):
+    """``WGS84.inv``: azimuth, back azimuth and distance (see :func:`_geod_call`)."""
+    return _geod_call(WGS84.inv, lon1, lat1, lon2, lat2)
+
+
 class LineLocation(NamedTuple):
     """Where each point's nearest point on a line is, and how far.
 
@@ -348,7 +376,7 @@ def geodesic_distance(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: A
     11090.535
     """
     lon1, lat1, lon2, lat2 = _arrays(_lenient=True, lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
-    return WGS84.inv(lon1, lat1, lon2, lat2)[2]
+    return _inv(lon1, lat1, lon2, lat2)[2]
 
 
 def segment_distance(
@@ -403,7 +431,7 @@ def destination(
         raise InputError(msg)
     shape = arrays[0].shape
     lon1, lat1, azimuth, distance = (a.ravel() for a in arrays)
-    lon2, lat2, back = WGS84.fwd(lon1, lat1, azimuth, distance)
+    lon2, lat2, back = _fwd(lon1, lat1, azimuth, distance)
     heading = (back + 360.0) % 360.0 - 180.0
     return lon2.reshape(shape), lat2.reshape(shape), heading.reshape(shape)
 
@@ -422,7 +450,7 @@ def inverse(
     arrays = _arrays(lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2)
     shape = arrays[0].shape
     flat_lon1, flat_lat1, flat_lon2, flat_lat2 = (a.ravel() for a in arrays)
-    az1, back2, dist = WGS84.inv(flat_lon1, flat_lat1, flat_lon2, flat_lat2)
+    az1, back2, dist = _inv(flat_lon1, flat_lat1, flat_lon2, flat_lat2)
     az2 = (back2 + 360.0) % 360.0 - 180.0
     return az1.reshape(shape), az2.reshape(shape), dist.reshape(shape)
 
@@ -760,7 +788,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     seg_rows = np.flatnonzero(starts_segment)
     s_lon0, s_lat0 = xy[seg_rows, 0], xy[seg_rows, 1]
     s_lon1, s_lat1 = xy[seg_rows + 1, 0], xy[seg_rows + 1, 1]
-    s_az, s_back, s_len = WGS84.inv(s_lon0, s_lat0, s_lon1, s_lat1)
+    s_az, s_back, s_len = _inv(s_lon0, s_lat0, s_lon1, s_lat1)
     # each part's start along the line: duplicates count with their first copy's length
     part_len = np.zeros(len(parts))
     part_len[kept] = np.bincount(np.repeat(np.arange(len(kept)), n_seg), s_len, len(kept))
@@ -776,7 +804,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     inner = np.flatnonzero(k > 0)
     if inner.size:
         s = seg[inner]
-        lon0[inner], lat0[inner], _ = WGS84.fwd(
+        lon0[inner], lat0[inner], _ = _fwd(
             s_lon0[s], s_lat0[s], s_az[s], s_len[s] * (k[inner] / n_cut[s])
         )
     lon1, lat1 = np.empty_like(lon0), np.empty_like(lat0)
@@ -790,7 +818,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     if n_pieces == len(s_len):  # no segment was cut: the pieces are the segments
         az0, back1, length = s_az, s_back, s_len
     else:
-        az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
+        az0, back1, length = _inv(lon0, lat0, lon1, lat1)
     point_like = length == 0
     az0 = np.where(point_like, np.nan, az0)
     az1 = np.where(point_like, np.nan, (back1 + 180.0 + 180.0) % 360.0 - 180.0)
@@ -813,7 +841,7 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     chord = np.linalg.norm(b - a, axis=1)
     u = np.divide(b - a, chord[:, None], out=np.zeros_like(a), where=chord[:, None] > 0)
     # sagitta: the geodesic midpoint's distance from the chord (the gap is largest there)
-    mlon, mlat, mback = WGS84.fwd(lon0, lat0, np.nan_to_num(az0), length / 2.0)
+    mlon, mlat, mback = _fwd(lon0, lat0, np.nan_to_num(az0), length / 2.0)
     mid = _ecef(mlon, mlat) - origin
     maz = np.where(point_like, np.nan, mback + 180.0)
     del mback
@@ -1082,7 +1110,7 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     far = np.flatnonzero(upper > _EXACT_UPPER_M)
     if far.size:  # the exact distance to that piece's start: a tighter bound
         v = piece[far]
-        exact = WGS84.inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
+        exact = _inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
         upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
 
     held: list[tuple[NDArray, ...]] = []
@@ -1382,7 +1410,7 @@ class _Segments:
     @classmethod
     def between(cls, lon0, lat0, lon1, lat1) -> _Segments:
         lon0, lat0, lon1, lat1 = (np.asarray(a, float) for a in (lon0, lat0, lon1, lat1))
-        az0, back1, length = WGS84.inv(lon0, lat0, lon1, lat1)
+        az0, back1, length = _inv(lon0, lat0, lon1, lat1)
         point_like = length == 0
         az0 = np.where(point_like, np.nan, az0)
         az1 = np.where(point_like, np.nan, back1 + 180.0)
@@ -1410,7 +1438,7 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
         if step_no == 0 and first_measure is not None:
             az_x, d = first_measure(xlon, xlat, s)
         else:
-            az_x, _, d = WGS84.inv(xlon, xlat, plon[active], plat[active])
+            az_x, _, d = _inv(xlon, xlat, plon[active], plat[active])
         theta = (az_x - heading) * _RAD
         step, cross = _right_angle_step(d, theta)
         point_like = length[active] == 0
@@ -1442,7 +1470,7 @@ def _refine(plon, plat, seg: _Segments, s: NDArray, *, first_measure=None):
         sub = seg.subset(far)
         for end_s in (np.zeros(far.size), sub.length_m):
             xlon, xlat, heading = _point_on_piece(sub, end_s)
-            az_x, _, d = WGS84.inv(xlon, xlat, plon[far], plat[far])
+            az_x, _, d = _inv(xlon, xlat, plon[far], plat[far])
             nearer = d < dist[far]
             k = far[nearer]
             dist[k], foot_s[k], azimuth[k], travel[k] = (
@@ -1470,7 +1498,7 @@ def _bisect(plon: NDArray, plat: NDArray, seg: _Segments):
 
     def measure(s: NDArray):
         xlon, xlat, heading = _point_on_piece(seg, s)
-        az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+        az, _, d = _inv(xlon, xlat, plon, plat)
         return d, az, heading
 
     for _ in range(_BISECTIONS):
@@ -1515,7 +1543,7 @@ def _screen_far(lon, lat, pieces: _Pieces, pt: NDArray, pc: NDArray, bound: NDAr
     F(M) - |cos θ|·L/2 (the tangent at M, whose slope is -cos θ, stays below a convex
     function). Returns the pairs to drop and the pairs whose nearest point is an end.
     """
-    az, _, f_mid = WGS84.inv(pieces.mid_lon[pc], pieces.mid_lat[pc], lon[pt], lat[pt])
+    az, _, f_mid = _inv(pieces.mid_lon[pc], pieces.mid_lat[pc], lon[pt], lat[pt])
     half = 0.5 * pieces.length_m[pc]
     lower = f_mid - half
     convex = f_mid + half <= _CONVEX_M
@@ -1531,10 +1559,10 @@ def _nearer_end(plon: NDArray, plat: NDArray, seg: _Segments):
     """Distance, foot, azimuth to the point and travel azimuth at each segment's nearer end."""
     zeros = np.zeros(len(seg.length_m))
     xlon, xlat, heading = _point_on_piece(seg, zeros)
-    az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+    az, _, d = _inv(xlon, xlat, plon, plat)
     best = [d, zeros, az, heading]
     xlon, xlat, heading = _point_on_piece(seg, seg.length_m)
-    az, _, d = WGS84.inv(xlon, xlat, plon, plat)
+    az, _, d = _inv(xlon, xlat, plon, plat)
     nearer = d < best[0]
     end = (d, seg.length_m, az, heading)
     return tuple(np.where(nearer, new, old) for new, old in zip(end, best, strict=True))
@@ -1551,14 +1579,12 @@ def _inv_from_vertices(pieces, pt, pc, s, xlon, xlat, plon, plat):
     d = np.empty(len(pt))
     inside = np.flatnonzero(~vertex)
     if inside.size:
-        az_x[inside], _, d[inside] = WGS84.inv(
-            xlon[inside], xlat[inside], plon[inside], plat[inside]
-        )
+        az_x[inside], _, d[inside] = _inv(xlon[inside], xlat[inside], plon[inside], plat[inside])
     at_vertex = np.flatnonzero(vertex)
     if at_vertex.size:
         uniq, first, back = np.unique(key[at_vertex], return_index=True, return_inverse=True)
         k = at_vertex[first]
-        az_u, _, d_u = WGS84.inv(xlon[k], xlat[k], plon[k], plat[k])
+        az_u, _, d_u = _inv(xlon[k], xlat[k], plon[k], plat[k])
         az_x[at_vertex], d[at_vertex] = az_u[back], d_u[back]
     return az_x, d
 
@@ -1575,9 +1601,7 @@ def _point_on_piece(seg: _Segments, s: NDArray):
     heading = np.where(at_end, seg.az1, seg.az0)
     inside = np.flatnonzero(~(at_start | at_end))
     if inside.size:
-        flon, flat, fback = WGS84.fwd(
-            seg.lon0[inside], seg.lat0[inside], seg.az0[inside], s[inside]
-        )
+        flon, flat, fback = _fwd(seg.lon0[inside], seg.lat0[inside], seg.az0[inside], s[inside])
         lon[inside], lat[inside], heading[inside] = flon, flat, fback + 180.0
     return lon, lat, heading
 

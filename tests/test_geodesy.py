@@ -925,3 +925,20 @@ def test_the_antipodes_of_a_short_line_are_measured_to_its_nearer_end():
         d = gz.distance_to_line(lon, lat, line)
         to_vertex = gz.geodesic_distance(lon[:, None], lat[:, None], xy[:, 0], xy[:, 1])
         assert (d <= to_vertex.min(axis=1) + 1e-6).all(), line.wkt
+
+
+def test_one_element_arrays_go_to_pyproj_without_a_warning_and_come_back_as_arrays():
+    # pyproj's scalar fast path takes a one-element array as a scalar: NumPy 1.25-2.3 warn
+    # of that conversion (an error in this suite) and the results came back as floats
+    lon, lat, az = gz.geodesy.destination([35.8], [33.0], [0.0], [11090.535])
+    assert [np.shape(x) for x in (lon, lat, az)] == [(1,)] * 3
+    assert abs(float(lat[0]) - 33.1) < 1e-8
+    az1, az2, d = gz.geodesy.inverse([35.8], [33.0], [35.8], [33.1])
+    assert [np.shape(x) for x in (az1, az2, d)] == [(1,)] * 3
+    assert np.shape(gz.geodesy.geodesic_distance([35.8], [33.0], [35.8], [33.1])) == (1,)
+    assert isinstance(gz.geodesy.geodesic_distance(35.8, 33.0, 35.8, 33.1), float)
+    loc = gz.geodesy.locate_on_line([35.9], [33.1], LineString([(35.8, 33.0), (35.8, 33.2)]))
+    assert round(float(loc.distance_m[0]), 3) == 9334.764
+    assert loc.side.tolist() == [-1]
+    meridian = LineString([(35.8, 33.0), (35.8, 33.2)])
+    assert gz.geodesy.distance_to_line([35.8], [33.1], meridian)[0] < 1e-9
