@@ -24,13 +24,15 @@ parts and loops, a long segment's edges, 10,000 km zones) and their property-bas
 they failed on 8d0ea16 and pass once zones and geodesy are fixed.
 
 Hypothesis runs derandomised, without a database, no deadline, a few examples per property,
-and without shrinking (a failing example is reported as drawn), so the file's time is
-bounded. ``bench/world.py`` prints the same check as figures per case.
+and without shrinking (a failing example is reported as drawn); a ``build_zones`` that takes
+over ``BUILD_TIMEOUT_S`` fails its test. So the file's time is bounded. ``bench/world.py``
+prints the same check as figures per case.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -52,6 +54,8 @@ import geozones as gz
 pytestmark = pytest.mark.filterwarnings("ignore::geozones.GeozonesWarning")
 
 KINDS = ("loop", "parallel", "u-turn", "wiggle")
+#: a build that takes longer fails its test (the build goes on in a background thread)
+BUILD_TIMEOUT_S = 120.0
 WORLD = settings(
     max_examples=6,
     deadline=None,
@@ -86,7 +90,25 @@ EQUATOR = LineString([(-22.5, 0.0), (0.0, 0.0), (22.5, 0.0)])
 
 
 def _build(line, distances_km, side, tolerance_m):
-    zones = gz.build_zones(line, distances_km, side=side, tolerance_m=tolerance_m, threads=1)
+    """build_zones, failed after BUILD_TIMEOUT_S; its bands valid and apart."""
+    box = {}
+
+    def work():
+        try:
+            box["zones"] = gz.build_zones(
+                line, distances_km, side=side, tolerance_m=tolerance_m, threads=1
+            )
+        except Exception as exc:  # noqa: BLE001  (raised again below, in the test)
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="test_world build_zones", daemon=True)
+    worker.start()
+    worker.join(BUILD_TIMEOUT_S)
+    if worker.is_alive():  # it runs on in the background until the tests end
+        pytest.fail(f"build_zones took more than {BUILD_TIMEOUT_S} s ({distances_km} km)")
+    if "error" in box:
+        raise box["error"]
+    zones = box["zones"]
     geoms = zones.geometry.to_numpy()
     assert shapely.is_valid(geoms).all(), shapely.is_valid_reason(geoms).tolist()
     for i in range(len(geoms)):
