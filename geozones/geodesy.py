@@ -21,7 +21,12 @@ How it works
    its two most promising nodes at each level down to blocks, which gives it a tight bound
    in a few dozen 3-D distances; then groups, blocks and pieces are kept only where these
    rigorous bounds say they might hold the nearest point, so the work per point grows with
-   the depth of the tree, not with the number of vertices.
+   the depth of the tree, not with the number of vertices. Far from the line (beyond
+   ``_SCREEN_M``), where 3-D bounds are loose by the Earth's flattening, each group and
+   piece is screened with one exact geodesic from a point of it instead: the triangle
+   inequality, and within ``_CONVEX_M``, where the distance is convex along geodesics, a
+   tangent bound; so points anywhere on the globe cost a few dozen geodesics, whatever the
+   number of vertices.
 3. **Refine exactly.** For each surviving (point, piece) pair, pyproj's ``Geod.fwd`` puts a
    trial foot point on the geodesic and ``Geod.inv`` measures to the point. A right-angle
    step (spherical trigonometry, only ever applied to the tiny along-track residual) moves the
@@ -656,6 +661,10 @@ class _Groups:
     child_start: NDArray
     child_stop: NDArray
     rep: NDArray  # a piece of each group, whose start (a vertex) bounds distances from above
+    centre_lon: NDArray  # the middle of piece `rep` (a point of the line), degrees
+    centre_lat: NDArray
+    centre: NDArray  # (3, g) its ECEF coordinates, relative to the pieces' origin
+    radius: NDArray  # no point of the group's pieces is farther (geodesic) from the centre
 
 
 def _ecef(lon_deg: NDArray, lat_deg: NDArray) -> NDArray:
@@ -846,7 +855,6 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     maz = np.where(point_like, np.nan, mback + 180.0)
     del mback
     sag = _point_segment_distance(mid, a, u, chord) * 1.05 + 1e-9
-    del mid
 
     # blocks, and the storage order that keeps each block's pieces together
     m = len(part)
@@ -874,14 +882,16 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         return x[perm]
 
     a, b, u, chord, sag = permuted(a), permuted(b), permuted(u), permuted(chord), permuted(sag)
-    levels = [_groups(a, b, sag, block_start, block_start, np.r_[block_start[1:], m])]
+    mid, mlon, mlat = permuted(mid), permuted(mlon), permuted(mlat)
+    data = (a, b, sag, mid, mlon, mlat)
+    levels = [_groups(data, block_start, block_start, np.r_[block_start[1:], m])]
     while len(levels) < n_levels and len(levels[0].start) > size:
         below = levels[0]  # a coarser level: `size` groups of the level below each
         first = np.arange(0, len(below.start), size)
         levels.insert(
-            0, _groups(a, b, sag, below.start[first], first, np.r_[first[1:], len(below.start)])
+            0, _groups(data, below.start[first], first, np.r_[first[1:], len(below.start)])
         )
-    del b
+    del b, mid, data
     return _Pieces(
         lon0=permuted(lon0),
         lat0=permuted(lat0),
@@ -893,8 +903,8 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
         along0_m=permuted(along0),
         part=permuted(part),
         order=perm,
-        mid_lon=permuted(mlon),
-        mid_lat=permuted(mlat),
+        mid_lon=mlon,
+        mid_lat=mlat,
         mid_az=permuted(maz),
         start_az_in=permuted(start_az_in),
         end_az_out=permuted(end_az_out),
@@ -908,10 +918,13 @@ def _prepare(line: shapely.Geometry) -> _Pieces:
     )
 
 
-def _groups(
-    a: NDArray, b: NDArray, sag: NDArray, start: NDArray, child_start, child_stop
-) -> _Groups:
-    """Capsules round the pieces from each `start` to the next: their principal axis."""
+def _groups(data: tuple[NDArray, ...], start: NDArray, child_start, child_stop) -> _Groups:
+    """Capsules round the pieces from each `start` to the next: their principal axis.
+
+    `data` holds the pieces' chord starts and ends (m, 3), sagittas, and middles (m, 3,
+    and their lon/lat): the middle of each group's representative piece is its centre.
+    """
+    a, b, sag, mid, mid_lon, mid_lat = data
     m = len(a)
     stop = np.r_[start[1:], m]
     count = (stop - start)[:, None]
@@ -935,8 +948,30 @@ def _groups(
     )
     w = np.maximum.reduceat(reach, start) + np.maximum.reduceat(sag, start)
     rep = start + (stop - start) // 2
+    # the centre, a point of the line, and how far (geodesic) any point of the group is
+    # from it at most: a point of a piece is within its sagitta of its chord, and a chord's
+    # points no farther in 3-D than its farther end
+    centre_xyz = mid[rep]
+    far_end = np.maximum(
+        np.linalg.norm(a - centre_xyz[kb], axis=1), np.linalg.norm(b - centre_xyz[kb], axis=1)
+    )
+    radius = _geodesic_upper(np.maximum.reduceat(far_end + sag, start) * (1.0 + 1e-12) + 1e-6)
     axis_a, u = np.ascontiguousarray(axis_a.T), np.ascontiguousarray(u.T)
-    return _Groups(start, stop, axis_a, u, length, w, np.asarray(child_start), child_stop, rep)
+    return _Groups(
+        start,
+        stop,
+        axis_a,
+        u,
+        length,
+        w,
+        np.asarray(child_start),
+        child_stop,
+        rep,
+        mid_lon[rep],
+        mid_lat[rep],
+        np.ascontiguousarray(centre_xyz.T),
+        radius,
+    )
 
 
 def _concatenated(first: NDArray, length: NDArray) -> tuple[NDArray, NDArray]:
@@ -1112,6 +1147,7 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         v = piece[far]
         exact = _inv(pieces.lon0[v], pieces.lat0[v], lon[far], lat[far])[2]
         upper[far] = np.minimum(upper[far], exact * (1.0 + 1e-12) + rounding)
+        best[far] = np.minimum(best[far], exact)  # a distance to a point of the line
 
     held: list[tuple[NDArray, ...]] = []
     n_held = 0
@@ -1140,7 +1176,10 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
         for pt_c, ch in _children(pt, grp, above.child_start, above.child_stop):
             c = _pair_distance(p_cols, pt_c, here.a, here.u, here.length, ch)[0]
             c -= here.w[ch] + fine
-            keep = c <= _chord_reach(upper)[pt_c]
+            keep = c <= _chord_reach(np.minimum(upper, best + fine))[pt_c]
+            far = np.flatnonzero(keep & (c > _SCREEN_M))
+            if far.size:  # chords bound loosely far away: one exact measurement a group
+                keep[far] = _screen_groups(lon, lat, here, pt_c[far], ch[far], best, fine)
             yield from descend(pt_c[keep], ch[keep], level + 1)
 
     def pending(final: bool):
@@ -1553,6 +1592,48 @@ def _screen_far(lon, lat, pieces: _Pieces, pt: NDArray, pc: NDArray, bound: NDAr
     drop = lower > bound[pt] + 2.0 * _TIE_M
     ends = ~drop & (f_mid - half >= _CONCAVE_M)
     return drop, ends
+
+
+def _screen_groups(lon, lat, groups: _Groups, pt: NDArray, g: NDArray, best: NDArray, fine):
+    """Which far (point, group) pairs may hold the nearest point; write exact bounds.
+
+    One exact measurement from the group's centre C (a point of the line) gives F(C), an
+    upper bound for the point (written into `best`), and the direction t there towards the
+    point. Every point X of the group is within its radius r of C, so F(X) >= F(C) - r.
+    Where the distance is convex along the geodesics from C to the group (within
+    ``_CONVEX_M``), the tangent bound F(X) >= F(C) - r·cos(angle at C between X and the
+    point) holds too; r times that cosine is the component along t of the geodesic's
+    direction at C, and the 3-D chord X - C is within κr²/2 of that vector (the geodesic's
+    curvature in space is at most κ), so F(X) >= F(C) - t·(X - C) - κr²/2, and the largest
+    t·(X - C) over the group's capsule is at one end of its axis, plus its width.
+    """
+    az, _, f_c = _inv(groups.centre_lon[g], groups.centre_lat[g], lon[pt], lat[pt])
+    np.minimum.at(best, pt, f_c)
+    r = groups.radius[g]
+    lower = f_c - r
+    convex = np.flatnonzero((f_c + r <= _CONVEX_M) & (f_c - r > 0.0))
+    if convex.size:
+        j = g[convex]
+        lam, phi, alpha = groups.centre_lon[j] * _RAD, groups.centre_lat[j] * _RAD, az[convex]
+        sin_phi, cos_phi = np.sin(phi), np.cos(phi)
+        north = np.cos(alpha * _RAD)
+        east = np.sin(alpha * _RAD)
+        t = (
+            -north * sin_phi * np.cos(lam) - east * np.sin(lam),
+            -north * sin_phi * np.sin(lam) + east * np.cos(lam),
+            north * cos_phi,
+        )
+        along_t = np.full(j.size, -np.inf)
+        for end in (0.0, 1.0):
+            dot = np.zeros(j.size)
+            for k in range(3):
+                x = groups.a[k][j] + end * groups.u[k][j] * groups.length[j]
+                dot += t[k] * (x - groups.centre[k][j])
+            along_t = np.maximum(along_t, dot)
+        rc = r[convex]
+        tangent = f_c[convex] - along_t - groups.w[j] - 0.5 * _KAPPA * rc * rc - 1e-9 * rc
+        lower[convex] = np.maximum(lower[convex], tangent)
+    return lower - fine <= best[pt] + 2.0 * _TIE_M
 
 
 def _nearer_end(plon: NDArray, plat: NDArray, seg: _Segments):

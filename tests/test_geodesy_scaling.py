@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import pytest
-from _reference import reference_locate
+from _reference import reference_locate, reference_world_locate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString
@@ -76,6 +76,67 @@ def test_far_points_refine_a_handful_of_pieces(monkeypatch):
     lat = np.r_[np.degrees(np.arcsin(rng.uniform(-1, 1, 300))), rng.uniform(-33.1, -32.9, 100)]
     work = count_work(monkeypatch, lon, lat, wiggly_line(2_000))
     assert work["refined"] <= 5.0, work
+
+
+class CountingGeod:
+    """A stand-in for geodesy.WGS84 that counts the geodesics solved (fwd and inv)."""
+
+    def __init__(self, geod: pyproj.Geod) -> None:
+        self.geod, self.solved = geod, 0
+
+    def fwd(self, *args, **kwargs):
+        self.solved += np.size(args[0])
+        return self.geod.fwd(*args, **kwargs)
+
+    def inv(self, *args, **kwargs):
+        self.solved += np.size(args[0])
+        return self.geod.inv(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.geod, name)
+
+
+def far_points(n_globe: int, n_antipodal: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points uniform on the globe, and points near the antipode of the wiggly line."""
+    rng = np.random.default_rng(seed)
+    lon = np.r_[rng.uniform(-180, 180, n_globe), rng.uniform(35, 41, n_antipodal) - 180.0]
+    lat = np.r_[
+        np.degrees(np.arcsin(rng.uniform(-1, 1, n_globe))),
+        rng.uniform(-33.5, -32.5, n_antipodal),
+    ]
+    return lon, lat
+
+
+def geodesics_per_point(monkeypatch, lon, lat, line) -> float:
+    """Exact geodesics (Geod.fwd and Geod.inv) solved per point by locate_on_line."""
+    prepared = geodesy.prepare_line(line)
+    counting = CountingGeod(geodesy.WGS84)
+    monkeypatch.setattr(geodesy, "WGS84", counting)
+    geodesy.locate_on_line(lon, lat, prepared, threads=1)
+    monkeypatch.undo()
+    return counting.solved / len(lon)
+
+
+def test_far_points_solve_a_log_of_the_vertices_in_geodesics(monkeypatch):
+    # far away the chord bound lets most pieces through; groups of the tree are screened
+    # with one exact geodesic from their centre, so 100x the vertices cost a few x, not 100x
+    lon, lat = far_points(300, 100, seed=3)
+    small = geodesics_per_point(monkeypatch, lon, lat, wiggly_line(100))
+    large = geodesics_per_point(monkeypatch, lon, lat, wiggly_line(10_000))
+    assert large <= 4.0 * small, (small, large)
+    assert large <= 120.0, large
+
+
+def test_far_points_against_a_detailed_line_match_the_reference():
+    # the group bounds prune, they never change a result: distances and sides of points on
+    # the globe and near the antipode of a 1,000-vertex line, against the reference
+    lon, lat = far_points(40, 20, seed=5)
+    line = wiggly_line(1_000)
+    got = geodesy.locate_on_line(lon, lat, line)
+    want = reference_world_locate(lon, lat, line)
+    np.testing.assert_allclose(got.distance_m, want.distance_m, rtol=0, atol=1e-6)
+    clear = want.side_margin_m > 1.0
+    assert (got.side[clear] == want.side[clear]).all()
 
 
 def test_far_points_are_measured_exactly(monkeypatch):
