@@ -119,6 +119,11 @@ _CHORD_SHARE = 0.8
 #: Where along each chord (as drawn) its distance is checked: a chord's error is largest
 #: about its middle, and the quarters catch a chord that strays and comes back.
 _CHORD_TESTS = np.array([0.25, 0.5, 0.75])
+#: Only chords longer than this share of their curve's distance can stray and come back
+#: (shorter ones follow a curve of radius at least the distance: their error is a smooth
+#: bulge, largest about the middle, which `_CHORD_SHARE` leaves room for); the others are
+#: checked at the middle alone.
+_QUARTERS_SHARE = 0.5
 #: More than the metres in a degree of latitude or of the equator (for upper bounds).
 _METRES_PER_DEGREE = 111_700.0
 
@@ -691,6 +696,7 @@ def _sample_adaptively(
     tolerance_m: float,
     left_out: NDArray | None = None,
     ring_start: NDArray | None = None,
+    distance_m: NDArray | None = None,
 ):
     """Parameters u of each primitive such that straight lon/lat chords stay in tolerance.
 
@@ -703,9 +709,16 @@ def _sample_adaptively(
     computed nor refined, and a run of them becomes one chord (its start computed, to end
     the drawn run before it; runs break where `ring_start` flags a primitive).
 
+    `distance_m`, if given, is each primitive's distance from what generates it: a chord
+    is checked at its quarters too only when it is longer than ``_QUARTERS_SHARE`` of it
+    (without it, every chord is).
+
     Returns ``prim, lon, lat, kept``: the start of every chord in order of (prim, u), and
     whether the chord is drawn.
     """
+    quarters_over = (
+        np.zeros(n_prim) if distance_m is None else _QUARTERS_SHARE * np.asarray(distance_m)
+    )
     prim = np.repeat(np.arange(n_prim), initial)
     i = np.arange(prim.size) - np.repeat(np.cumsum(initial) - initial, initial)
     u0, u1 = i / initial[prim], (i + 1) / initial[prim]
@@ -732,21 +745,27 @@ def _sample_adaptively(
     lon0, lat0, lon1, lat1 = lon0[kept], lat0[kept], lon1[kept], lat1[kept]
     for _ in range(_MAX_ROUNDS):
         lon1u = lon0 + (lon1 - lon0 + 180.0) % 360.0 - 180.0  # shortest way round in lon
-        # points along each chord, as drawn (straight in lon/lat), and near which parameter
-        f = np.repeat(_CHORD_TESTS, len(prim))
-        test_prim = np.tile(prim, len(_CHORD_TESTS))
-        test_lon = np.tile(lon0, len(_CHORD_TESTS)) + f * np.tile(lon1u - lon0, len(_CHORD_TESTS))
-        test_lat = np.tile(lat0, len(_CHORD_TESTS)) + f * np.tile(lat1 - lat0, len(_CHORD_TESTS))
-        test_u = np.tile(u0, len(_CHORD_TESTS)) + f * np.tile(u1 - u0, len(_CHORD_TESTS))
         # only a chord longer than twice its distance can reach the line and come back at
         # that distance on the other side (distance changes by at most the path walked):
         # those points are measured signed (an upper bound of the chord's length in metres)
         low = np.where(lat0 * lat1 > 0.0, np.minimum(np.abs(lat0), np.abs(lat1)), 0.0)
         span = np.abs(lat1 - lat0) + np.abs(lon1u - lon0) * np.cos(np.radians(low))
-        chord_m = np.tile(span * _METRES_PER_DEGREE, len(_CHORD_TESTS))
-        err = error_at(test_prim, test_lon, test_lat, test_u, chord_m)
-        err = err.reshape(len(_CHORD_TESTS), -1)
-        bad = err.max(axis=0) > tolerance_m * _CHORD_SHARE
+        span_m = span * _METRES_PER_DEGREE
+        # points along each chord, as drawn (straight in lon/lat), and near which parameter:
+        # every chord's middle, and the quarters of those long enough to stray and come back
+        n = len(prim)
+        long = np.flatnonzero(span_m > quarters_over[prim])
+        which = np.r_[np.arange(n), long, long]
+        f = np.r_[np.full(n, 0.5), np.full(len(long), 0.25), np.full(len(long), 0.75)]
+        test_lon = lon0[which] + f * (lon1u - lon0)[which]
+        test_lat = lat0[which] + f * (lat1 - lat0)[which]
+        test_u = u0[which] + f * (u1 - u0)[which]
+        err = error_at(prim[which], test_lon, test_lat, test_u, span_m[which])
+        worst = err[:n].copy()
+        worst[long] = np.maximum(
+            worst[long], np.maximum(err[n : n + len(long)], err[n + len(long) :])
+        )
+        bad = worst > tolerance_m * _CHORD_SHARE
         ok = ~bad
         done_prim.append(prim[ok])
         done_u.append(u0[ok])
@@ -808,6 +827,7 @@ def _rings(
         tolerance_m,
         left_out,
         np.arange(len(c["kind"])) % m == 0,
+        c["d_m"],
     )
     rings = []
     for k in range(len(limits_m)):
@@ -1144,6 +1164,8 @@ class _SideCuts:
         self.threads = threads
         self.margin_m = 3.0 * tolerance_m + 1e-3
         self.drawn: shapely.Geometry | None = None  # the curves traced so far
+        # the faces' vertices located in the last round: sorted rows, sides, distances
+        self.seen: tuple[NDArray, NDArray, NDArray] | None = None
 
     # -- measuring --------------------------------------------------------------------
 
@@ -1236,12 +1258,40 @@ class _SideCuts:
         spacing = self.reach_m / 8.0 / 111_000.0
         rings = shapely.segmentize(rings, spacing)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
-        loc = self._locate(xy[:, 0], xy[:, 1])
-        valid = ~self._near_cut(xy[:, 0], xy[:, 1], loc.distance_m) & (loc.side != 0)
-        valid &= ~self._near_drawn(xy)
-        pair = (ring[1:] == ring[:-1]) & valid[1:] & valid[:-1] & (loc.side[1:] != loc.side[:-1])
+        # neighbouring faces share their edges: each vertex is located once, and a vertex
+        # located in an earlier round (faces the curves drawn since left alone) is not again
+        unique, back = np.unique(xy, axis=0, return_inverse=True)
+        u_side, u_distance_m = self._located(unique)
+        side, distance_m = u_side[back.ravel()], u_distance_m[back.ravel()]
+        pair = (ring[1:] == ring[:-1]) & (side[1:] != side[:-1])
+        pair &= (side[1:] != 0) & (side[:-1] != 0)
+        # only the ends of such pairs (few: most are where the line or a ray crosses a
+        # face's boundary) are tested for being near a cut or a curve already drawn
         k = np.flatnonzero(pair)
-        return [(xy[i], xy[i + 1], int(loc.side[i])) for i in k]
+        ends = np.unique(np.r_[k, k + 1])
+        valid = np.zeros(len(xy), bool)
+        valid[ends] = ~self._near_cut(xy[ends, 0], xy[ends, 1], distance_m[ends])
+        valid[ends] &= ~self._near_drawn(xy[ends])
+        k = k[valid[k] & valid[k + 1]]
+        return [(xy[i], xy[i + 1], int(side[i])) for i in k]
+
+    def _located(self, xy: NDArray) -> tuple[NDArray, NDArray]:
+        """Side and distance of distinct points `xy` (sorted rows), from earlier rounds or new."""
+        side = np.zeros(len(xy), np.int8)
+        distance_m = np.empty(len(xy))
+        new = np.ones(len(xy), bool)
+        if self.seen is not None:
+            known, seen_side, seen_m = self.seen
+            at = np.searchsorted(_row_keys(known), _row_keys(xy))
+            at = np.minimum(at, len(known) - 1)
+            hit = (known[at] == xy).all(axis=1)
+            side[hit], distance_m[hit] = seen_side[at[hit]], seen_m[at[hit]]
+            new = ~hit
+        if new.any():
+            where = self._locate(xy[new, 0], xy[new, 1])
+            side[new], distance_m[new] = where.side, where.distance_m
+        self.seen = (xy, side, distance_m)
+        return side, distance_m
 
     def _follow(self, a: NDArray, b: NDArray) -> NDArray | None:
         """The switch curve through the bracket (a, b), followed both ways, refined."""
@@ -1322,6 +1372,11 @@ class _SideCuts:
                 break
             curve = np.insert(curve, split + 1, on[off > tol / 2.0], axis=0)
         return curve
+
+
+def _row_keys(xy: NDArray) -> NDArray:
+    """Rows of a float (n, 2) array as sortable keys, ordered as ``np.unique(xy, axis=0)``."""
+    return np.ascontiguousarray(xy).view([("x", xy.dtype), ("y", xy.dtype)]).ravel()
 
 
 def _angle(a: float, b: float) -> float:
