@@ -1141,7 +1141,14 @@ def _candidates(p: NDArray, lon: NDArray, lat: NDArray, pieces: _Pieces, best: N
     near -= top.w + rounding
     # a tight bound first: each point walks down the tree to its most promising block
     first = np.argpartition(near, min(_BEAM, near.shape[1]) - 1, axis=1)[:, :_BEAM]
-    upper, piece = _greedy_bound(p_cols, pieces, first, fine)
+    # in slices: the walk holds about 20 arrays of _BEAM * _BRANCHING entries a point
+    upper, piece = np.empty(n), np.empty(n, np.int64)
+    walk = max(1, MATRIX_ENTRIES // (16 * _BEAM * _BRANCHING))
+    for i in range(0, n, walk):
+        cols = np.ascontiguousarray(p_cols[:, i : i + walk])
+        upper[i : i + walk], piece[i : i + walk] = _greedy_bound(
+            cols, pieces, first[i : i + walk], fine
+        )
     far = np.flatnonzero(upper > _EXACT_UPPER_M)
     if far.size:  # the exact distance to that piece's start: a tighter bound
         v = piece[far]
@@ -1242,12 +1249,13 @@ def _greedy_bound(p_cols: NDArray, pieces: _Pieces, group: NDArray, fine: float)
 
 
 def _children(pt: NDArray, grp: NDArray, child_start: NDArray, child_stop: NDArray):
-    """Yield (point, child) pairs of the (point, group) pairs, ``MATRIX_ENTRIES`` at most."""
+    """Yield (point, child) pairs of the (point, group) pairs, ``MATRIX_ENTRIES / 4`` at most."""
     if pt.size == 0:
         return
     size = child_stop[grp] - child_start[grp]
     ends = np.cumsum(size)
-    cut = np.searchsorted(ends, np.arange(1, ends[-1] // MATRIX_ENTRIES + 1) * MATRIX_ENTRIES)
+    batch = MATRIX_ENTRIES // 4  # a batch of pairs per level of the descent
+    cut = np.searchsorted(ends, np.arange(1, ends[-1] // batch + 1) * batch)
     for lo, hi in zip(np.r_[0, cut], np.r_[cut, len(grp)], strict=True):
         if hi <= lo:
             continue

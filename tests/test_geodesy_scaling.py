@@ -3,6 +3,8 @@ distances at any size checked against an independent reference (issue 16, items 
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pyproj
 import pytest
@@ -66,6 +68,21 @@ def test_screening_work_per_point_grows_like_the_log_of_the_vertices(monkeypatch
     large = count_work(monkeypatch, lon, lat, wiggly_line(10_000))
     assert large["screened"] <= 4.0 * small["screened"], (small, large)
     assert large["refined"] <= 4.0, large  # exact refinements stay a handful per point
+
+
+def test_a_chunk_of_near_points_needs_a_bounded_working_set():
+    # numpy's allocations (traced) while a full chunk of points is measured against a
+    # 5,000-vertex line, single-threaded: the walk down the tree goes in slices and each
+    # level's batch of pairs is a quarter of MATRIX_ENTRIES (about 270 MiB before, ~100 now)
+    prepared = geodesy.prepare_line(wiggly_line(5_000))
+    lon, lat = near_points(geodesy.CHUNK_SIZE)
+    tracemalloc.start()
+    try:
+        geodesy.distance_to_line(lon, lat, prepared, threads=1)
+        peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak_mib < 160.0, peak_mib
 
 
 def test_far_points_refine_a_handful_of_pieces(monkeypatch):
