@@ -1790,6 +1790,17 @@ def _dataset_names(results: pd.DataFrame) -> NDArray:
     return dataset
 
 
+def _factorize_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[tuple]]:
+    """Codes of the rows of parallel `columns`, and their distinct rows as tuples.
+
+    No rows give no codes: pandas 2 cannot factorize an empty MultiIndex.
+    """
+    if not len(columns[0]):
+        return np.empty(0, dtype=np.intp), []
+    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays(list(columns)))
+    return codes, list(uniques)
+
+
 def _scenario_findings(
     results: pd.DataFrame, name: str, facts: _RowFacts, known: dict[str, dict]
 ) -> pd.DataFrame:
@@ -1823,11 +1834,9 @@ def _scenario_findings(
         scenario_km = np.full(take.size, float(limit))
     span = facts.span
     start, end, precision = span.start[take], span.end[take], span.precision[take]
-    keys = pd.MultiIndex.from_arrays([start, end, precision.astype(str)])
-    day_codes, days = pd.factorize(keys)
+    day_codes, days = _factorize_rows(start, end, precision.astype(str))
     dates = np.asarray([date_words(*u) for u in days] + ["undated"], dtype=object)
-    claims = pd.MultiIndex.from_arrays([facts.status[take], facts.denied_by[take]])
-    claim_codes, claim_uniques = pd.factorize(claims)
+    claim_codes, claim_uniques = _factorize_rows(facts.status[take], facts.denied_by[take])
     claim_status = np.asarray([_claim_status(*u) for u in claim_uniques] + [""], object)
     texts, nowhere = facts.texts, np.full(take.size, np.nan)
     return pd.DataFrame(

@@ -668,6 +668,24 @@ def _mgrs_gives_centre() -> bool:
     return abs(coarse[0] - fine[0]) > 1e-3
 
 
+def _middle_of_metre(
+    zone: int, band: str, square: str, easting: str, northing: str, lat: float, lon: float
+) -> tuple[float, float]:
+    """The middle of the 1 m square whose SW corner is at `lat`, `lon`, from its neighbours.
+
+    Over a metre the grid is linear to far below a millimetre: half a step east and half a
+    step north of the corner (stepping back where the digits end at 99999).
+    """
+    east, north = int(easting), int(northing)
+    de, dn = (1 if east < 99_999 else -1), (1 if north < 99_999 else -1)
+    lat_e, lon_e = _converter().toLatLon(f"{zone:02d}{band}{square}{east + de:05d}{north:05d}")
+    lat_n, lon_n = _converter().toLatLon(f"{zone:02d}{band}{square}{east:05d}{north + dn:05d}")
+    return (
+        lat + 0.5 * de * (lat_e - lat) + 0.5 * dn * (lat_n - lat),
+        lon + 0.5 * de * (lon_e - lon) + 0.5 * dn * (lon_n - lon),
+    )
+
+
 def _parse_mgrs_one(text: str) -> tuple[float, float, float, str]:
     norm = _normalise(text).upper()
     m = _MGRS_LIKE.match(norm)
@@ -703,13 +721,16 @@ def _parse_mgrs_one(text: str) -> tuple[float, float, float, str]:
         raise invalid(f"{len(digits)} digits; at most 5 for the easting and 5 for the northing")
     k = len(digits) // 2
     easting, northing = digits[:k], digits[k:]
-    if not _mgrs_gives_centre() and k < 5:  # SW corner: ask for the middle of the square
+    corner = not _mgrs_gives_centre()  # mgrs < 1.6 (the newest on Python 3.10)
+    if corner and k < 5:  # SW corner: ask for the middle of the square
         easting, northing = easting + "5", northing + "5"
     reference = f"{zone:02d}{band}{square}{easting}{northing}"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             lat, lon = _converter().toLatLon(reference)
+            if corner and k == 5:  # no digit left: halfway to the next 1 m corners
+                lat, lon = _middle_of_metre(zone, band, square, easting, northing, lat, lon)
         except Exception as exc:  # mgrs.core.MGRSError and anything else the C++ raises
             raise invalid(f"mgrs: {str(exc).rpartition(': ')[2] or exc}") from None
     if any("Latitude" in str(w.message) for w in caught):

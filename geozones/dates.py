@@ -142,6 +142,8 @@ _US = "datetime64[us]"
 #: A time of day followed by a zone (Z, UTC, GMT, +03:00, -0400): an "instant" in UTC.
 _ZONED = r"[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(z|utc|gmt|[+-][0-9]{2}(:?[0-9]{2})?)$"
 _NAT = np.datetime64("NaT", "us")
+#: Day arithmetic with a unit: NumPy 2.5 deprecates adding a bare integer to a date.
+_ONE_DAY = np.timedelta64(1, "D")
 _EARLIEST_US = _EARLIEST.to_datetime64()
 _LATEST_US = _LATEST.to_datetime64()
 # a whole year or month, written without a day (RE2 for arrow, and pandas' extract)
@@ -272,7 +274,7 @@ def _read_periods(written: pd.Series, rest: np.ndarray, first, last, precision) 
             start = (y * 12 + months.astype(np.int64) - 1).astype("datetime64[M]")
             span, kind = np.timedelta64(1, "M"), "month"
         first[hit] = start.astype(_US)
-        last[hit] = ((start + span).astype("datetime64[D]") - 1).astype(_US)
+        last[hit] = ((start + span).astype("datetime64[D]") - _ONE_DAY).astype(_US)
         precision[hit] = kind
         rest &= ~hit
     return rest
@@ -422,14 +424,14 @@ def _acled_precision(first, last, precision, codes_text: pd.Series, note) -> Non
     week = day & (codes == 2)
     if week.any():
         d = first[week].astype("datetime64[D]")
-        first[week] = (d - 6).astype(_US)
-        last[week] = (d + 6).astype(_US)
+        first[week] = (d - 6 * _ONE_DAY).astype(_US)
+        last[week] = (d + 6 * _ONE_DAY).astype(_US)
         precision[week] = "week"
     month = day & (codes == 3)
     if month.any():
         m = first[month].astype("datetime64[M]")
         first[month] = m.astype(_US)
-        last[month] = ((m + 1).astype("datetime64[D]") - 1).astype(_US)
+        last[month] = ((m + np.timedelta64(1, "M")).astype("datetime64[D]") - _ONE_DAY).astype(_US)
         precision[month] = "month"
     outside = (week | month) & ((first < _EARLIEST_US) | (last > _LATEST_US))
     if outside.any():  # within days of 1677-09-21 or 2262-04-11: never shifted

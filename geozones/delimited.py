@@ -116,9 +116,13 @@ def find_layout(
         cut = stop < len(buf) or not complete  # the text goes on beyond the sample
         text = buf[start:stop].decode("utf-8", errors="replace")
         with _csv_field_limit():
-            delimiter = given or _choose_delimiter(text, cut=cut)
-            reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
-            header = next(reader, [])
+            try:
+                delimiter = given or _choose_delimiter(text, cut=cut)
+                reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
+                header = next(reader, [])
+            except csv.Error as exc:  # Python 3.10's csv: "line contains NUL"
+                msg = f"{label}: cannot be read as delimited text ({exc})"
+                raise InputError(msg) from None
             lines = reader.line_num
         kept = "".join(itertools.islice(_io.StringIO(text, newline=""), lines))
         if cut and (len(kept) >= len(text) or not kept.endswith(("\r", "\n"))):

@@ -343,13 +343,14 @@ def test_mgrs_golan_reference():
         ("36IYC00", "no latitude band I; bands are C to X without I and O"),
         ("36SAC00", "column letter A is not used in zone 36, only STUVWXYZ"),
         ("36RYC00", "the square lies outside latitude band R"),
-        ("36SYV00", "mgrs: String Error"),
+        ("36SYV00", ("mgrs: String Error", "the square lies outside latitude band S")),
         ("33.1, 35.8", "expected a zone, a latitude band, two square letters and digits"),
     ],
 )  # fmt: skip
 def test_invalid_mgrs(ref, reason):
     row = parse_mgrs([ref]).iloc[0]
-    assert row["error"] == f"invalid MGRS reference '{ref}' ({reason})"
+    reasons = reason if isinstance(reason, tuple) else (reason,)  # mgrs 1.6, or 1.5 (3.10)
+    assert row["error"] in [f"invalid MGRS reference '{ref}' ({why})" for why in reasons]
     assert math.isnan(row["lon"]) and row["kind"] == ""
 
 

@@ -22,6 +22,7 @@ from geozones.errors import InputError
 from geozones.positions import ACTOR, DATE, ERROR, LAT, LON, NOTE, PLACE, ROW
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
+_PANDAS_READS_ANY_YEAR = int(pd.__version__.split(".")[0]) >= 3
 
 # --------------------------------------------------------------------------------------
 # Dates outside what pandas can hold never wrap round
@@ -45,7 +46,10 @@ def _undated_with_a_note(got, rows):
     for row in rows:
         line = got.loc[got[ROW] == row].iloc[0]
         assert pd.isna(line[DATE]), (row, line[DATE])
-        assert "outside the dates geozones can hold" in line[NOTE], (row, line[NOTE])
+        said = ["outside the dates geozones can hold"]
+        if not _PANDAS_READS_ANY_YEAR:  # pandas 2 (Python 3.10) reads few dates beyond ns
+            said.append("not understood; the row is treated as undated")
+        assert any(s in line[NOTE] for s in said), (row, line[NOTE])
         assert line[ERROR] == "", (row, line[ERROR])  # the position itself is fine
 
 
