@@ -80,6 +80,12 @@ LONG_SEGMENT = LineString(
     [(43.649201780525715, 42.920333086233356), (25.946745317564705, 48.29179678240841)]
 )
 LONG_LINE = LineString([(-40.0, 10.0), (0.0, -5.0), (40.0, 15.0), (80.0, 0.0)])
+PARALLEL_ACROSS_180 = MultiLineString(  # two parts 5 km apart, across ±180° at the equator
+    [
+        [(-179.4039340823346, 0.0), (179.79309467569263, -0.5428567258967516)],
+        [(-179.49754892786936, 0.0456453687374007), (179.9294819175814, -0.3417274286017631)],
+    ]
+)
 FIJI = LineString([(177.0, -17.5), (179.5, -16.8), (-179.0, -16.2), (-177.5, -17.0)])
 EQUATOR = LineString([(-22.5, 0.0), (0.0, 0.0), (22.5, 0.0)])
 
@@ -374,6 +380,15 @@ def test_two_sided_zones_of_lines_anywhere_off_the_poles_hold_their_points(
     assert_world_zones(line, km, tolerance_m=tolerance_m, n=250, seed=seed)
 
 
+def test_one_sided_zones_across_the_antimeridian_hold_their_points():
+    for line in (
+        LineString([(179.5, -17.0), (-179.5, -16.5)]),
+        LineString([(179.0, -17.0), (179.8, -16.8), (-179.4, -16.2)]),
+    ):
+        assert_world_zones(line, (5, 20), side="left", n=600, seed=5)
+        assert_world_zones(line, (5, 20), side="right", n=600, seed=6)
+
+
 @settings(WORLD, max_examples=12)
 @given(line=st.one_of(local_lines(), long_lines(max_lat=89.0)), seed=st.integers(0, 2**32 - 1))
 def test_locate_on_line_agrees_with_the_reference_anywhere(line, seed):
@@ -434,6 +449,10 @@ class TestIssue16:
         # (e) the spiral's last leg runs east 11 km south of its first
         assert_world_zones(LOOP, (5, 20), side="left", n=2000, seed=15)
         assert_world_zones(LOOP, (5, 20), side="right", n=2000, seed=16)
+
+    def test_one_sided_zones_of_parallel_parts_across_the_antimeridian(self):
+        # found by test_one_sided_zones_follow_locate_on_line[parallel]
+        assert_world_zones(PARALLEL_ACROSS_180, (5, 20), side="left", n=1000, seed=19)
 
     def test_the_edges_of_a_long_segment_stay_on_their_limit(self):
         # (f) a ring edge crossed the line: along it the distance ran 100 -> 28 -> 68 m
