@@ -765,7 +765,11 @@ def _sample_adaptively(
         worst[long] = np.maximum(
             worst[long], np.maximum(err[n : n + len(long)], err[n + len(long) :])
         )
-        bad = worst > tolerance_m * _CHORD_SHARE
+        # a chord shorter than twice the tolerance is within it whatever the measured error:
+        # each of its points is within half its length of an end, which is on the curve, and
+        # distance changes by at most the path walked (this ends the splitting where the
+        # measured error cannot fall below the tolerance, as on zones of thousands of km)
+        bad = (worst > tolerance_m * _CHORD_SHARE) & (span_m > 2.0 * tolerance_m * _CHORD_SHARE)
         ok = ~bad
         done_prim.append(prim[ok])
         done_u.append(u0[ok])
