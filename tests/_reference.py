@@ -365,13 +365,15 @@ def _flat(*arrays):
 
 def _inv(geod, lon1, lat1, lon2, lat2):
     shape, flat = _flat(lon1, lat1, lon2, lat2)
-    az12, az21, d = geod.inv(*flat)
+    # one-element arrays go as floats: pyproj's scalar path would convert them itself, which
+    # NumPy < 2.4 warns of (an error in the suite, seen on Python 3.10)
+    az12, az21, d = geod.inv(*(a.item() for a in flat)) if flat[0].size == 1 else geod.inv(*flat)
     return np.reshape(az12, shape), np.reshape(az21, shape), np.reshape(d, shape)
 
 
 def _fwd(geod, lon, lat, az, s):
     shape, flat = _flat(lon, lat, az, s)
-    x, y, back = geod.fwd(*flat)
+    x, y, back = geod.fwd(*(a.item() for a in flat)) if flat[0].size == 1 else geod.fwd(*flat)
     return np.reshape(x, shape), np.reshape(y, shape), np.reshape(back, shape)
 
 
