@@ -87,26 +87,21 @@ def load_table(
             raise InputError(msg) from None
         return str(path), table, None
     if suffix in (".parquet", ".geoparquet"):
-        return str(path), *_read_parquet(path)
+        _, table, geometries = load_table(_read_parquet(path))  # as any (Geo)DataFrame
+        return str(path), table, geometries
     return str(path), *_read_vector(path, layer=layer)
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """A Parquet file's table, and its geometries when it is GeoParquet (made EPSG:4326)."""
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file as a DataFrame, or a GeoDataFrame when it is GeoParquet."""
     import pyarrow.parquet as pq
 
     try:
         geo = b"geo" in (pq.read_schema(path).metadata or {})
-        if geo:
-            gdf = gpd.read_parquet(path)
-            gdf = gdf if gdf.crs is None else gdf.to_crs(4326)
-            table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-            return _distinct_columns(table.reset_index(drop=True)), np.asarray(gdf.geometry.array)
-        table = pd.read_parquet(path)
+        return gpd.read_parquet(path) if geo else pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid and kin
         msg = f"{path}: cannot be read as Parquet ({first_line(exc)})"
         raise InputError(msg) from None
-    return _distinct_columns(table.reset_index(drop=True)), None
 
 
 def _distinct_columns(table: pd.DataFrame) -> pd.DataFrame:
