@@ -922,7 +922,11 @@ def _densified_geodesics(lon0, lat0, lon1, lat1, tolerance_m: float, run_start=N
     cuts = np.searchsorted(prim, first_seg[1:])  # chords are in order of (segment, u)
     chains = []
     for lo_run, la_run, j in zip(np.split(lon, cuts), np.split(lat, cuts), last_seg, strict=True):
-        run_lon = np.unwrap(np.r_[lo_run, lon1[j]], period=360.0)
+        run_lon = np.r_[lo_run, lon1[j]]
+        # whole turns added (not np.unwrap's running sums): a vertex shared with a ray or
+        # another chain is shifted by the same float operation, and so nodes with it
+        turns = np.round((np.unwrap(run_lon, period=360.0) - run_lon) / 360.0)
+        run_lon = run_lon + 360.0 * turns
         chains.append(np.column_stack([run_lon, np.r_[la_run, lat1[j]]]))
     return chains if run_start is not None else chains[0]
 
@@ -1190,6 +1194,7 @@ class _SideCuts:
         tolerance apart (straight lon/lat between them).
         """
         a, b = a.copy(), b.copy()
+        b[:, 0] = _lon_near(b[:, 0], a[:, 0])  # straight in lon/lat, not round the globe
         t = np.linspace(0.0, 1.0, _BRACKET_POINTS + 1)
         for _ in range(20):
             gap = geodesy.inverse(a[:, 0], a[:, 1], b[:, 0], b[:, 1])[2]
@@ -1258,7 +1263,15 @@ class _SideCuts:
         zone = faces[distance_m <= self.reach_m + self.margin_m]
         if not len(zone):
             return []
-        rings = shapely.get_parts(shapely.get_parts(shapely.boundary(zone)))
+        # each face's boundary taken a little inside it: on the boundary itself, where it is
+        # the line or a ray, the side is unsure, and a face bounded only by those (the strip
+        # between parallel parts) would show no change. (The inset, in degrees, only says
+        # where to look: a change found is bisected on the ellipsoid.)
+        inset_deg = 8.0 * self.margin_m / 111_320.0
+        inside = shapely.buffer(zone, -inset_deg, quad_segs=2)
+        rings = shapely.get_parts(
+            shapely.get_parts(shapely.boundary(inside[~shapely.is_empty(inside)]))
+        )
         spacing = self.reach_m / 8.0 / 111_000.0
         rings = shapely.segmentize(rings, spacing)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
@@ -1313,23 +1326,27 @@ class _SideCuts:
         d0 = float(self._locate(q[:1], q[1:]).distance_m[0])
         h = float(np.clip(d0 / 8.0, 10.0 * tol, self.reach_m / 8.0))
         out = []
+        last_h = h  # the last step taken
         for _ in range(_MAX_STEPS):
             plon, plat, _ = geodesy.destination(q[0], q[1], theta, h)
             ends = np.array(
                 [geodesy.destination(plon, plat, theta + turn, h)[:2] for turn in (90.0, -90.0)],
                 dtype=float,
             )
+            ends[:, 0] = _lon_near(ends[:, 0], q[0])  # the curve stays in q's frame
             loc = self._locate(ends[:, 0], ends[:, 1])
-            if loc.side[0] == loc.side[1] or 0 in loc.side:
+            nt = np.nan
+            if loc.side[0] != loc.side[1] and 0 not in loc.side:
+                na, nb = self._bisect(ends[:1], ends[1:], loc.side[:1])
+                nq = (na[0] + nb[0]) / 2.0
+                nt = self._tangent(nq[None], na, nb)[0]
+            # no change of side across the step, or one with a single nearest point (a
+            # ray's or the line's, not this curve's): the curve ends within the step
+            if not np.isfinite(nt):
                 if h < tol:
-                    break  # the curve ends here (it met the line or another curve)
+                    break
                 h /= 3.0
                 continue
-            na, nb = self._bisect(ends[:1], ends[1:], loc.side[:1])
-            nq = (na[0] + nb[0]) / 2.0
-            nt = self._tangent(nq[None], na, nb)[0]
-            if not np.isfinite(nt):
-                break
             if np.cos(np.radians(nt - theta)) < 0:
                 nt += 180.0
             chord_az = float(geodesy.inverse(q[0], q[1], nq[0], nq[1])[0])
@@ -1341,15 +1358,44 @@ class _SideCuts:
             where = self._locate(nq[:1], nq[1:])
             d = float(where.distance_m[0])
             if d > self.reach_m + self.margin_m:
-                break  # out of the zone
+                return np.array(out).reshape(-1, 2)  # out of the zone
             if self._near_cut(nq[:1], nq[1:], where.distance_m)[0]:
-                # at the line or a ray: go a little past it, so the curve crosses it
-                out.append(np.array(geodesy.destination(nq[0], nq[1], nt, 4.0 * self.margin_m)[:2]))
+                last_h, theta = 0.0, float(nt)  # at the line or a ray: just past it
                 break
+            last_h = h
             kappa = np.radians(max(turn, 1e-3)) / h
             h = float(min(3.0 * h, self.reach_m / 4.0, np.sqrt(4.0 * tol / kappa)))
             q, theta = nq, float(nt)
+        q = out[-1] if out else q
+        out += self._to_the_cut(q, theta, last_h)
         return np.array(out).reshape(-1, 2)
+
+    def _to_the_cut(self, q: NDArray, theta: float, last_h: float) -> list[NDArray]:
+        """Where a traced curve ends at the line, a ray or another curve: points across it.
+
+        The walk stops where the curve meets a cut, or where the sliver between them is
+        narrower than the tolerance (at a shallow meeting, that can be far along): either
+        way the nearest cut is within a step or a few tolerances, and the curve is drawn to
+        it and a little past, so it crosses it and splits the face (a piece beyond is a
+        dangle, which splits none). Failing that, it goes on along its heading.
+        """
+        m = 4.0 * self.margin_m
+        cands = []
+        on_line = self._locate(q[:1], q[1:], nearest=True)
+        cands.append((on_line.distance_m[0], on_line.nearest_lon[0], on_line.nearest_lat[0]))
+        on_ray = geodesy.locate_on_line(q[:1], q[1:], self.rays, threads=self.threads)
+        cands.append((on_ray.distance_m[0], on_ray.nearest_lon[0], on_ray.nearest_lat[0]))
+        if self.drawn is not None:
+            near = shapely.get_coordinates(shapely.shortest_line(shapely.Point(q), self.drawn))[-1]
+            cands.append((float(geodesy.inverse(q[0], q[1], near[0], near[1])[2]), *near))
+        d, lon, lat = min(cands, key=lambda c: c[0])
+        if d <= max(3.0 * last_h, 5.0 * m) and d > 0.0:
+            az = float(geodesy.inverse(q[0], q[1], lon, lat)[0])
+            reach = d + m
+        else:
+            az, reach = theta, 2.0 * last_h + m
+        past = np.array(geodesy.destination(q[0], q[1], az, reach)[:2])
+        return [np.array([_lon_near(past[0], q[0]), past[1]])]
 
     def _refine(self, curve: NDArray) -> NDArray:
         """Split the chords of `curve` whose middles stray more than half the tolerance."""
@@ -1361,7 +1407,7 @@ class _SideCuts:
             )
             w = length / 4.0 + tol
             ends = [geodesy.destination(mid[:, 0], mid[:, 1], az + t, w)[:2] for t in (90.0, -90.0)]
-            pa, pb = (np.column_stack(e) for e in ends)
+            pa, pb = (np.column_stack([_lon_near(e[0], mid[:, 0]), e[1]]) for e in ends)
             sa = self._locate(pa[:, 0], pa[:, 1]).side
             sb = self._locate(pb[:, 0], pb[:, 1]).side
             ok = (sa != sb) & (sa != 0) & (sb != 0) & (length > tol)
@@ -1546,6 +1592,11 @@ class _Interior:
             x[arc] = ax[i] + d[arc] * np.sin(bearing)
             y[arc] = ay[i] + d[arc] * np.cos(bearing)
         return x, y
+
+
+def _lon_near(lon, ref_lon):
+    """Longitudes `lon` shifted by a multiple of 360 to within 180° of `ref_lon`."""
+    return lon + np.round((np.asarray(ref_lon) - lon) / 360.0) * 360.0
 
 
 def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:

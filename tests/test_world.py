@@ -86,6 +86,26 @@ PARALLEL_ACROSS_180 = MultiLineString(  # two parts 5 km apart, across ±180° a
         [(-179.49754892786936, 0.0456453687374007), (179.9294819175814, -0.3417274286017631)],
     ]
 )
+U_TURN_ENDS = LineString(  # a U-turn whose two ends face each other 25 km apart
+    [(179.011, 0.0), (179.419, 0.958), (179.322, 1.0), (178.99, 0.221)]
+)
+ACROSS_180 = LineString(  # crosses ±180° on its first segment, then runs west
+    [
+        (-179.93798731684618, -1.0955899291872269),
+        (179.97074172061278, -1.1278733853996323),
+        (179.91295766306237, -1.1052797537359642),
+        (179.33279803803032, -1.0775141961907495),
+    ]
+)
+CLOSE_PARTS = MultiLineString(  # parts 3.5 km apart, side by side for 14 km
+    [
+        [(-179.0135098817295, 0.0), (-178.739481328521, -0.0144579595840535)],
+        [(-179.11636811184962, 0.0325952004638072), (-178.9369512618482, 0.0231290029078529)],
+    ]
+)
+LOOP_ACROSS_180 = LineString(  # a loop whose first leg runs down ±180°
+    [(-180.0, 68.365), (179.993, 67.376), (178.402, 67.369), (178.319, 68.665), (-179.9, 68.6)]
+)
 FIJI = LineString([(177.0, -17.5), (179.5, -16.8), (-179.0, -16.2), (-177.5, -17.0)])
 EQUATOR = LineString([(-22.5, 0.0), (0.0, 0.0), (22.5, 0.0)])
 
@@ -450,14 +470,41 @@ class TestIssue16:
         assert_world_zones(LOOP, (5, 20), side="left", n=2000, seed=15)
         assert_world_zones(LOOP, (5, 20), side="right", n=2000, seed=16)
 
-    @pytest.mark.xfail(
-        run=False,
-        reason="issue 16 open: the one-sided build of parallel parts across ±180° runs for "
-        "minutes (side-change tracing); not run so the suite stays bounded",
-    )
     def test_one_sided_zones_of_parallel_parts_across_the_antimeridian(self):
-        # found by test_one_sided_zones_follow_locate_on_line[parallel]
+        # found by test_one_sided_zones_follow_locate_on_line[parallel]: the side change was
+        # bisected straight in lon/lat from 179.9° to -179.9°, round the globe; it ran for
+        # minutes
         assert_world_zones(PARALLEL_ACROSS_180, (5, 20), side="left", n=1000, seed=19)
+
+    @pytest.mark.parametrize("side", ["left", "right"])
+    def test_one_sided_zones_between_the_facing_ends_of_a_u_turn(self, side):
+        # past the ends, the side changes on the curve equidistant from both ends; it was
+        # traced up to a step short of the end's continuation, 370 m away, and stopped there,
+        # so it split no face: 19 of 1,500 points were in the wrong band
+        assert_world_zones(U_TURN_ENDS, (1.0, 33.6), side=side, tolerance_m=5.0, n=1500, seed=2)
+
+    @pytest.mark.parametrize("side", ["left", "right"])
+    def test_one_sided_zones_of_a_line_across_the_antimeridian(self, side):
+        # the line's drawn end and its continuation were shifted by 360° in two ways a float
+        # apart, so they did not node: the line split no face, 537 of 1,500 points wrong
+        zones = assert_world_zones(ACROSS_180, (31.61,), side=side, tolerance_m=5.0, n=1500)
+        both = gz.build_zones(ACROSS_180, (31.61,), tolerance_m=5.0)
+        halves = zones["area_km2"].iloc[0] / both["area_km2"].iloc[0]
+        assert 0.3 < halves < 0.7, halves
+
+    @pytest.mark.parametrize("side", ["left", "right"])
+    def test_one_sided_zones_of_close_parallel_parts(self, side):
+        # the strip between the parts is bounded by the parts and their continuations only:
+        # every point of its boundary was too near a cut to show the change of side in it
+        assert_world_zones(CLOSE_PARTS, (19.17,), side=side, tolerance_m=5.0, n=1500, seed=221)
+
+    def test_one_sided_zones_of_a_loop_down_the_antimeridian(self):
+        # the traced side change stepped from 179.99° to -179.99° and was bisected round the
+        # globe
+        for side, seed in (("left", 1992), ("right", 1993)):
+            assert_world_zones(
+                LOOP_ACROSS_180, (2.17, 35.06), side=side, tolerance_m=5.0, n=1500, seed=seed
+            )
 
     def test_the_edges_of_a_long_segment_stay_on_their_limit(self):
         # (f) a ring edge crossed the line: along it the distance ran 100 -> 28 -> 68 m
@@ -472,13 +519,6 @@ class TestIssue16:
         area, sigma = monte_carlo_area_km2(LONG_LINE, 10000, None, 2000, 3)
         assert abs(zones["area_km2"].sum() - area) <= 4.0 * sigma, (zones["area_km2"].sum(), area)
 
-    @pytest.mark.xfail(
-        strict=False,
-        raises=AssertionError,
-        reason="issue 16 open: one-sided zones of a bent line near the South Pole (e.g. "
-        "6 -89.25, 56.2 -86.43, 53.5 -86.51, side left, 54.8/182.8 km) leave 6 of 350 "
-        "left-side points at 129-179 km in no band; not strict: not every run draws it",
-    )
     @WORLD
     @given(
         pole=st.sampled_from([90.0, -90.0]),
@@ -511,13 +551,6 @@ class TestIssue16:
             line, km, side=side, tolerance_m=10.0, n=200, seed=seed, cap=cap, cap_n=150
         )
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=AssertionError,
-        reason="issue 16 open: one-sided zones of lines that turn back near themselves "
-        "(a loop at the equator; parallel parts, a U-turn and a wiggle across ±180°) put "
-        "some points 0.2-6 km from any change of side in the other side's band",
-    )
     @pytest.mark.parametrize("kind", KINDS)
     @settings(WORLD, max_examples=3)
     @given(
