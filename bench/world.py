@@ -95,7 +95,10 @@ class Case:
 
 
 def cases() -> list[Case]:
-    """The issue's world cases (a)-(g) and its two controls (h), (i)."""
+    """The issue's world cases (a)-(g), its controls (h), (i), and the cases (j)-(m).
+
+    (j)-(m) are one-sided lines that turn back near themselves, found by tests/test_world.py.
+    """
     south_end = (156.0, -82.2)
     p721 = reference_walk(south_end[0], south_end[1], 180.0, 721_000.0)
     return [
@@ -185,6 +188,60 @@ def cases() -> list[Case]:
             LineString([(-22.5, 0.0), (0.0, 0.0), (22.5, 0.0)]),
             (3000.0,),
             n=3000,
+        ),
+        Case(
+            "j",
+            "a U-turn whose ends face each other 25 km apart, right, 1/33.6 km",
+            LineString([(179.011, 0.0), (179.419, 0.958), (179.322, 1.0), (178.99, 0.221)]),
+            (1.0, 33.6),
+            side="right",
+            tolerance_m=5.0,
+        ),
+        Case(
+            "k",
+            "a line across ±180° (then west), right, 31.6 km",
+            LineString(
+                [
+                    (-179.93798731684618, -1.0955899291872269),
+                    (179.97074172061278, -1.1278733853996323),
+                    (179.91295766306237, -1.1052797537359642),
+                    (179.33279803803032, -1.0775141961907495),
+                ]
+            ),
+            (31.61,),
+            side="right",
+            tolerance_m=5.0,
+        ),
+        Case(
+            "l",
+            "parts 3.5 km apart, side by side for 14 km, right, 19.2 km",
+            MultiLineString(
+                [
+                    [(-179.0135098817295, 0.0), (-178.739481328521, -0.0144579595840535)],
+                    [
+                        (-179.11636811184962, 0.0325952004638072),
+                        (-178.9369512618482, 0.0231290029078529),
+                    ],
+                ]
+            ),
+            (19.17,),
+            side="right",
+            tolerance_m=5.0,
+        ),
+        Case(
+            "m",
+            "parallel parts 5 km apart across ±180°, left, 5/20 km",
+            MultiLineString(
+                [
+                    [(-179.4039340823346, 0.0), (179.79309467569263, -0.5428567258967516)],
+                    [
+                        (-179.49754892786936, 0.0456453687374007),
+                        (179.9294819175814, -0.3417274286017631),
+                    ],
+                ]
+            ),
+            (5.0, 20.0),
+            side="left",
         ),
     ]
 
