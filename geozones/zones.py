@@ -1269,6 +1269,7 @@ class _SideCuts:
         # where to look: a change found is bisected on the ellipsoid.)
         inset_deg = 8.0 * self.margin_m / 111_320.0
         inside = shapely.buffer(zone, -inset_deg, quad_segs=2)
+        inside = shapely.simplify(inside, inset_deg / 2.0, preserve_topology=False)
         rings = shapely.get_parts(
             shapely.get_parts(shapely.boundary(inside[~shapely.is_empty(inside)]))
         )
