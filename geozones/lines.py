@@ -32,7 +32,7 @@ from geozones import catalog, geodesy
 from geozones.errors import InputError
 from geozones.io import read_lines
 
-__all__ = ["LINE_COLUMNS", "MAX_ACCURACY_M", "LineSet", "as_lines"]
+__all__ = ["LINE_COLUMNS", "MAX_ACCURACY_M", "LineSet", "as_lines", "resolve_line"]
 
 #: The columns of :attr:`LineSet.frame`, in this order (other attributes of the input
 #: follow them): the line's ``name``, its ``geometry`` (LineString or MultiLineString,
@@ -194,7 +194,7 @@ def as_lines(value: object) -> LineSet:
     elif isinstance(value, shapely.Geometry):
         geodesy.line_parts(value)  # validated as every geodesic use checks it, antimeridian too
         table = pd.DataFrame({"name": ["line"], "geometry": [value]})
-        frame = _schema(table, origin="a shapely geometry")
+        frame = _schema(table, origin=_SHAPELY_ORIGIN)
     elif isinstance(value, Iterable) and not isinstance(value, str | bytes | pd.DataFrame):
         parts = [as_lines(item).frame for item in value]
         if not parts:
@@ -209,6 +209,37 @@ def as_lines(value: object) -> LineSet:
         raise InputError(msg)
     _check_accuracy(frame)
     return LineSet(frame)
+
+
+def resolve_line(value: object) -> tuple[shapely.Geometry, str, dict[str, str]]:
+    """The line `value` (any form :func:`as_lines` takes) as one geometry, a label, provenance.
+
+    Returns :meth:`LineSet.joined`, :attr:`LineSet.label` and the ``line_source``,
+    ``licence`` and ``attribution`` that zones carry. A bare shapely line, the commonest
+    input in a loop, is validated as :func:`as_lines` does but no frame is built for it.
+
+    Examples
+    --------
+    >>> from shapely import LineString
+    >>> geom, label, provenance = resolve_line(LineString([(35.8, 33.1), (35.8, 32.9)]))
+    >>> label, provenance["line_source"]
+    ('line', 'a shapely geometry')
+    """
+    if isinstance(value, shapely.Geometry):
+        geodesy.line_parts(value)  # as as_lines validates it
+        provenance = {"line_source": _SHAPELY_ORIGIN, "licence": "", "attribution": ""}
+        return value, "line", provenance
+    lines = as_lines(value)
+    provenance = {
+        "line_source": lines.provenance("source"),
+        "licence": lines.provenance("licence"),
+        "attribution": lines.provenance("credit"),
+    }
+    return lines.joined(), lines.label, provenance
+
+
+#: The source a bare shapely line is given.
+_SHAPELY_ORIGIN = "a shapely geometry"
 
 
 def _bundled(value: str | os.PathLike) -> bool:

@@ -72,7 +72,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geozones import catalog, geodesy
 from geozones.errors import DatasetError, InputError
-from geozones.lines import as_lines
+from geozones.lines import resolve_line
 from geozones.parallel import map_threads, resolve_threads
 from geozones.saving import save_zones  # re-exported: its home is the writers' room
 
@@ -291,13 +291,7 @@ def syrian_side_zones(line: str = "alpha_line") -> gpd.GeoDataFrame:
 
 def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
     """The line as one geometry (every part, neither noded nor merged), its name, provenance."""
-    lines = as_lines(line)
-    provenance = {
-        "line_source": lines.provenance("source"),
-        "licence": lines.provenance("licence"),
-        "attribution": lines.provenance("credit"),
-    }
-    return lines.joined(), lines.label, provenance
+    return resolve_line(line)
 
 
 def _check_tolerance(tolerance_m) -> float:

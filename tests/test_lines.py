@@ -12,7 +12,7 @@ from shapely import LineString, MultiLineString, Point, Polygon
 
 from geozones import checks, datasets
 from geozones.errors import InputError
-from geozones.lines import LINE_COLUMNS, MAX_ACCURACY_M, LineSet, as_lines
+from geozones.lines import LINE_COLUMNS, MAX_ACCURACY_M, LineSet, as_lines, resolve_line
 
 SEGMENT = LineString([(35.8, 33.1), (35.8, 32.9)])
 
@@ -147,3 +147,43 @@ def test_input_is_not_mutated_and_lineset_pickles() -> None:
 
 def test_accuracy_bound_matches_the_position_bound() -> None:
     assert MAX_ACCURACY_M == checks.MAX_RADIUS_M
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        SEGMENT,
+        MultiLineString([[(35.8, 33.1), (35.8, 32.9)], [(36.0, 33.0), (36.1, 33.0)]]),
+        "alpha_line",
+        ["alpha_line", "bravo_line"],
+    ],
+    ids=["line", "multiline", "bundled", "list"],
+)
+def test_resolve_line_is_the_lineset_summary(value) -> None:
+    # a bare shapely line takes a short way (no frame), with the same result
+    lines = as_lines(value)
+    geom, label, provenance = resolve_line(value)
+    assert geom.equals_exact(lines.joined(), 0.0)
+    assert label == lines.label
+    assert provenance == {
+        "line_source": lines.provenance("source"),
+        "licence": lines.provenance("licence"),
+        "attribution": lines.provenance("credit"),
+    }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        Polygon([(0, 0), (1, 0), (1, 1)]),
+        Point(0, 0),
+        LineString([(0, 0), (0, 0)]),
+        LineString([(0, 0), (1, 95)]),
+    ],
+)
+def test_resolve_line_refuses_what_as_lines_refuses(bad) -> None:
+    with pytest.raises(InputError) as by_frame:
+        as_lines(bad)
+    with pytest.raises(InputError, match="line") as short:
+        resolve_line(bad)
+    assert str(short.value) == str(by_frame.value)
