@@ -1242,7 +1242,7 @@ class _SideCuts:
             curves.append(curve)
             line = shapely.LineString(curve)
             self.drawn = line if self.drawn is None else shapely.union(self.drawn, line)
-        return curves
+        return self._refine(curves)  # all at once (the drawn ones are within a step of them)
 
     def _near_drawn(self, xy: NDArray) -> NDArray:
         """Points within a few tolerances of a curve already traced (roughly, in degrees)."""
@@ -1306,14 +1306,13 @@ class _SideCuts:
         return side, distance_m
 
     def _follow(self, a: NDArray, b: NDArray) -> NDArray | None:
-        """The switch curve through the bracket (a, b), followed both ways, refined."""
+        """The switch curve through the bracket (a, b), followed both ways (not refined)."""
         q = (a + b) / 2.0
         theta = self._tangent(q[None], a[None], b[None])[0]
         if not np.isfinite(theta):
             return None
         ways = [self._walk(q, a, b, theta + turn) for turn in (0.0, 180.0)]
-        curve = np.vstack([ways[1][::-1], q[None], ways[0]])
-        return self._refine(curve)
+        return np.vstack([ways[1][::-1], q[None], ways[0]])
 
     def _walk(self, q: NDArray, a: NDArray, b: NDArray, theta: float) -> NDArray:
         """Points along the switch curve from `q`, heading `theta` (degrees), to its end."""
@@ -1392,31 +1391,54 @@ class _SideCuts:
         past = np.array(geodesy.destination(q[0], q[1], az, reach)[:2])
         return [np.array([_lon_near(past[0], q[0]), past[1]])]
 
-    def _refine(self, curve: NDArray) -> NDArray:
-        """Split the chords of `curve` whose middles stray more than half the tolerance."""
+    def _refine(self, curves: list[NDArray]) -> list[NDArray]:
+        """Split the chords of `curves` whose middles stray more than half the tolerance.
+
+        All curves at once; after the first round only the halves of chords just split are
+        looked at again.
+        """
         tol = self.tolerance_m
+        curves = list(curves)
+        fresh = [np.ones(len(c) - 1, bool) for c in curves]
         for _ in range(30):
-            mid = (curve[:-1] + curve[1:]) / 2.0
-            az, _, length = geodesy.inverse(
-                curve[:-1, 0], curve[:-1, 1], curve[1:, 0], curve[1:, 1]
-            )
+            chords = [np.flatnonzero(f) for f in fresh]
+            owner = np.repeat(np.arange(len(curves)), [j.size for j in chords])
+            if not owner.size:
+                break
+            start = np.vstack([c[j] for c, j in zip(curves, chords, strict=True)])
+            stop = np.vstack([c[j + 1] for c, j in zip(curves, chords, strict=True)])
+            mid = (start + stop) / 2.0
+            az, _, length = geodesy.inverse(start[:, 0], start[:, 1], stop[:, 0], stop[:, 1])
             w = length / 4.0 + tol
             ends = [geodesy.destination(mid[:, 0], mid[:, 1], az + t, w)[:2] for t in (90.0, -90.0)]
             pa, pb = (np.column_stack([_lon_near(e[0], mid[:, 0]), e[1]]) for e in ends)
-            sa = self._locate(pa[:, 0], pa[:, 1]).side
-            sb = self._locate(pb[:, 0], pb[:, 1]).side
-            ok = (sa != sb) & (sa != 0) & (sb != 0) & (length > tol)
-            if not ok.any():
+            sides = self._locate(np.r_[pa[:, 0], pb[:, 0]], np.r_[pa[:, 1], pb[:, 1]]).side
+            sa, sb = sides[: len(pa)], sides[len(pa) :]
+            idx = np.flatnonzero((sa != sb) & (sa != 0) & (sb != 0) & (length > tol))
+            if not idx.size:
                 break
-            idx = np.flatnonzero(ok)
             na, nb = self._bisect(pa[idx], pb[idx], sa[idx])
             on = (na + nb) / 2.0
             off = geodesy.inverse(mid[idx, 0], mid[idx, 1], on[:, 0], on[:, 1])[2]
-            split = idx[off > tol / 2.0]
-            if not split.size:
+            far = off > tol / 2.0
+            if not far.any():
                 break
-            curve = np.insert(curve, split + 1, on[off > tol / 2.0], axis=0)
-        return curve
+            split, on = idx[far], on[far]
+            chord_of = np.concatenate(chords)
+            for i in range(len(curves)):
+                mine = owner[split] == i
+                fresh[i] = np.zeros(len(curves[i]) - 1, bool)
+                if not mine.any():
+                    continue
+                at = chord_of[split[mine]]
+                curves[i] = np.insert(curves[i], at + 1, on[mine], axis=0)
+                # the chord at (old index) c becomes chords c + k and c + k + 1, k the
+                # number of splits before it
+                new_at = at + np.arange(at.size)
+                fresh[i] = np.zeros(len(curves[i]) - 1, bool)
+                fresh[i][new_at] = True
+                fresh[i][new_at + 1] = True
+        return curves
 
 
 def _row_keys(xy: NDArray) -> NDArray:
