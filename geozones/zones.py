@@ -469,6 +469,42 @@ def _as_clip(clip) -> shapely.Geometry | None:
     return shapely.make_valid(clip)
 
 
+#: Curves' ends this close (degrees) to a vertex of another curve are moved onto it.
+_SNAP_DEG = 1e-9
+
+
+def _snap_ends(lines: list[NDArray]) -> list[NDArray]:
+    """Each curve's ends moved exactly onto a vertex of an earlier curve within `_SNAP_DEG`.
+
+    A curve that starts where another has a vertex (a continuation at the line's end, a
+    ray at a vertex) must start exactly there, or the two do not node and the line splits
+    no face. Both are computed from the same vertex but can differ in the last bits: a
+    longitude shifted by 360° and back (to cut at ±180°) is rounded twice.
+    """
+    if len(lines) < 2:
+        return lines
+    owner = np.repeat(np.arange(len(lines)), [len(w) for w in lines])
+    xy = np.concatenate(lines)
+    starts = np.cumsum([0] + [len(w) for w in lines[:-1]])
+    ends = np.r_[starts, starts + np.array([len(w) for w in lines]) - 1]
+    tree = shapely.STRtree(shapely.points(xy))
+    end_i, vertex_i = tree.query(shapely.points(xy[ends]), predicate="dwithin", distance=_SNAP_DEG)
+    end_i = ends[end_i]
+    # onto earlier curves only, so that two ends never swap
+    move = (owner[vertex_i] < owner[end_i]) & (xy[end_i] != xy[vertex_i]).any(axis=1)
+    if not move.any():
+        return lines
+    # each end moves onto the first such vertex (of the earliest curve)
+    end_i, vertex_i = end_i[move], vertex_i[move]
+    order = np.lexsort((vertex_i, end_i))
+    end_i, vertex_i = end_i[order], vertex_i[order]
+    first = np.r_[True, end_i[1:] != end_i[:-1]]
+    out = [w.copy() for w in lines]
+    for e, v in zip(end_i[first], vertex_i[first], strict=True):
+        out[owner[e]][e - starts[owner[e]]] = xy[v]
+    return out
+
+
 def _check_noding(linework: list[NDArray], side: str) -> None:
     """Refuse linework whose noding would exceed ``MAX_ZONE_VERTICES`` noded vertices.
 
@@ -1051,6 +1087,7 @@ def _build_bands(
         lines = [w for c in linework for w in _into_window(c)] + [_FRAME]
     else:
         lines = [_close_over_pole(w) for w in linework]
+    lines = _snap_ends(lines)
     _check_noding(lines, side)
     prepared = geodesy.prepare_line(line)
     faces, distance_m, side_of = _classified_faces(
@@ -1208,11 +1245,12 @@ class _SideCuts:
             b[todo] = np.column_stack([x[rows, j], y[rows, j]])
         return a, b
 
-    def _tangent(self, q: NDArray, a: NDArray, b: NDArray) -> NDArray:
+    def _tangent(self, q: NDArray, a: NDArray, b: NDArray) -> tuple[NDArray, NDArray]:
         """Azimuths along the switch curves at `q`, bracketed by `a` and `b` (NaN if none).
 
         The curve runs square to the difference of the unit directions to the two nearest
-        points (those of `a` and `b`), as a bisector does.
+        points (those of `a` and `b`), as a bisector does. Also returns the distances of
+        `q` from the line: the mean of `a`'s and `b`'s, a fraction of the tolerance apart.
         """
         loc = self._locate(np.r_[a[:, 0], b[:, 0]], np.r_[a[:, 1], b[:, 1]], nearest=True)
         n = len(q)
@@ -1222,7 +1260,7 @@ class _SideCuts:
         dy = np.cos(az[:n]) - np.cos(az[n:])
         out = np.degrees(np.arctan2(dy, -dx))  # (dx, dy) turned a right angle
         out[np.hypot(dx, dy) < 1e-6] = np.nan
-        return out
+        return out, (loc.distance_m[:n] + loc.distance_m[n:]) / 2.0
 
     # -- tracing ------------------------------------------------------------------------
 
@@ -1308,7 +1346,7 @@ class _SideCuts:
     def _follow(self, a: NDArray, b: NDArray) -> NDArray | None:
         """The switch curve through the bracket (a, b), followed both ways (not refined)."""
         q = (a + b) / 2.0
-        theta = self._tangent(q[None], a[None], b[None])[0]
+        theta = self._tangent(q[None], a[None], b[None])[0][0]
         if not np.isfinite(theta):
             return None
         ways = [self._walk(q, a, b, theta + turn) for turn in (0.0, 180.0)]
@@ -1324,7 +1362,7 @@ class _SideCuts:
         for _ in range(_MAX_STEPS):
             plon, plat, _ = geodesy.destination(q[0], q[1], theta, h)
             ends = np.array(
-                [geodesy.destination(plon, plat, theta + turn, h)[:2] for turn in (90.0, -90.0)],
+                [geodesy.destination(plon, plat, theta + t, h)[:2] for t in (90.0, -90.0)],
                 dtype=float,
             )
             ends[:, 0] = _lon_near(ends[:, 0], q[0])  # the curve stays in q's frame
@@ -1333,7 +1371,8 @@ class _SideCuts:
             if loc.side[0] != loc.side[1] and 0 not in loc.side:
                 na, nb = self._bisect(ends[:1], ends[1:], loc.side[:1])
                 nq = (na[0] + nb[0]) / 2.0
-                nt = self._tangent(nq[None], na, nb)[0]
+                nts, d = self._tangent(nq[None], na, nb)
+                nt = nts[0]
             # no change of side across the step, or one with a single nearest point (a
             # ray's or the line's, not this curve's): the curve ends within the step
             if not np.isfinite(nt):
@@ -1349,11 +1388,9 @@ class _SideCuts:
                 h /= 3.0
                 continue
             out.append(nq)
-            where = self._locate(nq[:1], nq[1:])
-            d = float(where.distance_m[0])
-            if d > self.reach_m + self.margin_m:
+            if d[0] > self.reach_m + self.margin_m:
                 return np.array(out).reshape(-1, 2)  # out of the zone
-            if self._near_cut(nq[:1], nq[1:], where.distance_m)[0]:
+            if self._near_cut(nq[:1], nq[1:], d)[0]:
                 last_h, theta = 0.0, float(nt)  # at the line or a ray: just past it
                 break
             last_h = h

@@ -498,6 +498,20 @@ class TestIssue16:
         # every point of its boundary was too near a cut to show the change of side in it
         assert_world_zones(CLOSE_PARTS, (19.17,), side=side, tolerance_m=5.0, n=1500, seed=221)
 
+    def test_one_sided_zones_of_a_long_line_over_the_pole(self):
+        # the line's end and its continuation, shifted by 360° and back to be cut at ±180°,
+        # were a float apart and did not node: the inner band lost a 1,500 km strip
+        line = LineString(
+            [
+                (-176.79891640017004, 33.0),
+                (-176.79891640017004, 42.01000386950278),
+                (3.201083599829957, 75.21722762933625),
+                (51.26102163243158, 68.8358494294497),
+            ]
+        )
+        km = (8.854212521463097, 549.9399625325894)
+        assert_world_zones(line, km, side="left", tolerance_m=10.0, n=300, seed=3, reach=1.3)
+
     def test_one_sided_builds_are_the_same_every_time(self):
         # a guard: an earlier run of the pole test below left points out in some runs only
         line = LineString([(6.0, -89.25), (56.2, -86.43), (53.5, -86.51)])
