@@ -95,9 +95,10 @@ class Case:
 
 
 def cases() -> list[Case]:
-    """The issue's world cases (a)-(g), its controls (h), (i), and the cases (j)-(m).
+    """The issue's world cases (a)-(g), its controls (h), (i), and the cases (j)-(n).
 
-    (j)-(m) are one-sided lines that turn back near themselves, found by tests/test_world.py.
+    (j)-(m) are one-sided lines that turn back near themselves, (n) a one-sided long line
+    over the pole; all found by the property tests of tests/test_world.py.
     """
     south_end = (156.0, -82.2)
     p721 = reference_walk(south_end[0], south_end[1], 180.0, 721_000.0)
@@ -242,6 +243,22 @@ def cases() -> list[Case]:
             ),
             (5.0, 20.0),
             side="left",
+        ),
+        Case(
+            "n",
+            "a long line over the North Pole, left, 8.85/550 km, tolerance 10 m",
+            LineString(
+                [
+                    (-176.79891640017004, 33.0),
+                    (-176.79891640017004, 42.01000386950278),
+                    (3.201083599829957, 75.21722762933625),
+                    (51.26102163243158, 68.8358494294497),
+                ]
+            ),
+            (8.854212521463097, 549.9399625325894),
+            side="left",
+            tolerance_m=10.0,
+            reach=1.3,
         ),
     ]
 
