@@ -487,7 +487,7 @@ def _snap_ends(lines: list[NDArray]) -> list[NDArray]:
     xy = np.concatenate(lines)
     starts = np.cumsum([0] + [len(w) for w in lines[:-1]])
     ends = np.r_[starts, starts + np.array([len(w) for w in lines]) - 1]
-    tree = shapely.STRtree(shapely.points(xy))
+    tree = shapely.STRtree(np.asarray(shapely.points(xy)))
     end_i, vertex_i = tree.query(shapely.points(xy[ends]), predicate="dwithin", distance=_SNAP_DEG)
     end_i = ends[end_i]
     # onto earlier curves only, so that two ends never swap
