@@ -71,6 +71,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geozones import catalog, geodesy
+from geozones.coordinates import M_PER_DEGREE
 from geozones.errors import DatasetError, InputError
 from geozones.lines import resolve_line
 from geozones.parallel import map_threads, resolve_threads
@@ -211,7 +212,7 @@ def build_zones(
     if name is not None and not isinstance(name, str):
         msg = f"name must be a string or None, not {name!r}"
         raise InputError(msg)
-    geom, line_name, provenance = _as_line(line)
+    geom, line_name, provenance = resolve_line(line)
     parts = geodesy.line_parts(geom, unique=True)
     _check_budget(parts, limits_km * 1000.0, tolerance_m, side)
     clip_geom = _as_clip(clip)
@@ -287,11 +288,6 @@ def syrian_side_zones(line: str = "alpha_line") -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------------------
 # Inputs
 # --------------------------------------------------------------------------------------
-
-
-def _as_line(line) -> tuple[shapely.Geometry, str, dict]:
-    """The line as one geometry (every part, neither noded nor merged), its name, provenance."""
-    return resolve_line(line)
 
 
 def _check_tolerance(tolerance_m) -> float:
@@ -483,10 +479,11 @@ def _snap_ends(lines: list[NDArray]) -> list[NDArray]:
     """
     if len(lines) < 2:
         return lines
-    owner = np.repeat(np.arange(len(lines)), [len(w) for w in lines])
+    sizes = np.array([len(w) for w in lines])
+    owner = np.repeat(np.arange(len(lines)), sizes)
     xy = np.concatenate(lines)
-    starts = np.cumsum([0] + [len(w) for w in lines[:-1]])
-    ends = np.r_[starts, starts + np.array([len(w) for w in lines]) - 1]
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    ends = np.r_[starts, starts + sizes - 1]
     tree = shapely.STRtree(np.asarray(shapely.points(xy)))
     end_i, vertex_i = tree.query(shapely.points(xy[ends]), predicate="dwithin", distance=_SNAP_DEG)
     end_i = ends[end_i]
@@ -1287,7 +1284,7 @@ class _SideCuts:
         if self.drawn is None:
             return np.zeros(len(xy), bool)
         deg = shapely.distance(self.drawn, shapely.points(xy))
-        scale = 111_320.0 * np.maximum(np.cos(np.radians(xy[:, 1])), 1e-3)
+        scale = M_PER_DEGREE * np.maximum(np.cos(np.radians(xy[:, 1])), 1e-3)
         return deg * scale < 3.0 * self.margin_m
 
     def _seeds(self, faces: NDArray, distance_m: NDArray):
@@ -1299,13 +1296,13 @@ class _SideCuts:
         # the line or a ray, the side is unsure, and a face bounded only by those (the strip
         # between parallel parts) would show no change. (The inset, in degrees, only says
         # where to look: a change found is bisected on the ellipsoid.)
-        inset_deg = 8.0 * self.margin_m / 111_320.0
+        inset_deg = 8.0 * self.margin_m / M_PER_DEGREE
         inside = shapely.buffer(zone, -inset_deg, quad_segs=2)
         inside = shapely.simplify(inside, inset_deg / 2.0, preserve_topology=False)
         rings = shapely.get_parts(
             shapely.get_parts(shapely.boundary(inside[~shapely.is_empty(inside)]))
         )
-        spacing = self.reach_m / 8.0 / 111_000.0
+        spacing = self.reach_m / 8.0 / M_PER_DEGREE
         rings = shapely.segmentize(rings, spacing)
         xy, ring = shapely.get_coordinates(rings, return_index=True)
         # neighbouring faces share their edges: each vertex is located once, and a vertex
@@ -1464,9 +1461,6 @@ class _SideCuts:
             chord_of = np.concatenate(chords)
             for i in range(len(curves)):
                 mine = owner[split] == i
-                fresh[i] = np.zeros(len(curves[i]) - 1, bool)
-                if not mine.any():
-                    continue
                 at = chord_of[split[mine]]
                 curves[i] = np.insert(curves[i], at + 1, on[mine], axis=0)
                 # the chord at (old index) c becomes chords c + k and c + k + 1, k the
@@ -1648,15 +1642,19 @@ class _Interior:
         return x, y
 
 
+def _turns(lon, ref_lon):
+    """Whole turns to add to longitudes `lon` to bring them within 180° of `ref_lon`."""
+    return np.round((np.asarray(ref_lon) - lon) / 360.0)
+
+
 def _lon_near(lon, ref_lon):
     """Longitudes `lon` shifted by a multiple of 360 to within 180° of `ref_lon`."""
-    return lon + np.round((np.asarray(ref_lon) - lon) / 360.0) * 360.0
+    return lon + _turns(lon, ref_lon) * 360.0
 
 
 def _shift_near(xy: NDArray, ref_lon: float) -> NDArray:
     """Shift longitudes by a multiple of 360 so the first vertex is near `ref_lon`."""
-    shift = np.round((ref_lon - xy[0, 0]) / 360.0) * 360.0
-    return xy + np.array([shift, 0.0])
+    return xy + np.array([_turns(xy[0, 0], ref_lon) * 360.0, 0.0])
 
 
 #: The globe's frame in lon/lat: the antimeridian both ways and the poles' parallels.
